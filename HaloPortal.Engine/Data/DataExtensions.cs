@@ -1,0 +1,67 @@
+using HaloPortal.Engine.Portal;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace HaloPortal.Engine.Data;
+
+public static class DataExtensions
+{
+    /// <summary>The file the embedded default keeps under the content root when no connection string is given.</summary>
+    public const string DefaultDatabaseFile = "data/portal.db";
+
+    /// <summary>Resolves the portal's connection string: <c>ConnectionStrings:Portal</c>, else SQLite under the content root's <c>data/</c>.</summary>
+    public static string PortalConnectionString(this IConfiguration configuration, IHostEnvironment environment)
+    {
+        var configured = configuration.GetConnectionString("Portal");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        var path = Path.Combine(environment.ContentRootPath, DefaultDatabaseFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return $"Data Source={path}";
+    }
+
+    /// <summary>The folder beside the portal database where other embedded files (the sandbox's database) live.</summary>
+    public static string DataDirectory(this IConfiguration configuration, IHostEnvironment environment)
+    {
+        var configured = configuration["Portal:DataDirectory"];
+        var dir = string.IsNullOrWhiteSpace(configured)
+            ? Path.Combine(environment.ContentRootPath, "data")
+            : Path.GetFullPath(configured, environment.ContentRootPath);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    internal static IServiceCollection AddPortalData(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        // First hosted service: the schema must exist before Data Protection, Hangfire or any feature touches the database.
+        services.AddHostedService<DatabaseMigrator>();
+        services.AddOptions<DataOptions>().BindConfiguration(DataOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var provider = configuration.GetSection(DataOptions.SectionName).GetValue<DatabaseProvider?>(nameof(DataOptions.Provider)) ?? DatabaseProvider.Sqlite;
+        var connectionString = configuration.PortalConnectionString(environment);
+
+        services.AddDbContextFactory<PortalDbContext>(options =>
+        {
+            switch (provider)
+            {
+                case DatabaseProvider.Sqlite:
+                    options.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("__migrations"));
+                    break;
+                default:
+                    throw new InvalidOperationException(
+                        $"Portal:Database:Provider '{provider}' is not available in this build; use Sqlite.");
+            }
+        });
+
+        services.AddDataProtection()
+            .SetApplicationName("HaloPortal")
+            .PersistKeysToDbContext<PortalDbContext>();
+
+        return services;
+    }
+}

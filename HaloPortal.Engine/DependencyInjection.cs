@@ -1,0 +1,29 @@
+using HaloPortal.Engine.Accounts;
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.BackendServices;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Portal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace HaloPortal.Engine;
+
+public static class DependencyInjection
+{
+    /// <summary>Registers the whole engine: data, and every feature's services and jobs.</summary>
+    public static IServiceCollection AddHaloEngine(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddPortalData(configuration, environment);
+        services.AddSingleton<IAuditLog, AuditLog>();
+        services.AddSingleton<IBackendServices, BackendServicesStore>();
+        services.AddSingleton<IApiKeys, ApiKeyStore>();
+        services.AddSingleton<IFirstRunSetup, FirstRunSetup>();
+        services.AddSingleton<IStartupTask, AccountStartupTask>();
+        return services;
+    }
+}

@@ -1,0 +1,115 @@
+using HaloPortal.Engine.Accounts;
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Portal;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+
+namespace HaloPortal.Hosting;
+
+/// <summary>Sign-in for people (local accounts, optionally Microsoft) and API keys for scripts; roles as policies.</summary>
+public static class AuthenticationExtensions
+{
+    /// <summary>Chooses the API key scheme when the header is present, else the sign-in cookie.</summary>
+    public const string PortalScheme = "Portal";
+
+    /// <summary>"Sign in with Microsoft" (OpenID Connect through Microsoft.Identity.Web); registered only when an AzureAd section is configured.</summary>
+    public const string MicrosoftScheme = "Microsoft";
+
+    public static WebApplicationBuilder AddPortalAuthentication(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = PortalScheme;
+                options.DefaultChallengeScheme = PortalScheme;
+            })
+            .AddPolicyScheme(PortalScheme, "Cookie or API key", options =>
+            {
+                options.ForwardDefaultSelector = context =>
+                    context.Request.Headers.ContainsKey(PortalPolicies.ApiKeyHeader) || IsApiPath(context.Request.Path)
+                        ? PortalPolicies.ApiKeyScheme
+                        : IdentityConstants.ApplicationScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(PortalPolicies.ApiKeyScheme, null)
+            .AddIdentityCookies();
+
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/account/login";
+            options.LogoutPath = "/account/logout";
+            options.AccessDeniedPath = "/account/access-denied";
+            options.Cookie.Name = "HaloPortal.Auth";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            // Secure whenever the portal is reached over HTTPS (always in production); plain http is only for loopback development.
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.ExpireTimeSpan = TimeSpan.FromHours(12);
+            options.SlidingExpiration = true;
+        });
+
+        // Re-check disabled accounts and changed roles quickly.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+
+        services.AddIdentityCore<PortalUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 10;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequireUppercase = false;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.SignIn.RequireConfirmedAccount = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<PortalDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(PortalPolicies.Administrator, p => p.RequireRole(PortalRoles.Administrator))
+            .AddPolicy(PortalPolicies.Agent, p => p.RequireRole(PortalRoles.Agent, PortalRoles.Administrator))
+            .AddPolicy(PortalPolicies.Support, p => p.RequireRole(PortalRoles.Support, PortalRoles.Administrator));
+
+        services.AddScoped<ICurrentActor, HttpCurrentActor>();
+        return builder;
+    }
+
+    public static WebApplication MapPortalAuthentication(this WebApplication app)
+    {
+        var account = app.MapGroup("/account");
+        account.MapPost("/logout", async (SignInManager<PortalUser> signIn) =>
+        {
+            await signIn.SignOutAsync();
+            return TypedResults.LocalRedirect("/account/login");
+        }).AllowAnonymous();
+        return app;
+    }
+
+    internal static bool IsApiPath(PathString path) =>
+        path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/sandbox/api");
+}
+
+/// <summary>The person or key behind the current request or circuit, for audit records.</summary>
+public interface ICurrentActor
+{
+    Actor Get();
+}
+
+internal sealed class HttpCurrentActor(IHttpContextAccessor accessor) : ICurrentActor
+{
+    public Actor Get()
+    {
+        var user = accessor.HttpContext?.User;
+        if (user?.Identity?.IsAuthenticated != true)
+        {
+            return Actor.System;
+        }
+
+        var name = user.Identity.Name ?? "unknown";
+        return user.HasClaim(c => c.Type == ApiKeyAuthenticationHandler.ApiKeyNameClaim) ? Actor.ApiKey(name) : Actor.User(name);
+    }
+}

@@ -1,0 +1,48 @@
+using HaloPortal.Components;
+using HaloPortal.Engine;
+using MudBlazor.Services;
+
+namespace HaloPortal.Hosting;
+
+/// <summary>The portal's wiring, so Program.cs stays a few lines.</summary>
+public static class PortalHostingExtensions
+{
+    public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddHaloEngine(builder.Configuration, builder.Environment);
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddCascadingAuthenticationState();
+        services.AddHttpContextAccessor();
+
+        builder.AddPortalAuthentication();
+        builder.AddPortalApi();
+        builder.AddPortalJobs();
+        services.AddHealthChecks().AddDbContextCheck<Engine.Data.PortalDbContext>("database");
+        return builder;
+    }
+
+    public static WebApplication UsePortal(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapPortalAuthentication();
+        app.MapPortalApi();
+        app.MapPortalJobs();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
