@@ -1,0 +1,95 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Tests.Infrastructure;
+
+/// <summary>
+/// The real portal on Kestrel on a free loopback port, with its own temporary data folder (SQLite files).
+/// Share one per test class (<c>IClassFixture</c>); subclass or set <see cref="Settings"/> before first use for other configuration.
+/// </summary>
+public class PortalAppFactory : WebApplicationFactory<Program>
+{
+    /// <summary>A configuration API key with Administrator rights.</summary>
+    public const string AdminApiKey = "test-admin-key-0123456789";
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "haloportal-tests", Guid.NewGuid().ToString("N"));
+
+    public PortalAppFactory()
+    {
+        Directory.CreateDirectory(_dataDirectory);
+        UseKestrel(0);
+    }
+
+    public string DataDirectory => _dataDirectory;
+
+    /// <summary>Extra configuration (keys like <c>Portal:Instance</c>), applied when the host is built.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>Replace or add services after the portal's own registrations.</summary>
+    public Action<IServiceCollection>? ConfigureTestServices { get; set; }
+
+    /// <summary>The base address the portal listens on (starts the server when needed).</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            return ClientOptions.BaseAddress;
+        }
+    }
+
+    /// <summary>A client over real HTTP that sends an API key (the administrator's by default; null for none). Redirects are not followed.</summary>
+    public HttpClient CreateApiClient(string? apiKey = AdminApiKey)
+    {
+        var client = CreateBrowserClient(new CookieContainer());
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
+        return client;
+    }
+
+    /// <summary>A client over real HTTP that keeps cookies like a browser; redirects are not followed.</summary>
+    public HttpClient CreateBrowserClient(CookieContainer cookies) =>
+        new(new SocketsHttpHandler { AllowAutoRedirect = false, CookieContainer = cookies, UseCookies = true })
+        {
+            BaseAddress = BaseAddress,
+        };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_dataDirectory, "portal.db")}");
+        builder.UseSetting("Portal:DataDirectory", _dataDirectory);
+        builder.UseSetting("Portal:ApiKeys:0", AdminApiKey);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (ConfigureTestServices is { } configure)
+        {
+            builder.ConfigureServices(configure);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open is left for the OS temp cleaner.
+            }
+        }
+    }
+}
