@@ -1,0 +1,32 @@
+# HaloPortal: build and publish with the .NET SDK, run on the ASP.NET Core runtime as a non-root user.
+#   docker build -t haloportal .
+#   docker run -p 5080:5080 -v haloportal-data:/app/data haloportal
+# or: docker compose up --build (see docker-compose.yml)
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+
+# Restore first, from the project files alone, so the package layer is cached across source changes.
+COPY Directory.Build.props Directory.Packages.props ./
+COPY HaloPortal/HaloPortal.csproj HaloPortal/
+COPY HaloPortal.Engine/HaloPortal.Engine.csproj HaloPortal.Engine/
+RUN dotnet restore HaloPortal/HaloPortal.csproj
+
+COPY wwwroot-assets/ wwwroot-assets/
+COPY HaloPortal.Engine/ HaloPortal.Engine/
+COPY HaloPortal/ HaloPortal/
+RUN dotnet publish HaloPortal/HaloPortal.csproj -c Release -o /out --no-restore -p:UseAppHost=false
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+# Content root /app; the embedded SQLite database (and the sandbox's) live in /app/data.
+WORKDIR /app
+ENV ASPNETCORE_HTTP_PORTS=5080 \
+    ASPNETCORE_ENVIRONMENT=Production \
+    DOTNET_NOLOGO=1
+COPY --from=build /out .
+# The image's non-root "app" user ($APP_UID) owns only the data folder; the application files stay read-only to it.
+RUN mkdir -p /app/data && chown "$APP_UID" /app/data
+USER $APP_UID
+VOLUME /app/data
+EXPOSE 5080
+ENTRYPOINT ["dotnet", "HaloPortal.dll"]
