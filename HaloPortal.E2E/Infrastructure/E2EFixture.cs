@@ -51,6 +51,8 @@ public sealed partial class E2EFixture : IAsyncLifetime
         }
 
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        // Generous on a busy 2-core CI machine: an expectation still returns the moment it holds.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Directory.CreateDirectory(ScreenshotDirectory);
 
         // Start both at once: the portal's start-up (migrations) and Chromium's launch overlap.
