@@ -52,21 +52,8 @@ public static class AuthenticationExtensions
         // Re-check disabled accounts and changed roles quickly.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
-        services.AddIdentityCore<PortalUser>(options =>
-            {
-                options.User.RequireUniqueEmail = true;
-                options.Password.RequiredLength = 10;
-                options.Password.RequireNonAlphanumeric = false;
-                options.Password.RequireUppercase = false;
-                options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-                options.SignIn.RequireConfirmedAccount = false;
-            })
-            .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<PortalDbContext>()
-            .AddSignInManager()
-            .AddDefaultTokenProviders();
+        // Users, roles and password rules are the engine's (AddHaloEngine); the web host adds cookie sign-in.
+        new IdentityBuilder(typeof(PortalUser), typeof(IdentityRole), services).AddSignInManager();
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
