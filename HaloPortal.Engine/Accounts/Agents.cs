@@ -25,7 +25,14 @@ public sealed record AgentSummary(
     IReadOnlyList<string> Roles,
     AgentStatus Status,
     DateTimeOffset CreatedAt,
-    bool SignsInWithMicrosoft);
+    bool SignsInWithMicrosoft)
+{
+    public bool Equals(AgentSummary? other) =>
+        other is not null && Id == other.Id && DisplayName == other.DisplayName && Email == other.Email && Roles.SequenceEqual(other.Roles)
+        && Status == other.Status && CreatedAt == other.CreatedAt && SignsInWithMicrosoft == other.SignsInWithMicrosoft;
+
+    public override int GetHashCode() => HashCode.Combine(Id, DisplayName, Email, Status, CreatedAt, SignsInWithMicrosoft);
+}
 
 /// <summary>A page of agents: <paramref name="Search"/> matches name or email; <paramref name="Page"/> starts at 1.</summary>
 public sealed record AgentQuery(string? Search = null, int Page = 1, int PageSize = 25);
@@ -286,9 +293,21 @@ internal sealed class Agents(IServiceScopeFactory scopes, IDbContextFactory<Port
 
             var roles = Ordered(await users.GetRolesAsync(user));
             var wasLockedOut = IsLockedOut(user);
+            // Validate first: inside the transaction only plain writes on this connection may happen (a reset token would
+            // need Data Protection, which may write a new key through another connection and deadlock on SQLite).
+            foreach (var validator in users.PasswordValidators)
+            {
+                ThrowIfFailed(await validator.ValidateAsync(users, user, newPassword), user.Email!);
+            }
+
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var token = await users.GeneratePasswordResetTokenAsync(user);
-            ThrowIfFailed(await users.ResetPasswordAsync(user, token, newPassword), user.Email!);
+            if (await users.HasPasswordAsync(user))
+            {
+                ThrowIfFailed(await users.RemovePasswordAsync(user), user.Email!);
+            }
+
+            // Adding the password also renews the security stamp, so existing sessions end.
+            ThrowIfFailed(await users.AddPasswordAsync(user, newPassword), user.Email!);
             ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null), user.Email!);
             ThrowIfFailed(await users.ResetAccessFailedCountAsync(user), user.Email!);
             db.Audit(time, actor, "Agent.PasswordReset", "Agent", user.Id,
