@@ -19,8 +19,8 @@ internal static class AgentsApi
             .WithName("ListAgents")
             .WithSummary("The people who sign in to the portal; q searches name and email, page starts at 1.");
 
-        group.MapGet("/{id}", async Task<Results<Ok<AgentSummary>, NotFound>> (string id, IAgents agents, CancellationToken ct) =>
-                await agents.GetAsync(id, ct) is { } agent ? TypedResults.Ok(agent) : TypedResults.NotFound())
+        group.MapGet("/{id}", async Task<Results<Ok<AgentSummary>, ProblemHttpResult>> (string id, IAgents agents, CancellationToken ct) =>
+                await agents.GetAsync(id, ct) is { } agent ? TypedResults.Ok(agent) : NotFound(id))
             .WithName("GetAgent");
 
         group.MapPost("", async (NewAgentBody body, IAgents agents, ICurrentActor actor, CancellationToken ct) =>
@@ -33,12 +33,12 @@ internal static class AgentsApi
             .WithSummary("Creates a local agent with an initial password and one or more roles (Administrator, Agent, Support).")
             .ProducesValidationProblem();
 
-        group.MapPut("/{id}", async Task<Results<Ok<AgentSummary>, NotFound>> (string id, UpdateAgentBody body, IAgents agents, ICurrentActor actor, CancellationToken ct) =>
+        group.MapPut("/{id}", async Task<Results<Ok<AgentSummary>, ProblemHttpResult>> (string id, UpdateAgentBody body, IAgents agents, ICurrentActor actor, CancellationToken ct) =>
             {
                 var agent = await agents.GetAsync(id, ct);
                 if (agent is null)
                 {
-                    return TypedResults.NotFound();
+                    return NotFound(id);
                 }
 
                 if (body.DisplayName is not null || body.Roles is not null)
@@ -51,12 +51,15 @@ internal static class AgentsApi
                     agent = await agents.SetDisabledAsync(id, disabled, actor.Get(), ct);
                 }
 
-                return agent is null ? TypedResults.NotFound() : TypedResults.Ok(agent);
+                return agent is null ? NotFound(id) : TypedResults.Ok(agent);
             })
             .WithName("UpdateAgent")
             .WithSummary("Changes an agent's name, roles or disabled state; omitted members keep their value.")
             .ProducesValidationProblem();
     }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(title: "Agent not found", detail: $"No agent has the id '{id}'. List the agents with GET /api/v1/agents.", statusCode: StatusCodes.Status404NotFound);
 
     internal sealed record NewAgentBody(string? DisplayName, string? Email, string? Password, string[]? Roles);
 
