@@ -125,6 +125,19 @@ public sealed class SignInTests(FakeClockPortalFactory app) : IClassFixture<Fake
         Assert.Null(BrowserSignIn.LoginError(unknown));
     }
 
+    [Fact]
+    public async Task An_unknown_address_shows_the_not_found_page()
+    {
+        var email = await CreateAgentAsync(PortalRoles.Agent);
+        using var client = app.CreateBrowserClient(new CookieContainer());
+        await BrowserSignIn.SignInAsync(client, email, Password);
+
+        using var response = await client.GetAsync("/no/such/page");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("Page not found", await response.Content.ReadAsStringAsync());
+    }
+
     private async Task<string> LoginErrorAsync(HttpClient client, string email, string password)
     {
         using var response = await BrowserSignIn.PostLoginAsync(client, email, password);

@@ -4,7 +4,7 @@ using HaloPortal.Engine.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Identity.Web;
 
 namespace HaloPortal.Hosting;
@@ -66,13 +66,25 @@ internal static class MicrosoftSignIn
             return;
         }
 
-        // A form post with the antiforgery token (minimal APIs validate it for [FromForm] endpoints), never a GET link.
-        account.MapPost("/microsoft", ([FromForm] string? returnUrl) =>
+        // A form post with the antiforgery token, never a GET link. Validated here rather than by the framework, so that an expired
+        // form returns to the login page with a message instead of a bare 400.
+        account.MapPost("/microsoft", async (HttpContext context, IAntiforgery antiforgery) =>
             {
+                try
+                {
+                    await antiforgery.ValidateRequestAsync(context);
+                }
+                catch (AntiforgeryValidationException)
+                {
+                    return Results.Redirect(SignInErrors.LoginUrl(SignInErrors.FormExpired));
+                }
+
+                var returnUrl = context.Request.HasFormContentType ? (await context.Request.ReadFormAsync()).TryGetValue("returnUrl", out var value) ? value.ToString() : null : null;
                 var complete = $"{CompletePath}?returnUrl={Uri.EscapeDataString(Login.SafeReturnUrl(returnUrl))}";
                 return Results.Challenge(new AuthenticationProperties { RedirectUri = complete }, [AuthenticationExtensions.MicrosoftScheme]);
             })
             .AllowAnonymous()
+            .DisableAntiforgery()
             .ExcludeFromDescription();
 
         account.MapGet("/microsoft/complete", async (HttpContext context, string? returnUrl, IExternalAccounts accounts, SignInManager<PortalUser> signIn, ILogger<ExternalAccount> logger) =>
@@ -129,6 +141,7 @@ public static class SignInErrors
     public const string MicrosoftMissingIdentity = "microsoft-no-identity";
     public const string MicrosoftLinkedElsewhere = "microsoft-linked-elsewhere";
     public const string MicrosoftInvalidAccount = "microsoft-invalid-account";
+    public const string FormExpired = "form-expired";
 
     public static string LoginUrl(string code) => $"/account/login?error={code}";
 
@@ -153,6 +166,7 @@ public static class SignInErrors
         MicrosoftLinkedElsewhere => "Your email address belongs to a HaloPortal account that is linked to a different Microsoft account. "
             + "Ask an administrator to check that agent.",
         MicrosoftInvalidAccount => "Your email address cannot be used as a HaloPortal sign-in name. Ask an administrator to create your account.",
+        FormExpired => "The sign-in page had expired. Try again.",
         _ => null,
     };
 }
