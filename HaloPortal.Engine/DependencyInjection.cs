@@ -21,9 +21,7 @@ public static class DependencyInjection
         services.AddPortalData(configuration, environment);
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<IBackendServices, BackendServicesStore>();
-        services.AddSingleton<IApiKeys, ApiKeyStore>();
-        services.AddSingleton<IFirstRunSetup, FirstRunSetup>();
-        services.AddSingleton<IStartupTask, AccountStartupTask>();
+        services.AddPortalAccounts();
         return services;
     }
 }

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
+using HaloPortal.Engine.Accounts;
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Portal;
 using HaloPortal.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HaloPortal.Tests.Hosting;
 
@@ -48,5 +52,32 @@ public sealed class ApiAuthenticationTests(PortalAppFactory app) : IClassFixture
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/account/login", response.Headers.Location?.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task Agent_role_key_is_403_on_administrator_calls()
+    {
+        var key = await app.Services.GetRequiredService<IApiKeys>().CreateAsync("agent script", PortalRoles.Agent, Actor.System);
+        using var client = app.CreateApiClient(key.Key);
+
+        var response = await client.GetAsync("/api/v1/backend-services");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/agents")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/audit")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Revoked_key_is_401()
+    {
+        var keys = app.Services.GetRequiredService<IApiKeys>();
+        var key = await keys.CreateAsync("old script", PortalRoles.Administrator, Actor.System);
+        using var client = app.CreateApiClient(key.Key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/backend-services")).StatusCode);
+
+        await keys.RevokeAsync(key.Summary.Id, Actor.System);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/backend-services")).StatusCode);
     }
 }

@@ -38,6 +38,8 @@ public static class ApiExtensions
             .WithTags("Portal");
 
         api.MapBackendServicesApi();
+        api.MapAgentsApi();
+        api.MapAuditApi();
         return app;
     }
 }

@@ -20,7 +20,7 @@ public static class AuthenticationExtensions
     public static WebApplicationBuilder AddPortalAuthentication(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddAuthentication(options =>
+        var authentication = services.AddAuthentication(options =>
             {
                 options.DefaultScheme = PortalScheme;
                 options.DefaultChallengeScheme = PortalScheme;
@@ -32,8 +32,9 @@ public static class AuthenticationExtensions
                         ? PortalPolicies.ApiKeyScheme
                         : IdentityConstants.ApplicationScheme;
             })
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(PortalPolicies.ApiKeyScheme, null)
-            .AddIdentityCookies();
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(PortalPolicies.ApiKeyScheme, null);
+        authentication.AddIdentityCookies();
+        authentication.AddMicrosoftSignIn(builder.Configuration);
 
         services.ConfigureApplicationCookie(options =>
         {
@@ -52,27 +53,12 @@ public static class AuthenticationExtensions
         // Re-check disabled accounts and changed roles quickly.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
-        services.AddIdentityCore<PortalUser>(options =>
-            {
-                options.User.RequireUniqueEmail = true;
-                options.Password.RequiredLength = 10;
-                options.Password.RequireNonAlphanumeric = false;
-                options.Password.RequireUppercase = false;
-                options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-                options.SignIn.RequireConfirmedAccount = false;
-            })
-            .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<PortalDbContext>()
-            .AddSignInManager()
-            .AddDefaultTokenProviders();
+        // Users, roles and password rules are the engine's (AddHaloEngine); the web host adds cookie sign-in.
+        new IdentityBuilder(typeof(PortalUser), typeof(IdentityRole), services).AddSignInManager();
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(PortalPolicies.Administrator, p => p.RequireRole(PortalRoles.Administrator))
-            .AddPolicy(PortalPolicies.Agent, p => p.RequireRole(PortalRoles.Agent, PortalRoles.Administrator))
-            .AddPolicy(PortalPolicies.Support, p => p.RequireRole(PortalRoles.Support, PortalRoles.Administrator));
+            .AddPortalPolicies();
 
         services.AddScoped<ICurrentActor, HttpCurrentActor>();
         return builder;
@@ -86,8 +72,15 @@ public static class AuthenticationExtensions
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login");
         }).AllowAnonymous();
+        account.MapMicrosoftSignIn(app.Configuration);
         return app;
     }
+
+    /// <summary>The role policies pages, endpoints and component tests share.</summary>
+    public static AuthorizationBuilder AddPortalPolicies(this AuthorizationBuilder authorization) => authorization
+        .AddPolicy(PortalPolicies.Administrator, p => p.RequireRole(PortalRoles.Administrator))
+        .AddPolicy(PortalPolicies.Agent, p => p.RequireRole(PortalRoles.Agent, PortalRoles.Administrator))
+        .AddPolicy(PortalPolicies.Support, p => p.RequireRole(PortalRoles.Support, PortalRoles.Administrator));
 
     internal static bool IsApiPath(PathString path) =>
         path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/sandbox/api");

@@ -33,6 +33,16 @@ public static class PortalHostingExtensions
         }
 
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // The not-found page is for browsers; REST callers get the endpoint's own status (a re-executed PUT would turn 404 into 405).
+        app.Use((context, next) =>
+        {
+            if (AuthenticationExtensions.IsApiPath(context.Request.Path) && context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+
+            return next(context);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
