@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Accounts;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.BackendServices;
+using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,7 @@ public static class DependencyInjection
         services.AddSingleton<IApiKeys, ApiKeyStore>();
         services.AddSingleton<IFirstRunSetup, FirstRunSetup>();
         services.AddSingleton<IStartupTask, AccountStartupTask>();
+        services.AddMailboxes();
         return services;
     }
 }

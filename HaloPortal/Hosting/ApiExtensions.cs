@@ -38,6 +38,7 @@ public static class ApiExtensions
             .WithTags("Portal");
 
         api.MapBackendServicesApi();
+        api.MapMailboxesApi();
         return app;
     }
 }

@@ -42,6 +42,7 @@ public static class PortalHostingExtensions
         app.MapPortalAuthentication();
         app.MapPortalApi();
         app.MapPortalJobs();
+        app.MapAuthCallbacks();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
