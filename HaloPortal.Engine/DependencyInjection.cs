@@ -2,6 +2,7 @@ using HaloPortal.Engine.Accounts;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
 using Microsoft.Extensions.Configuration;
@@ -26,6 +27,10 @@ public static class DependencyInjection
         services.AddSingleton<IFirstRunSetup, FirstRunSetup>();
         services.AddSingleton<IStartupTask, AccountStartupTask>();
         services.AddMailboxes();
+        services.AddIngestion();
+        services.AddSingleton<Deployment>();
+        services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
+        services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());
         return services;
     }
 }

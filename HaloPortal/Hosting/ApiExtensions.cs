@@ -39,6 +39,8 @@ public static class ApiExtensions
 
         api.MapBackendServicesApi();
         api.MapMailboxesApi();
+        api.MapIngestionApi();
+        app.MapAttachmentDownloads();
         return app;
     }
 }
