@@ -24,8 +24,8 @@ internal static class CredentialsExtensions
         services.AddSingleton<IGraphClients, GraphClients>();
         services.AddSingleton<IBrowserUrls, BrowserUrls>();
         services.AddSingleton<IEmailSettings, EmailSettingsStore>();
-        services.AddTransient<HostRoutingHandler>();
-        services.AddHttpClient(MsalApplications.HttpClientName).AddHttpMessageHandler<HostRoutingHandler>();
+        services.AddHttpClient(MsalApplications.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => HostRouting.Transport(sp.GetServices<IHostRouter>()));
         return services;
     }
 }

@@ -23,10 +23,7 @@ internal sealed class GraphClients : IGraphClients, IDisposable
         _tokens = tokens;
         _limiter = limiter;
         // One pooled transport for every client, so short-lived GraphServiceClients never exhaust sockets.
-        _transport = new HostRoutingHandler(routers)
-        {
-            InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 64 },
-        };
+        _transport = HostRouting.Transport(routers);
     }
 
     public GraphServiceClient For(MailboxCredential credential)

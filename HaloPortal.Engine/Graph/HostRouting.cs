@@ -1,38 +1,25 @@
 namespace HaloPortal.Engine.Graph;
 
 /// <summary>
-/// Maps virtual hosts to where they are really served (the sandbox tenant's login and Graph hosts to the portal's own
-/// /sandbox routes). The real clouds need no router: their requests pass unchanged.
+/// Serves virtual hosts from elsewhere: the sandbox tenant's login and Graph hosts are answered by the portal's own
+/// /sandbox routes. The real clouds need no router: their requests pass unchanged.
 /// </summary>
 public interface IHostRouter
 {
-    /// <summary>The address a server-side request for <paramref name="uri"/> must really go to, or null when this router does not handle its host.</summary>
-    Uri? Route(Uri uri);
+    /// <summary>A handler that sends requests for this router's hosts where they are really served, and every other request through <paramref name="inner"/>.</summary>
+    HttpMessageHandler Wrap(HttpMessageHandler inner);
 
     /// <summary>The address a browser must open for <paramref name="uri"/> (e.g. an authorize page), or null when not handled.</summary>
     Uri? RouteForBrowser(Uri uri);
 }
 
-/// <summary>Rewrites requests for virtual hosts through the registered <see cref="IHostRouter"/>s.</summary>
-internal sealed class HostRoutingHandler(IEnumerable<IHostRouter> routers) : DelegatingHandler
+/// <summary>Builds the transport every Graph and MSAL request goes through: sockets, wrapped by each registered router.</summary>
+internal static class HostRouting
 {
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (request.RequestUri is { } uri)
-        {
-            foreach (var router in routers)
-            {
-                if (router.Route(uri) is { } routed)
-                {
-                    request.RequestUri = routed;
-                    request.Headers.Host = null;
-                    break;
-                }
-            }
-        }
-
-        return base.SendAsync(request, cancellationToken);
-    }
+    public static HttpMessageHandler Transport(IEnumerable<IHostRouter> routers) =>
+        routers.Aggregate<IHostRouter, HttpMessageHandler>(
+            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 64 },
+            (inner, router) => router.Wrap(inner));
 }
 
 /// <summary>Maps browser-facing URLs through the registered routers.</summary>
