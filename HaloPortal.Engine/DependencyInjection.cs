@@ -3,6 +3,7 @@ using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +25,7 @@ public static class DependencyInjection
         services.AddSingleton<IApiKeys, ApiKeyStore>();
         services.AddSingleton<IFirstRunSetup, FirstRunSetup>();
         services.AddSingleton<IStartupTask, AccountStartupTask>();
+        services.AddSandbox(configuration, environment);
         return services;
     }
 }
