@@ -5,6 +5,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,7 @@ public static class DependencyInjection
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());
+        services.AddSandbox(configuration, environment);
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using HaloPortal.Components;
 using HaloPortal.Engine;
+using HaloPortal.Engine.Sandbox;
 using MudBlazor.Services;
 
 namespace HaloPortal.Hosting;
@@ -43,6 +44,7 @@ public static class PortalHostingExtensions
         app.MapPortalApi();
         app.MapPortalJobs();
         app.MapAuthCallbacks();
+        app.MapSandbox();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
