@@ -31,7 +31,8 @@ internal sealed partial class EmailParser : IEmailParser
         {
             message = MimeMessage.Load(source);
         }
-        catch (Exception ex) when (ex is FormatException or ParseException or ArgumentException or InvalidOperationException or NotSupportedException or DecoderFallbackException)
+        // A failing stream (IOException) is the caller's problem and may be retried; anything about the content is not.
+        catch (Exception ex) when (ex is not (IOException or OutOfMemoryException))
         {
             warnings.Add($"The message could not be parsed as MIME: {ex.Message}");
             return Empty(size) with { ParseWarnings = warnings };

@@ -176,4 +176,20 @@ public sealed class MailClassifierTests
 
         Assert.Equal(MailKind.OwnMail, verdict.Kind);
     }
+
+    [Fact]
+    public void Other_deployment_header_is_other_instance_mail()
+    {
+        var verdict = Classify("From: a@contoso.com\nMessage-ID: <x@contoso.com>\nX-HaloPortal-Deployment: uat-01");
+
+        Assert.Equal(new MailVerdict(MailKind.OtherInstanceMail, "Sent by another HaloPortal deployment 'uat-01' (X-HaloPortal-Deployment: uat-01)"), verdict);
+    }
+
+    [Fact]
+    public void Mailer_daemon_without_return_path_as_read_through_graph_is_a_bounce()
+    {
+        var verdict = Classify("From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Failure)");
+
+        Assert.Equal(new MailVerdict(MailKind.Bounce, "Bounce (from mailer-daemon@googlemail.com with no Return-Path)"), verdict);
+    }
 }
