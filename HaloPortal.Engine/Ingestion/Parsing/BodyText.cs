@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
@@ -17,7 +16,26 @@ internal static class BodyText
     public static string TextToHtml(string text)
     {
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        return string.Join("<br>\n", lines.Select(WebUtility.HtmlEncode));
+        return string.Join("<br>\n", lines.Select(Encode));
+    }
+
+    /// <summary>Escapes only what HTML needs escaped, leaving non-ASCII text readable (WebUtility would turn "ü" into "&amp;#252;").</summary>
+    private static string Encode(string line)
+    {
+        var builder = new StringBuilder(line.Length);
+        foreach (var c in line)
+        {
+            builder.Append(c switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                _ => c.ToString(),
+            });
+        }
+        return builder.ToString();
     }
 
     /// <summary>The readable text of an HTML fragment: block elements and &lt;br&gt; become line breaks.</summary>

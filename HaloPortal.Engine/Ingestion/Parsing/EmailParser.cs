@@ -31,7 +31,8 @@ internal sealed partial class EmailParser : IEmailParser
         {
             message = MimeMessage.Load(source);
         }
-        catch (Exception ex) when (ex is FormatException or ParseException or ArgumentException or InvalidOperationException or NotSupportedException or DecoderFallbackException)
+        // A failing stream (IOException) is the caller's problem and may be retried; anything about the content is not.
+        catch (Exception ex) when (ex is not (IOException or OutOfMemoryException))
         {
             warnings.Add($"The message could not be parsed as MIME: {ex.Message}");
             return Empty(size) with { ParseWarnings = warnings };
@@ -47,6 +48,12 @@ internal sealed partial class EmailParser : IEmailParser
         {
             text = walk.TnefText;
             html = walk.TnefHtml;
+        }
+        if (text is null && html is null && message.Body is Multipart { Count: 0, Preamble: { } preamble } && !string.IsNullOrWhiteSpace(preamble))
+        {
+            // The declared boundary never occurs: MimeKit keeps everything as the preamble. Show that raw text rather than nothing.
+            warnings.Add("The multipart boundary declared in Content-Type was not found; the raw text of the message is used as its body.");
+            text = preamble;
         }
 
         var referenced = HtmlCid.ReferencedContentIds(html);
@@ -254,20 +261,25 @@ internal sealed partial class EmailParser : IEmailParser
             MimeMessage unpacked;
             try
             {
+                if (!HasTnefSignature(tnef))
+                    throw new FormatException("it does not start with the TNEF signature");
                 unpacked = tnef.ConvertToMessage();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                warnings.Add($"The winmail.dat (TNEF) attachment could not be unpacked and is kept as it is: {ex.Message}");
-                AddPart(tnef, "winmail.dat");
+                KeepWinmailDat(tnef, ex.Message);
+                return;
+            }
+            var parts = unpacked.BodyParts.Where(p => p is not TextPart text || !IsBody(text)).ToList();
+            if (parts.Count == 0 && unpacked.TextBody is null && unpacked.HtmlBody is null)
+            {
+                KeepWinmailDat(tnef, "it contains neither a body nor attachments");
                 return;
             }
             TnefText ??= unpacked.TextBody;
             TnefHtml ??= unpacked.HtmlBody;
-            foreach (var part in unpacked.BodyParts)
+            foreach (var part in parts)
             {
-                if (part is TextPart text && IsBody(text))
-                    continue;
                 switch (part)
                 {
                     case MessagePart message:
@@ -278,6 +290,22 @@ internal sealed partial class EmailParser : IEmailParser
                         break;
                 }
             }
+        }
+
+        private void KeepWinmailDat(TnefPart tnef, string problem)
+        {
+            warnings.Add($"The winmail.dat (TNEF) attachment could not be unpacked ({problem}); it is kept as it is.");
+            AddPart(tnef, "winmail.dat");
+        }
+
+        private static bool HasTnefSignature(TnefPart tnef)
+        {
+            if (tnef.Content is null)
+                return false;
+            using var content = new MemoryStream();
+            tnef.Content.DecodeTo(content);
+            var bytes = content.GetBuffer();
+            return content.Length >= 4 && BitConverter.ToUInt32(bytes, 0) == 0x223E9F78;
         }
 
         private void AddMessage(MessagePart part)
