@@ -19,10 +19,10 @@ public sealed record AuthorityEndpoints(GraphAuthority Authority, string Display
 public static class Authorities
 {
     /// <summary>Virtual host of the sandbox's Entra ID imitation; the engine routes it to the portal's own /sandbox/login.</summary>
-    public const string SandboxLoginHost = "login.sandbox.haloportal.invalid";
+    public const string SandboxLoginHost = Sandbox.SandboxHosts.LoginHost;
 
     /// <summary>Virtual host of the sandbox's Graph imitation; routed to the portal's own /sandbox/graph.</summary>
-    public const string SandboxGraphHost = "graph.sandbox.haloportal.invalid";
+    public const string SandboxGraphHost = Sandbox.SandboxHosts.GraphHost;
 
     public static readonly IReadOnlyList<AuthorityEndpoints> All =
     [

@@ -23,6 +23,8 @@ internal static class CredentialsExtensions
         services.AddSingleton<MailboxConcurrencyLimiter>();
         services.AddSingleton<IGraphClients, GraphClients>();
         services.AddSingleton<IBrowserUrls, BrowserUrls>();
+        services.AddSingleton<IHostRouter, SandboxRouter>();
+        services.AddSingleton<Data.IStartupTask, DemoMailboxSeeder>();
         services.AddSingleton<IEmailSettings, EmailSettingsStore>();
         services.AddHttpClient(MsalApplications.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => HostRouting.Transport(sp.GetServices<IHostRouter>()));

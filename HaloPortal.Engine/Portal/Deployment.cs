@@ -17,6 +17,9 @@ internal sealed class DeploymentRow
     public string DeploymentId { get; set; } = "";
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The sandbox demo mailbox was seeded once; it is not recreated after an administrator deletes it.</summary>
+    public bool DemoMailboxSeeded { get; set; }
 }
 
 internal sealed class DeploymentRowConfiguration : IEntityTypeConfiguration<DeploymentRow>

@@ -652,6 +652,9 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("DemoMailboxSeeded")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DeploymentId")
                         .IsRequired()
                         .HasMaxLength(32)

@@ -47,7 +47,8 @@ namespace HaloPortal.Engine.Data.Migrations
                 {
                     Id = table.Column<int>(type: "INTEGER", nullable: false),
                     DeploymentId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DemoMailboxSeeded = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {

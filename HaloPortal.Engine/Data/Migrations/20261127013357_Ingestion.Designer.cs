@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace HaloPortal.Engine.Data.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261127012600_Ingestion")]
+    [Migration("20261127013357_Ingestion")]
     partial class Ingestion
     {
         /// <inheritdoc />
@@ -653,6 +653,9 @@ namespace HaloPortal.Engine.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("DemoMailboxSeeded")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("DeploymentId")
