@@ -53,7 +53,8 @@ internal static partial class SandboxKit
             applicationPermissions ?? ["Mail.ReadWrite", "Mail.Send", "Contacts.Read", "User.Read.All"],
             delegatedPermissions ?? ["User.Read", "Mail.ReadWrite", "Mail.Send", "Mail.ReadWrite.Shared", "Mail.Send.Shared", "Contacts.Read"],
             adminConsent));
-        var secret = await control.AddSecretAsync(key, application.AppId, "test", DateTimeOffset.UtcNow.AddDays(30));
+        var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var secret = await control.AddSecretAsync(key, application.AppId, "test", now.AddDays(730));
         return new SandboxTenant(tenant.TenantId, domain, application.AppId, secret.SecretValue, secret.SecretId, user.UserPrincipalName, Password,
             shared.UserPrincipalName, redirect);
     }
