@@ -116,7 +116,6 @@ internal sealed class TokenIssuer(TenantKeys keys, TimeProvider time, IOptions<S
             Claims = claims,
             SigningCredentials = key.SigningCredentials,
             TokenType = "JWT",
-            AdditionalHeaderClaims = new Dictionary<string, object> { ["x5t"] = key.KeyId },
         });
     }
 }
