@@ -25,6 +25,12 @@ public static class GraphCall
         {
             throw new CredentialException(KnownErrors.FromGraphError(ex.ResponseStatusCode, null, ex.Message), ex) { RetryAfter = RetryAfter(ex) };
         }
+        catch (AggregateException ex) when (ex.InnerExceptions.LastOrDefault() is ApiException last)
+        {
+            // Graph's retry handler gave up: report the last answer (throttling or a server error: transient).
+            var code = last is ODataError odata ? odata.Error?.Code : null;
+            throw new CredentialException(KnownErrors.FromGraphError(last.ResponseStatusCode, code, last.Message), ex) { RetryAfter = RetryAfter(last) };
+        }
         catch (HttpRequestException ex)
         {
             throw new CredentialException(KnownErrors.Find("ServiceUnavailable")! with { Message = $"Microsoft Graph could not be reached: {ex.Message}" }, ex);

@@ -2,6 +2,8 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Identity;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 
 namespace HaloPortal.Engine.Graph;
 
@@ -31,6 +33,13 @@ internal sealed class GraphClients : IGraphClients, IDisposable
         var endpoints = Authorities.For(credential.Authority);
         var slotKey = $"{credential.ClientId}|{credential.TargetAddress ?? credential.Id.ToString()}";
         var handlers = GraphClientFactory.CreateDefaultHandlers();
+        // Honour Retry-After and back off on 5xx for longer than the default 3 attempts before an email is rescheduled.
+        var retry = handlers.ToList().FindIndex(h => h is RetryHandler);
+        if (retry >= 0)
+        {
+            handlers[retry] = new RetryHandler(new RetryHandlerOption { MaxRetry = 10, Delay = 2 });
+        }
+
         handlers.Add(new MailboxConcurrencyHandler(_limiter.For(slotKey)));
         var http = GraphClientFactory.Create(handlers, "v1.0", GraphClientFactory.Global_Cloud, proxy: null, finalHandler: _transport, disposeHandler: false);
         http.Timeout = TimeSpan.FromMinutes(5);

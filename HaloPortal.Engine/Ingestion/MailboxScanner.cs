@@ -141,7 +141,9 @@ internal sealed class MailboxScanner(
         var total = new BatchOutcome();
         var fetched = 0;
         var processed = 0;
-        var cutoff = backlog?.Since ?? credential.ConnectedAt ?? credential.CreatedAt;
+        // Graph reports receivedDateTime to the second: compare at that precision.
+        var connected = credential.ConnectedAt ?? credential.CreatedAt;
+        var cutoff = backlog?.Since ?? new DateTimeOffset(connected.UtcTicks - connected.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
         var cap = backlog is null ? int.MaxValue : Math.Min(backlog.Cap, options.Value.MaxBacklog);
         try
         {

@@ -58,12 +58,19 @@ internal sealed class MailboxSideEffects
                     newId = moved?.Id;
                 }
 
+                string? detail = null;
+                if (status >= 400)
+                {
+                    using var failed = await response.GetResponseByIdAsync(stepId);
+                    detail = failed?.Content is null ? null : await failed.Content.ReadAsStringAsync(cancellationToken);
+                }
+
                 results[messageId] = status switch
                 {
                     >= 200 and < 300 => new SideEffectResult(true, newId, null),
                     404 => new SideEffectResult(true, null, "The message was no longer in the mailbox (moved or deleted elsewhere)."),
                     429 or >= 500 or 0 => new SideEffectResult(false, null, $"Graph answered {status}; the side effect will be retried."),
-                    _ => new SideEffectResult(true, null, $"Graph refused the side effect ({status}); the message stays where it is."),
+                    _ => new SideEffectResult(true, null, $"Graph refused the side effect ({status} {detail}); the message stays where it is."),
                 };
             }
         }

@@ -237,7 +237,8 @@ internal sealed class GraphPipeline(
             var headers = (entry["headers"] as JsonObject)?.ToDictionary(h => h.Key, h => h.Value?.ToString() ?? "", StringComparer.OrdinalIgnoreCase)
                           ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             var question = url.IndexOf('?', StringComparison.Ordinal);
-            var path = "/" + (question < 0 ? url : url[..question]).TrimStart('/');
+            // Like ASP.NET does for top-level requests, and Graph for batch entries: the path arrives percent-decoded.
+            var path = "/" + Uri.UnescapeDataString((question < 0 ? url : url[..question]).TrimStart('/'));
             var query = question < 0
                 ? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
                 : Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(url[(question + 1)..]).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
