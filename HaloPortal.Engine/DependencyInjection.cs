@@ -1,8 +1,11 @@
 using HaloPortal.Engine.Accounts;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.BackendServices;
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +25,12 @@ public static class DependencyInjection
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<IBackendServices, BackendServicesStore>();
         services.AddPortalAccounts();
+        services.AddMailboxes();
+        services.AddIngestion();
+        services.AddSingleton<Deployment>();
+        services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
+        services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());
+        services.AddSandbox(configuration, environment);
         return services;
     }
 }

@@ -50,7 +50,7 @@ public static class DataExtensions
             switch (provider)
             {
                 case DatabaseProvider.Sqlite:
-                    options.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("__migrations"));
+                    options.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("__migrations")).AddInterceptors(new SqlitePragmas());
                     break;
                 default:
                     throw new InvalidOperationException(

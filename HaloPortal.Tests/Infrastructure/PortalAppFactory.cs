@@ -14,10 +14,19 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     /// <summary>A configuration API key with Administrator rights.</summary>
     public const string AdminApiKey = "test-admin-key-0123456789";
 
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "haloportal-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _dataDirectory;
+    private readonly bool _ownsData;
 
     public PortalAppFactory()
+        : this(Path.Combine(Path.GetTempPath(), "haloportal-tests", Guid.NewGuid().ToString("N")), ownsData: true)
     {
+    }
+
+    /// <summary>A portal on an existing data folder (to restart "the same" portal); the folder is left for the caller.</summary>
+    internal PortalAppFactory(string dataDirectory, bool ownsData = false)
+    {
+        _dataDirectory = dataDirectory;
+        _ownsData = ownsData;
         Directory.CreateDirectory(_dataDirectory);
         UseKestrel(0);
     }
@@ -79,7 +88,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsData)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try

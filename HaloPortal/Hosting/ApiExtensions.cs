@@ -40,6 +40,9 @@ public static class ApiExtensions
         api.MapBackendServicesApi();
         api.MapAgentsApi();
         api.MapAuditApi();
+        api.MapMailboxesApi();
+        api.MapIngestionApi();
+        app.MapAttachmentDownloads();
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using HaloPortal.Components;
 using HaloPortal.Engine;
+using HaloPortal.Engine.Sandbox;
 using MudBlazor.Services;
 
 namespace HaloPortal.Hosting;
@@ -52,6 +53,8 @@ public static class PortalHostingExtensions
         app.MapPortalAuthentication();
         app.MapPortalApi();
         app.MapPortalJobs();
+        app.MapAuthCallbacks();
+        app.MapSandbox();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

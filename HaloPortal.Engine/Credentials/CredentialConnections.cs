@@ -1,0 +1,332 @@
+using System.Security.Cryptography;
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Errors;
+using HaloPortal.Engine.Graph;
+using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Mailboxes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Identity.Client;
+
+namespace HaloPortal.Engine.Credentials;
+
+/// <summary>The outcome of testing a credential: the mailbox reached, or the catalogued error with its fix.</summary>
+public sealed record ConnectionTestResult(bool Ok, string? Address, string? DisplayName, int? InboxItems, KnownError? Error, IReadOnlyList<string> Steps);
+
+/// <summary>The result of the sign-in redirect.</summary>
+public sealed record AuthorisationResult(bool Ok, int? CredentialId, int? MailboxId, string? ReturnUrl, KnownError? Error);
+
+/// <summary>Connecting credentials: test (client credentials), sign in with PKCE (authorisation code), disconnect.</summary>
+public interface ICredentialConnections
+{
+    /// <summary>Gets a token and makes the Graph calls the engine will make on the mailbox, and records the outcome on the credential.</summary>
+    Task<ConnectionTestResult> TestAsync(int credentialId, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts the authorisation-code sign-in; returns the address to send the browser to.</summary>
+    Task<Uri> BeginAuthorisationAsync(int credentialId, string redirectUri, string? returnUrl, Actor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes the sign-in from the redirect's query (state, code or error).</summary>
+    Task<AuthorisationResult> CompleteAuthorisationAsync(string? state, string? code, string? error, string? errorDescription, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets the sign-in (token cache) and unlocks the credential.</summary>
+    Task DisconnectAsync(int credentialId, Actor actor, CancellationToken cancellationToken = default);
+}
+
+internal sealed class CredentialConnections(
+    IDbContextFactory<PortalDbContext> contexts,
+    MsalApplications applications,
+    CredentialTokens tokens,
+    IGraphClients graph,
+    ICredentialSecrets secrets,
+    IBrowserUrls browserUrls,
+    TimeProvider time,
+    MailboxService mailboxes,
+    ILogger<CredentialConnections> logger) : ICredentialConnections
+{
+    private static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(15);
+
+    public async Task<ConnectionTestResult> TestAsync(int credentialId, CancellationToken cancellationToken = default)
+    {
+        var credential = await LoadAsync(credentialId, cancellationToken);
+        var steps = new List<string>();
+        try
+        {
+            var probe = await ProbeAsync(credential, steps, forceRefresh: true, cancellationToken);
+            await RecordAsync(credentialId, CredentialStatus.Connected, null, probe.Address, probe.DisplayName, cancellationToken);
+            return new ConnectionTestResult(true, probe.Address, probe.DisplayName, probe.InboxItems, null, steps);
+        }
+        catch (CredentialException ex)
+        {
+            steps.Add($"Failed: {ex.Error.Title}.");
+            await RecordAsync(credentialId, StatusFor(ex.Error), ex.Error, null, null, cancellationToken);
+            return new ConnectionTestResult(false, null, null, null, ex.Error, steps);
+        }
+    }
+
+    public async Task<Uri> BeginAuthorisationAsync(int credentialId, string redirectUri, string? returnUrl, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var credential = await LoadAsync(credentialId, cancellationToken);
+        if (credential.AuthMethod != AuthMethod.AuthorizationCode)
+        {
+            throw new ArgumentException("Only Authorisation code credentials sign in; use Test connection for client credentials.", nameof(credentialId));
+        }
+
+        var endpoints = Authorities.For(credential.Authority);
+        var app = applications.Build(credential, redirectUri);
+        var state = Base64Url(RandomNumberGenerator.GetBytes(24));
+        var scopes = RequiredPermissions.DelegatedScopes(endpoints, !string.IsNullOrWhiteSpace(credential.SharedMailbox), credential.ImportContacts);
+        var url = await app.GetAuthorizationRequestUrl(scopes)
+            .WithPkce(out var verifier)
+            .WithPrompt(Prompt.SelectAccount)
+            .WithExtraQueryParameters(new Dictionary<string, (string, bool)> { ["state"] = (state, false) })
+            .ExecuteAsync(cancellationToken);
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var expired = now - PendingLifetime;
+        await db.Set<PendingAuthorisation>().Where(p => p.CreatedAt < expired).ExecuteDeleteAsync(cancellationToken);
+        db.Add(new PendingAuthorisation
+        {
+            State = state,
+            CredentialId = credentialId,
+            CodeVerifierProtected = secrets.Protect(verifier),
+            RedirectUri = redirectUri,
+            ReturnUrl = returnUrl,
+            StartedBy = actor.ToString(),
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Credential {CredentialId}: sign-in started by {Actor}", credentialId, actor);
+        return browserUrls.ForBrowser(url);
+    }
+
+    public async Task<AuthorisationResult> CompleteAuthorisationAsync(string? state, string? code, string? error, string? errorDescription, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(state))
+        {
+            return new AuthorisationResult(false, null, null, null, KnownErrors.Unknown("MissingState",
+                "The sign-in answer carried no state, so it cannot be matched to a credential. Start the sign-in again from the credential."));
+        }
+
+        PendingAuthorisation? pending;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            pending = await db.Set<PendingAuthorisation>().SingleOrDefaultAsync(p => p.State == state, cancellationToken);
+            if (pending is not null)
+            {
+                db.Remove(pending); // single use
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+
+        if (pending is null || time.GetUtcNow() - pending.CreatedAt > PendingLifetime)
+        {
+            return new AuthorisationResult(false, pending?.CredentialId, null, pending?.ReturnUrl, KnownErrors.Unknown("StaleSignIn",
+                "This sign-in answer is unknown or older than 15 minutes. Start the sign-in again from the credential."));
+        }
+
+        var credential = await LoadAsync(pending.CredentialId, cancellationToken);
+        if (!string.IsNullOrEmpty(error))
+        {
+            var known = KnownErrors.FromTokenError(error, errorDescription);
+            await RecordAsync(credential.Id, CredentialStatus.NotConnected, known, null, null, cancellationToken);
+            return new AuthorisationResult(false, credential.Id, credential.MailboxId, pending.ReturnUrl, known);
+        }
+
+        try
+        {
+            var endpoints = Authorities.For(credential.Authority);
+            var app = applications.Build(credential, pending.RedirectUri);
+            tokens.BindTokenCache(app, credential.Id);
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                // A new sign-in replaces the old grant entirely.
+                await db.Set<MailboxCredential>().Where(c => c.Id == credential.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.TokenCacheProtected, (string?)null).SetProperty(c => c.HomeAccountId, (string?)null), cancellationToken);
+            }
+
+            var scopes = RequiredPermissions.DelegatedScopes(endpoints, !string.IsNullOrWhiteSpace(credential.SharedMailbox), credential.ImportContacts);
+            var result = await app.AcquireTokenByAuthorizationCode(scopes, code ?? "")
+                .WithPkceCodeVerifier(secrets.Unprotect(pending.CodeVerifierProtected))
+                .ExecuteAsync(cancellationToken);
+
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                await db.Set<MailboxCredential>().Where(c => c.Id == credential.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.HomeAccountId, result.Account.HomeAccountId.Identifier), cancellationToken);
+            }
+
+            credential.HomeAccountId = result.Account.HomeAccountId.Identifier;
+            var steps = new List<string> { $"Signed in as {result.Account.Username}." };
+            var probe = await ProbeAsync(credential, steps, forceRefresh: false, cancellationToken);
+            await RecordAsync(credential.Id, CredentialStatus.Connected, null, probe.Address, probe.DisplayName, cancellationToken);
+            await AuditAsync(credential.Id, "Credential.Authorised", new { SignedInAs = result.Account.Username, Mailbox = probe.Address }, cancellationToken);
+            return new AuthorisationResult(true, credential.Id, credential.MailboxId, pending.ReturnUrl, null);
+        }
+        catch (MsalServiceException ex)
+        {
+            var known = KnownErrors.FromTokenError(ex.ErrorCode, ex.Message);
+            await RecordAsync(credential.Id, CredentialStatus.NotConnected, known, null, null, cancellationToken);
+            return new AuthorisationResult(false, credential.Id, credential.MailboxId, pending.ReturnUrl, known);
+        }
+        catch (CredentialException ex)
+        {
+            // Signed in, but the mailbox check failed (e.g. no Full Access to the shared mailbox): keep the grant, refuse to process.
+            await RecordAsync(credential.Id, StatusFor(ex.Error), ex.Error, null, null, cancellationToken);
+            return new AuthorisationResult(false, credential.Id, credential.MailboxId, pending.ReturnUrl, ex.Error);
+        }
+    }
+
+    public async Task DisconnectAsync(int credentialId, Actor actor, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var credential = await db.Set<MailboxCredential>().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Credential {credentialId} does not exist.");
+        var before = CredentialView.AuditSnapshot(credential);
+        credential.HomeAccountId = null;
+        credential.TokenCacheProtected = null;
+        credential.Status = CredentialStatus.NotConnected;
+        credential.ConnectedAddress = null;
+        credential.ConnectedDisplayName = null;
+        credential.ConnectedAt = null;
+        credential.LastErrorCode = null;
+        credential.LastErrorMessage = null;
+        credential.LastErrorAt = null;
+        credential.UpdatedAt = time.GetUtcNow();
+        db.Audit(time, actor, "Credential.Disconnected", "MailboxCredential", credentialId.ToString(), before, CredentialView.AuditSnapshot(credential));
+        await db.SaveChangesAsync(cancellationToken);
+        mailboxes.RaiseChanged(credential.MailboxId);
+    }
+
+    private sealed record Probe(string Address, string? DisplayName, int? InboxItems);
+
+    /// <summary>The calls the engine makes on the mailbox: token, the mailbox owner, its inbox, one message.</summary>
+    private async Task<Probe> ProbeAsync(MailboxCredential credential, List<string> steps, bool forceRefresh, CancellationToken cancellationToken)
+    {
+        await tokens.GetAccessTokenAsync(credential, forceRefresh, cancellationToken);
+        steps.Add("Got an access token from " + Authorities.For(credential.Authority).DisplayName + ".");
+        var client = graph.For(credential);
+
+        string address;
+        string? displayName;
+        if (credential.AuthMethod == AuthMethod.ClientCredentials)
+        {
+            var target = credential.EmailAddress!;
+            var user = await GraphCall.RunAsync(() => client.Users[target].GetAsync(r => r.QueryParameters.Select = ["id", "displayName", "mail", "userPrincipalName"], cancellationToken));
+            if (!string.Equals(user?.UserPrincipalName, target, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CredentialException(KnownErrors.Find("UpnMismatch")! with
+                {
+                    Message = $"The mailbox {target} belongs to the user {user?.UserPrincipalName}, whose UPN differs from the address.",
+                });
+            }
+
+            address = user!.Mail ?? target;
+            displayName = user.DisplayName;
+            steps.Add($"Found the mailbox owner {displayName} <{user.UserPrincipalName}>.");
+        }
+        else
+        {
+            var me = await GraphCall.RunAsync(() => client.Me.GetAsync(r => r.QueryParameters.Select = ["id", "displayName", "mail", "userPrincipalName"], cancellationToken));
+            steps.Add($"Signed-in account: {me?.DisplayName} <{me?.Mail ?? me?.UserPrincipalName}>.");
+            address = me?.Mail ?? me?.UserPrincipalName ?? "";
+            displayName = me?.DisplayName;
+            if (!string.IsNullOrWhiteSpace(credential.SharedMailbox))
+            {
+                try
+                {
+                    await GraphCall.RunAsync(() => client.Users[credential.SharedMailbox].MailFolders["inbox"].GetAsync(cancellationToken: cancellationToken));
+                }
+                catch (CredentialException ex) when (ex.Error.Kind is ErrorKind.Permission or ErrorKind.Configuration)
+                {
+                    throw new CredentialException(KnownErrors.Find("SharedMailboxNotDelegated")! with
+                    {
+                        Message = $"{address} cannot open the shared mailbox {credential.SharedMailbox} ({ex.Error.Title}). The portal will not fall back to {address}'s own inbox.",
+                    }, ex);
+                }
+
+                steps.Add($"{address} has access to the shared mailbox {credential.SharedMailbox}.");
+                address = credential.SharedMailbox;
+                displayName = credential.SharedMailbox;
+            }
+        }
+
+        var mailbox = credential.AuthMethod == AuthMethod.ClientCredentials || !string.IsNullOrWhiteSpace(credential.SharedMailbox)
+            ? client.Users[address]
+            : null;
+        var inbox = mailbox is not null
+            ? await GraphCall.RunAsync(() => mailbox.MailFolders["inbox"].GetAsync(cancellationToken: cancellationToken))
+            : await GraphCall.RunAsync(() => client.Me.MailFolders["inbox"].GetAsync(cancellationToken: cancellationToken));
+        steps.Add($"Opened the inbox ({inbox?.TotalItemCount ?? 0} messages, {inbox?.UnreadItemCount ?? 0} unread).");
+
+        if (mailbox is not null)
+        {
+            await GraphCall.RunAsync(() => mailbox.MailFolders["inbox"].Messages.GetAsync(r => { r.QueryParameters.Top = 1; r.QueryParameters.Select = ["id"]; }, cancellationToken));
+        }
+        else
+        {
+            await GraphCall.RunAsync(() => client.Me.MailFolders["inbox"].Messages.GetAsync(r => { r.QueryParameters.Top = 1; r.QueryParameters.Select = ["id"]; }, cancellationToken));
+        }
+
+        steps.Add("Read the newest message's id: the engine can process this mailbox.");
+        return new Probe(address, displayName, inbox?.TotalItemCount);
+    }
+
+    private static CredentialStatus StatusFor(KnownError error) => error.Kind switch
+    {
+        ErrorKind.Reauthorise => CredentialStatus.NeedsReauthorisation,
+        _ => CredentialStatus.Failing,
+    };
+
+    private async Task RecordAsync(int credentialId, CredentialStatus status, KnownError? error, string? address, string? displayName, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var credential = await db.Set<MailboxCredential>().SingleAsync(c => c.Id == credentialId, cancellationToken);
+        var now = time.GetUtcNow();
+        credential.LastCheckedAt = now;
+        if (error is null)
+        {
+            credential.Status = status;
+            credential.ConnectedAddress = address;
+            credential.ConnectedDisplayName = displayName;
+            credential.ConnectedAt ??= now;
+            credential.LastErrorCode = null;
+            credential.LastErrorMessage = null;
+            credential.LastErrorAt = null;
+        }
+        else
+        {
+            credential.Status = credential.Status == CredentialStatus.NotConnected && status == CredentialStatus.Failing && credential.HomeAccountId is null && credential.AuthMethod == AuthMethod.AuthorizationCode
+                ? CredentialStatus.NotConnected
+                : status;
+            if (credential.AuthMethod == AuthMethod.ClientCredentials && status == CredentialStatus.Failing && credential.ConnectedAt is null)
+            {
+                credential.Status = CredentialStatus.NotConnected;
+            }
+
+            credential.LastErrorCode = error.Code;
+            credential.LastErrorMessage = error.Message;
+            credential.LastErrorAt = now;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        mailboxes.RaiseChanged(credential.MailboxId);
+    }
+
+    private async Task AuditAsync(int credentialId, string action, object after, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Audit(time, Actor.System, action, "MailboxCredential", credentialId.ToString(), null, after);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task<MailboxCredential> LoadAsync(int credentialId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<MailboxCredential>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Credential {credentialId} does not exist.");
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,229 @@
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Portal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace HaloPortal.Engine.Credentials;
+
+/// <summary>Thrown when a credential's settings break a rule; carries every field's message.</summary>
+public sealed class CredentialValidationException(CredentialValidation validation)
+    : Exception("The credential has errors: " + string.Join(" ", validation.Errors.SelectMany(e => e.Value)))
+{
+    public CredentialValidation Validation { get; } = validation;
+}
+
+/// <summary>Creating, changing and removing a mailbox's credentials.</summary>
+public interface ICredentials
+{
+    Task<CredentialView?> GetAsync(int id, CancellationToken cancellationToken = default);
+
+    /// <summary>Checks the input without saving (the editor calls it as the user types).</summary>
+    CredentialValidation Validate(CredentialInput input, CredentialView? existing);
+
+    /// <exception cref="CredentialValidationException">A rule is broken.</exception>
+    Task<CredentialView> CreateAsync(int mailboxId, CredentialInput input, Actor actor, CancellationToken cancellationToken = default);
+
+    /// <exception cref="CredentialValidationException">A rule is broken, or the credential is locked (signed in: disconnect first).</exception>
+    Task<CredentialView> UpdateAsync(int id, CredentialInput input, Actor actor, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteAsync(int id, Actor actor, CancellationToken cancellationToken = default);
+}
+
+internal sealed class CredentialService(
+    IDbContextFactory<PortalDbContext> contexts,
+    ICredentialSecrets secrets,
+    TimeProvider time,
+    IOptions<PortalOptions> options,
+    MailboxService mailboxes) : ICredentials
+{
+    private PortalOptions Options => options.Value;
+
+    public async Task<CredentialView?> GetAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var credential = await db.Set<MailboxCredential>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        return credential is null ? null : CredentialView.From(credential, Options.Instance);
+    }
+
+    public CredentialValidation Validate(CredentialInput input, CredentialView? existing)
+    {
+        var validation = CredentialRules.Validate(input, Options.Hosting,
+            hasStoredSecret: existing?.HasClientSecret == true,
+            hasStoredCertificate: existing?.CertificateThumbprint is not null,
+            time.GetUtcNow());
+        if (existing?.Locked == true)
+        {
+            validation.Add("credential", "This credential is signed in and locked. Click Disconnect before changing it.");
+        }
+
+        return validation;
+    }
+
+    public async Task<CredentialView> CreateAsync(int mailboxId, CredentialInput input, Actor actor, CancellationToken cancellationToken = default)
+    {
+        input.Normalise(Options.Hosting);
+        var validation = Validate(input, null);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.Set<Mailbox>().AnyAsync(m => m.Id == mailboxId, cancellationToken))
+        {
+            throw new KeyNotFoundException($"Mailbox {mailboxId} does not exist.");
+        }
+
+        if (await db.Set<MailboxCredential>().AnyAsync(c => c.MailboxId == mailboxId && c.Instance == input.Instance, cancellationToken))
+        {
+            validation.Add("instance", $"This mailbox already has {input.Instance} credentials. Edit them, or choose another instance.");
+        }
+
+        var certificate = ReadCertificate(input, validation);
+        if (!validation.IsValid)
+        {
+            throw new CredentialValidationException(validation);
+        }
+
+        var now = time.GetUtcNow();
+        var credential = new MailboxCredential { MailboxId = mailboxId, CreatedAt = now };
+        Apply(credential, input, certificate);
+        db.Add(credential);
+        await db.SaveChangesAsync(cancellationToken);
+        db.Audit(time, actor, "Credential.Created", "MailboxCredential", credential.Id.ToString(), null, CredentialView.AuditSnapshot(credential));
+        await db.SaveChangesAsync(cancellationToken);
+        mailboxes.RaiseChanged(mailboxId);
+        return CredentialView.From(credential, Options.Instance);
+    }
+
+    public async Task<CredentialView> UpdateAsync(int id, CredentialInput input, Actor actor, CancellationToken cancellationToken = default)
+    {
+        input.Normalise(Options.Hosting);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var credential = await db.Set<MailboxCredential>().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
+            ?? throw new KeyNotFoundException($"Credential {id} does not exist.");
+        var existing = CredentialView.From(credential, Options.Instance);
+        var validation = Validate(input, existing);
+        if (input.Instance != credential.Instance &&
+            await db.Set<MailboxCredential>().AnyAsync(c => c.MailboxId == credential.MailboxId && c.Instance == input.Instance && c.Id != id, cancellationToken))
+        {
+            validation.Add("instance", $"This mailbox already has {input.Instance} credentials.");
+        }
+
+        var certificate = ReadCertificate(input, validation);
+        if (!validation.IsValid)
+        {
+            throw new CredentialValidationException(validation);
+        }
+
+        var before = CredentialView.AuditSnapshot(credential);
+        var connectionChanged = ConnectionChanges(credential, input) || input.ClientSecret is not null || certificate is not null;
+        Apply(credential, input, certificate);
+        if (connectionChanged)
+        {
+            // Different app, tenant, mailbox or secret: what was verified before no longer holds.
+            credential.Status = CredentialStatus.NotConnected;
+            credential.ConnectedAddress = null;
+            credential.ConnectedDisplayName = null;
+            credential.ConnectedAt = null;
+            credential.LastErrorCode = null;
+            credential.LastErrorMessage = null;
+            credential.LastErrorAt = null;
+        }
+
+        credential.UpdatedAt = time.GetUtcNow();
+        db.Audit(time, actor, "Credential.Updated", "MailboxCredential", id.ToString(), before, CredentialView.AuditSnapshot(credential));
+        await db.SaveChangesAsync(cancellationToken);
+        mailboxes.RaiseChanged(credential.MailboxId);
+        return CredentialView.From(credential, Options.Instance);
+    }
+
+    public async Task<bool> DeleteAsync(int id, Actor actor, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var credential = await db.Set<MailboxCredential>().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (credential is null)
+        {
+            return false;
+        }
+
+        db.Remove(credential);
+        db.Audit(time, actor, "Credential.Deleted", "MailboxCredential", id.ToString(), CredentialView.AuditSnapshot(credential), null);
+        await db.SaveChangesAsync(cancellationToken);
+        mailboxes.RaiseChanged(credential.MailboxId);
+        return true;
+    }
+
+    private static CertificateInfo? ReadCertificate(CredentialInput input, CredentialValidation validation)
+    {
+        if (input.CredentialType != CredentialType.Certificate || input.Certificate is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return CertificateReader.Read(input.Certificate, input.CertificatePassword);
+        }
+        catch (ArgumentException ex)
+        {
+            validation.Add("certificate", ex.Message.Replace(" (Parameter 'certificate')", "", StringComparison.Ordinal));
+            return null;
+        }
+    }
+
+    private static bool ConnectionChanges(MailboxCredential c, CredentialInput i) =>
+        c.AuthMethod != i.AuthMethod || c.CredentialType != i.CredentialType || c.Authority != i.Authority ||
+        !string.Equals(c.TenantId, i.TenantId, StringComparison.OrdinalIgnoreCase) ||
+        !string.Equals(c.ClientId, i.ClientId, StringComparison.OrdinalIgnoreCase) ||
+        !string.Equals(c.EmailAddress, i.EmailAddress, StringComparison.OrdinalIgnoreCase) ||
+        !string.Equals(c.SharedMailbox, i.SharedMailbox, StringComparison.OrdinalIgnoreCase) ||
+        c.FederatedTokenFile != i.FederatedTokenFile;
+
+    private void Apply(MailboxCredential c, CredentialInput i, CertificateInfo? certificate)
+    {
+        c.Instance = i.Instance;
+        c.AuthMethod = i.AuthMethod;
+        c.CredentialType = i.CredentialType;
+        c.ProcessingMethod = i.ProcessingMethod;
+        c.Authority = i.Authority;
+        c.TenantId = i.TenantId ?? "";
+        c.ClientId = i.ClientId ?? "";
+        c.EmailAddress = i.EmailAddress;
+        c.SharedMailbox = i.SharedMailbox;
+        c.UsesRbacForApplications = i.UsesRbacForApplications;
+        c.ImportContacts = i.ImportContacts;
+        c.FederatedTokenFile = i.CredentialType == CredentialType.FederatedCredential ? i.FederatedTokenFile : null;
+
+        if (i.CredentialType == CredentialType.ClientSecret)
+        {
+            if (i.ClientSecret is not null)
+            {
+                c.ClientSecretProtected = secrets.Protect(i.ClientSecret);
+            }
+
+            c.SecretExpiresAt = i.SecretExpiresAt;
+        }
+        else
+        {
+            c.ClientSecretProtected = null;
+            c.SecretExpiresAt = null;
+        }
+
+        if (i.CredentialType == CredentialType.Certificate)
+        {
+            if (certificate is not null)
+            {
+                c.CertificateProtected = secrets.ProtectBytes(certificate.Pkcs12);
+                c.CertificateThumbprint = certificate.Thumbprint;
+                c.CertificateSubject = certificate.Subject;
+                c.CertificateExpiresAt = certificate.ExpiresAt;
+            }
+        }
+        else
+        {
+            c.CertificateProtected = null;
+            c.CertificateThumbprint = null;
+            c.CertificateSubject = null;
+            c.CertificateExpiresAt = null;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Identity;
+using Microsoft.Graph;
+using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
+
+namespace HaloPortal.Engine.Graph;
+
+/// <summary>Graph clients for credentials: the real Microsoft.Graph SDK, tokens from MSAL, one pipeline for every cloud and the sandbox.</summary>
+public interface IGraphClients
+{
+    /// <summary>A client that reads the credential's mailbox. Every request holds one of the mailbox's 4 concurrency slots.</summary>
+    GraphServiceClient For(MailboxCredential credential);
+}
+
+internal sealed class GraphClients : IGraphClients, IDisposable
+{
+    private readonly ICredentialTokens _tokens;
+    private readonly MailboxConcurrencyLimiter _limiter;
+    private readonly HttpMessageHandler _transport;
+
+    public GraphClients(ICredentialTokens tokens, MailboxConcurrencyLimiter limiter, IEnumerable<IHostRouter> routers)
+    {
+        _tokens = tokens;
+        _limiter = limiter;
+        // One pooled transport for every client, so short-lived GraphServiceClients never exhaust sockets.
+        _transport = HostRouting.Transport(routers);
+    }
+
+    public GraphServiceClient For(MailboxCredential credential)
+    {
+        var endpoints = Authorities.For(credential.Authority);
+        var slotKey = $"{credential.ClientId}|{credential.TargetAddress ?? credential.Id.ToString()}";
+        var handlers = GraphClientFactory.CreateDefaultHandlers();
+        // Honour Retry-After and back off on 5xx for longer than the default 3 attempts before an email is rescheduled.
+        var retry = handlers.ToList().FindIndex(h => h is RetryHandler);
+        if (retry >= 0)
+        {
+            handlers[retry] = new RetryHandler(new RetryHandlerOption { MaxRetry = 10, Delay = 2 });
+        }
+
+        handlers.Add(new MailboxConcurrencyHandler(_limiter.For(slotKey)));
+        var http = GraphClientFactory.Create(handlers, "v1.0", GraphClientFactory.Global_Cloud, proxy: null, finalHandler: _transport, disposeHandler: false);
+        http.Timeout = TimeSpan.FromMinutes(5);
+        var auth = new BaseBearerTokenAuthenticationProvider(new TokenProvider(_tokens, credential, endpoints.GraphHost));
+        return new GraphServiceClient(http, auth, endpoints.GraphBaseUrl);
+    }
+
+    public void Dispose() => _transport.Dispose();
+
+    private sealed class TokenProvider(ICredentialTokens tokens, MailboxCredential credential, string graphHost) : IAccessTokenProvider
+    {
+        public AllowedHostsValidator AllowedHostsValidator { get; } = new([graphHost]);
+
+        public Task<string> GetAuthorizationTokenAsync(Uri uri, Dictionary<string, object>? additionalAuthenticationContext = null, CancellationToken cancellationToken = default) =>
+            tokens.GetAccessTokenAsync(credential, cancellationToken: cancellationToken);
+    }
+}

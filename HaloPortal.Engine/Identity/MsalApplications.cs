@@ -1,0 +1,70 @@
+using System.Security.Cryptography.X509Certificates;
+using HaloPortal.Engine.Credentials;
+using Microsoft.Identity.Client;
+
+namespace HaloPortal.Engine.Identity;
+
+/// <summary>Builds MSAL confidential clients for credentials: the real MSAL, reaching the sandbox only through host routing.</summary>
+internal sealed class MsalApplications(IHttpClientFactory httpClients, ICredentialSecrets secrets)
+{
+    public const string HttpClientName = "HaloPortal.Microsoft";
+
+    /// <summary>A client for a credential. Client-credential tokens share MSAL's process-wide app cache; delegated caches are bound by the caller.</summary>
+    public IConfidentialClientApplication Build(MailboxCredential credential, string? redirectUri = null)
+    {
+        var endpoints = Authorities.For(credential.Authority);
+        var builder = ConfidentialClientApplicationBuilder.Create(credential.ClientId)
+            .WithAuthority(endpoints.AuthorityUrl(credential.TenantId), validateAuthority: credential.Authority != GraphAuthority.Sandbox)
+            .WithHttpClientFactory(new Factory(httpClients))
+            .WithLegacyCacheCompatibility(false);
+
+        if (credential.Authority == GraphAuthority.Sandbox)
+        {
+            builder = builder.WithInstanceDiscovery(false);
+        }
+
+        if (redirectUri is not null)
+        {
+            builder = builder.WithRedirectUri(redirectUri);
+        }
+
+        if (credential.AuthMethod == AuthMethod.ClientCredentials)
+        {
+            builder = builder.WithCacheOptions(CacheOptions.EnableSharedCacheOptions);
+        }
+
+        builder = credential.CredentialType switch
+        {
+            CredentialType.ClientSecret => builder.WithClientSecret(
+                secrets.Unprotect(credential.ClientSecretProtected ?? throw new InvalidOperationException("The credential has no client secret: enter the secret's Value and save."))),
+            CredentialType.Certificate => builder.WithCertificate(LoadCertificate(credential), sendX5C: true),
+            CredentialType.FederatedCredential => builder.WithClientAssertion(
+                (AssertionRequestOptions _) => ReadFederatedTokenAsync(credential.FederatedTokenFile)),
+            _ => throw new InvalidOperationException($"Unknown credential type {credential.CredentialType}."),
+        };
+        return builder.Build();
+    }
+
+    private X509Certificate2 LoadCertificate(MailboxCredential credential)
+    {
+        var pfx = secrets.UnprotectBytes(credential.CertificateProtected ?? throw new InvalidOperationException("The credential has no certificate: upload one and save."));
+        return X509CertificateLoader.LoadPkcs12(pfx, password: null, X509KeyStorageFlags.EphemeralKeySet);
+    }
+
+    private static async Task<string> ReadFederatedTokenAsync(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
+            throw new CredentialException(new Errors.KnownError("FederatedTokenFileMissing", "Federated token file not found",
+                $"The federated token file '{path}' does not exist or cannot be read.",
+                "Check the path on the credential and that the portal's service account can read the file.", Errors.ErrorKind.Configuration));
+        }
+
+        return (await File.ReadAllTextAsync(path)).Trim();
+    }
+
+    private sealed class Factory(IHttpClientFactory httpClients) : IMsalHttpClientFactory
+    {
+        public HttpClient GetHttpClient() => httpClients.CreateClient(HttpClientName);
+    }
+}

@@ -1,0 +1,117 @@
+using HaloPortal.Engine.Mailboxes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace HaloPortal.Engine.Ingestion;
+
+/// <summary>
+/// One email seen in a mailbox, from the moment it was first fetched or notified. Its <see cref="Stage"/> says how far the
+/// durable pipeline got, so a crash at any step resumes where it stopped.
+/// </summary>
+public sealed class InboundEmail
+{
+    public long Id { get; set; }
+
+    public int MailboxId { get; set; }
+
+    public int? CredentialId { get; set; }
+
+    /// <summary>Identity for idempotency within the mailbox: the Internet Message-ID, else "graph:{id}".</summary>
+    public string DedupeKey { get; set; } = "";
+
+    public string? InternetMessageId { get; set; }
+
+    /// <summary>The message's current Graph id (changes when the message is moved).</summary>
+    public string? GraphMessageId { get; set; }
+
+    public string? Subject { get; set; }
+
+    public string? From { get; set; }
+
+    public DateTimeOffset? ReceivedAt { get; set; }
+
+    public long? SizeBytes { get; set; }
+
+    public InboundStatus Status { get; set; } = InboundStatus.Pending;
+
+    public InboundStage Stage { get; set; } = InboundStage.Discovered;
+
+    /// <summary>How the email was first found (scan, webhook, manual import).</summary>
+    public RequestKind FoundBy { get; set; }
+
+    /// <summary>Why it was ignored or failed, in plain words (with the fix for catalogued failures).</summary>
+    public string? Reason { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    /// <summary>The email rule that matched, by name.</summary>
+    public string? Rule { get; set; }
+
+    public int? TicketId { get; set; }
+
+    public int Attempts { get; set; }
+
+    /// <summary>When a transient failure is retried next.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The raw MIME as fetched (kept for download, replay and oversized/unparseable mail).</summary>
+    public byte[]? RawMime { get; set; }
+
+    /// <summary>The mailbox side effect still to do once the ticket is committed (move / delete / mark read).</summary>
+    public string? PendingSideEffect { get; set; }
+}
+
+/// <summary>The status the inbound log and the API show.</summary>
+public enum InboundStatus
+{
+    Pending,
+    Processing,
+    Processed,
+    Ignored,
+    Failed,
+}
+
+/// <summary>How far the durable pipeline got.</summary>
+public enum InboundStage
+{
+    /// <summary>Known (from a scan page or a notification), not fetched yet.</summary>
+    Discovered,
+
+    /// <summary>Raw MIME committed.</summary>
+    Fetched,
+
+    /// <summary>Ticket (or update), or the ignore decision, committed; the mailbox side effect is still to do.</summary>
+    Decided,
+
+    /// <summary>Mailbox side effect done; nothing left.</summary>
+    Done,
+}
+
+internal sealed class InboundEmailConfiguration : IEntityTypeConfiguration<InboundEmail>
+{
+    public void Configure(EntityTypeBuilder<InboundEmail> builder)
+    {
+        builder.ToTable("InboundEmails");
+        builder.Property(e => e.DedupeKey).HasMaxLength(1000).IsRequired();
+        builder.Property(e => e.InternetMessageId).HasMaxLength(998);
+        builder.Property(e => e.GraphMessageId).HasMaxLength(512);
+        builder.Property(e => e.Subject).HasMaxLength(1000);
+        builder.Property(e => e.From).HasMaxLength(320);
+        builder.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(e => e.Stage).HasConversion<string>().HasMaxLength(16);
+        builder.Property(e => e.FoundBy).HasConversion<string>().HasMaxLength(16);
+        builder.Property(e => e.Rule).HasMaxLength(200);
+        builder.Property(e => e.ErrorCode).HasMaxLength(64);
+        builder.Property(e => e.PendingSideEffect).HasMaxLength(64);
+        builder.HasIndex(e => new { e.MailboxId, e.DedupeKey }).IsUnique();
+        builder.HasIndex(e => new { e.MailboxId, e.GraphMessageId });
+        builder.HasIndex(e => new { e.Status, e.CreatedAt });
+        builder.HasIndex(e => e.CreatedAt);
+        builder.HasOne<Mailbox>().WithMany().HasForeignKey(e => e.MailboxId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Tickets.Ticket>().WithMany().HasForeignKey(e => e.TicketId).OnDelete(DeleteBehavior.SetNull);
+    }
+}

@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Hangfire;
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Mailboxes;
+using Microsoft.EntityFrameworkCore;
+
+namespace HaloPortal.Engine.Ingestion;
+
+/// <summary>Filters of the inbound log (all optional).</summary>
+public sealed record InboundQuery(
+    int? MailboxId = null,
+    InboundStatus? Status = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    string? Sender = null,
+    string? Subject = null,
+    string? Rule = null,
+    int Page = 1,
+    int PageSize = 50);
+
+public sealed record InboundEmailRow(
+    long Id, int MailboxId, string? MailboxName, string? InternetMessageId, string? Subject, string? From, InboundStatus Status,
+    int? TicketId, int? TicketNumber, string? Rule, string? Reason, string? ErrorCode, RequestKind FoundBy, long? SizeBytes, DateTimeOffset? ReceivedAt, DateTimeOffset CreatedAt);
+
+public sealed record InboundRequestRow(long Id, RequestKind Kind, DateTimeOffset ReceivedAt, DateTimeOffset? CompletedAt, RequestOutcome Outcome, string RawContentType, long RawSize, long? ReplayOfRequestId, IReadOnlyList<LogLine> Log);
+
+public sealed record InboundEmailDetails(InboundEmailRow Email, InboundStage Stage, int Attempts, DateTimeOffset? NextAttemptAt, bool HasRawMime, IReadOnlyList<InboundRequestRow> Requests);
+
+public sealed record InboundPage(IReadOnlyList<InboundEmailRow> Items, int Total);
+
+public sealed record RawData(string ContentType, byte[] Content, string FileName);
+
+/// <summary>The inbound log (per mailbox and global), drill-down to requests, raw data, and replay.</summary>
+public interface IInboundLog
+{
+    Task<InboundPage> QueryAsync(InboundQuery query, CancellationToken cancellationToken = default);
+
+    Task<InboundEmailDetails?> GetAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>The raw data of one attempt (Graph JSON, notification JSON or MIME).</summary>
+    Task<RawData?> GetRequestRawAsync(long requestId, CancellationToken cancellationToken = default);
+
+    /// <summary>The email's raw MIME as an .eml download.</summary>
+    Task<RawData?> GetEmailMimeAsync(long emailId, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a new attempt of the email behind a request; returns the new request's id.</summary>
+    Task<long> ReplayAsync(long requestId, Actor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs a queued replay now (the job calls this).</summary>
+    Task RunReplayAsync(long replayRequestId, CancellationToken cancellationToken = default);
+
+    /// <summary>CSV of every row the query matches (paging ignored).</summary>
+    Task<string> ExportCsvAsync(InboundQuery query, CancellationToken cancellationToken = default);
+}
+
+public sealed class ReplayJob(IInboundLog log)
+{
+    [AutomaticRetry(Attempts = 0)]
+    public Task RunAsync(long replayRequestId, CancellationToken cancellationToken) => log.RunReplayAsync(replayRequestId, cancellationToken);
+}
+
+internal sealed class InboundLog(
+    IDbContextFactory<PortalDbContext> contexts,
+    InboundProcessor processor,
+    IBackgroundJobClient jobs,
+    TimeProvider time) : IInboundLog
+{
+    public async Task<InboundPage> QueryAsync(InboundQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = Filter(db, query);
+        var total = await rows.CountAsync(cancellationToken);
+        var pageSize = Math.Clamp(query.PageSize, 1, 500);
+        var items = await Project(db, rows.OrderByDescending(e => e.Id).Skip((Math.Max(1, query.Page) - 1) * pageSize).Take(pageSize))
+            .ToListAsync(cancellationToken);
+        return new InboundPage(items, total);
+    }
+
+    public async Task<InboundEmailDetails?> GetAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await Project(db, db.Set<InboundEmail>().Where(e => e.Id == id)).SingleOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var state = await db.Set<InboundEmail>().Where(e => e.Id == id)
+            .Select(e => new { e.Stage, e.Attempts, e.NextAttemptAt, HasRaw = e.RawMime != null }).SingleAsync(cancellationToken);
+        var requests = await db.Set<InboundRequest>().AsNoTracking().Where(r => r.InboundEmailId == id).OrderByDescending(r => r.Id)
+            .Select(r => new { r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, RawSize = r.RawData == null ? 0 : (long)r.RawData.Length, r.ReplayOfRequestId, r.LogJson })
+            .ToListAsync(cancellationToken);
+        return new InboundEmailDetails(row, state.Stage, state.Attempts, state.NextAttemptAt, state.HasRaw,
+            requests.Select(r => new InboundRequestRow(r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.RawSize, r.ReplayOfRequestId,
+                JsonSerializer.Deserialize<List<LogLine>>(r.LogJson, LogLine.Json) ?? [])).ToList());
+    }
+
+    public async Task<RawData?> GetRequestRawAsync(long requestId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var request = await db.Set<InboundRequest>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, cancellationToken);
+        if (request is null)
+        {
+            return null;
+        }
+
+        var extension = request.RawContentType == "message/rfc822" ? "eml" : "json";
+        return new RawData(request.RawContentType, request.RawData ?? [], $"request-{requestId}.{extension}");
+    }
+
+    public async Task<RawData?> GetEmailMimeAsync(long emailId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var mime = await db.Set<InboundEmail>().Where(e => e.Id == emailId).Select(e => e.RawMime).SingleOrDefaultAsync(cancellationToken);
+        return mime is null ? null : new RawData("message/rfc822", mime, $"email-{emailId}.eml");
+    }
+
+    public async Task<long> ReplayAsync(long requestId, Actor actor, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var original = await db.Set<InboundRequest>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Request {requestId} does not exist.");
+        if (original.InboundEmailId is null)
+        {
+            throw new ArgumentException("This request carries no email (it was rejected before one was recorded), so there is nothing to replay.", nameof(requestId));
+        }
+
+        var now = time.GetUtcNow();
+        var replay = new InboundRequest
+        {
+            InboundEmailId = original.InboundEmailId,
+            MailboxId = original.MailboxId,
+            Kind = RequestKind.Replay,
+            ReceivedAt = now,
+            ReplayOfRequestId = requestId,
+            RawContentType = original.RawContentType,
+            RawData = original.RawData,
+            LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Replay of request {requestId} queued by {actor}.") }, LogLine.Json),
+        };
+        db.Add(replay);
+        db.Audit(time, actor, "InboundRequest.Replayed", "InboundEmail", original.InboundEmailId.ToString(), null, new { RequestId = requestId });
+        await db.SaveChangesAsync(cancellationToken);
+        jobs.Enqueue<ReplayJob>(j => j.RunAsync(replay.Id, CancellationToken.None));
+        return replay.Id;
+    }
+
+    public async Task RunReplayAsync(long replayRequestId, CancellationToken cancellationToken = default)
+    {
+        MailboxCredential? credential;
+        Mailbox? mailbox;
+        InboundEmail? email;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var request = await db.Set<InboundRequest>().SingleOrDefaultAsync(r => r.Id == replayRequestId, cancellationToken);
+            email = request?.InboundEmailId is { } emailId ? await db.Set<InboundEmail>().SingleOrDefaultAsync(e => e.Id == emailId, cancellationToken) : null;
+            if (request is null || email is null)
+            {
+                return;
+            }
+
+            var log = new ProcessingLog(time);
+            if (email.Stage == InboundStage.Done && email.Status is InboundStatus.Processed or InboundStatus.Ignored)
+            {
+                var ticket = email.TicketId is { } t ? await db.Set<Tickets.Ticket>().Where(x => x.Id == t).Select(x => (int?)x.Number).SingleOrDefaultAsync(cancellationToken) : null;
+                log.Info(ticket is { } n
+                    ? $"Already processed into ticket #{n}: nothing to do (one email never makes two tickets)."
+                    : $"Already {email.Status.ToString().ToLowerInvariant()}: {email.Reason}");
+                request.Outcome = email.Status == InboundStatus.Processed ? RequestOutcome.Succeeded : RequestOutcome.Ignored;
+                request.CompletedAt = time.GetUtcNow();
+                request.LogJson = ProcessingLog.Append(request.LogJson, log);
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+
+            // A failed email starts again from what we hold: its raw MIME when fetched, else the mailbox.
+            email.Stage = email.RawMime is null ? InboundStage.Discovered : InboundStage.Fetched;
+            email.Status = InboundStatus.Pending;
+            email.Attempts = 0;
+            email.NextAttemptAt = null;
+            email.ErrorCode = null;
+            email.Reason = null;
+            email.UpdatedAt = time.GetUtcNow();
+            log.Info($"Restarting from stage {email.Stage}.");
+            request.LogJson = ProcessingLog.Append(request.LogJson, log);
+            await db.SaveChangesAsync(cancellationToken);
+
+            mailbox = await db.Set<Mailbox>().AsNoTracking().SingleAsync(m => m.Id == email.MailboxId, cancellationToken);
+            credential = email.CredentialId is { } cid ? await db.Set<MailboxCredential>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == cid, cancellationToken) : null;
+        }
+
+        if (credential is null)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var request = await db.Set<InboundRequest>().SingleAsync(r => r.Id == replayRequestId, cancellationToken);
+            var log = new ProcessingLog(time);
+            log.Error("The credential that found this email no longer exists; add credentials to the mailbox and replay again.");
+            request.Outcome = RequestOutcome.Failed;
+            request.CompletedAt = time.GetUtcNow();
+            request.LogJson = ProcessingLog.Append(request.LogJson, log);
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+
+        await processor.ProcessAsync(credential, mailbox, [new WorkItem(email.Id, replayRequestId)], cancellationToken);
+    }
+
+    public async Task<string> ExportCsvAsync(InboundQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await Project(db, Filter(db, query).OrderByDescending(e => e.Id).Take(100_000)).ToListAsync(cancellationToken);
+        var csv = new StringBuilder("Id,Received,Mailbox,From,Subject,Status,Ticket,Rule,Found by,Reason\r\n");
+        foreach (var r in rows)
+        {
+            csv.AppendJoin(',', r.Id.ToString(CultureInfo.InvariantCulture), (r.ReceivedAt ?? r.CreatedAt).ToString("u", CultureInfo.InvariantCulture),
+                    Csv(r.MailboxName), Csv(r.From), Csv(r.Subject), r.Status, r.TicketNumber?.ToString(CultureInfo.InvariantCulture) ?? "", Csv(r.Rule), r.FoundBy, Csv(r.Reason))
+                .Append("\r\n");
+        }
+
+        return csv.ToString();
+    }
+
+    private static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+
+        // Quote, and neutralise spreadsheet formulas.
+        var safe = value.Length > 0 && "=+-@".Contains(value[0]) ? "'" + value : value;
+        return "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    private static IQueryable<InboundEmail> Filter(PortalDbContext db, InboundQuery q)
+    {
+        var rows = db.Set<InboundEmail>().AsNoTracking();
+        if (q.MailboxId is { } mailboxId)
+        {
+            rows = rows.Where(e => e.MailboxId == mailboxId);
+        }
+
+        if (q.Status is { } status)
+        {
+            rows = rows.Where(e => e.Status == status);
+        }
+
+        if (q.From is { } from)
+        {
+            rows = rows.Where(e => e.CreatedAt >= from);
+        }
+
+        if (q.To is { } to)
+        {
+            rows = rows.Where(e => e.CreatedAt <= to);
+        }
+
+        if (!string.IsNullOrWhiteSpace(q.Sender))
+        {
+            var sender = q.Sender.Trim().ToLowerInvariant();
+            rows = rows.Where(e => e.From != null && e.From.Contains(sender));
+        }
+
+        if (!string.IsNullOrWhiteSpace(q.Subject))
+        {
+            var subject = q.Subject.Trim();
+            rows = rows.Where(e => e.Subject != null && EF.Functions.Like(e.Subject, "%" + subject + "%"));
+        }
+
+        if (!string.IsNullOrWhiteSpace(q.Rule))
+        {
+            var rule = q.Rule.Trim();
+            rows = rows.Where(e => e.Rule != null && e.Rule.Contains(rule));
+        }
+
+        return rows;
+    }
+
+    private static IQueryable<InboundEmailRow> Project(PortalDbContext db, IQueryable<InboundEmail> rows) =>
+        from e in rows
+        join m in db.Set<Mailbox>() on e.MailboxId equals m.Id into mj
+        from m in mj.DefaultIfEmpty()
+        join t in db.Set<Tickets.Ticket>() on e.TicketId equals t.Id into tj
+        from t in tj.DefaultIfEmpty()
+        select new InboundEmailRow(e.Id, e.MailboxId, m.Name, e.InternetMessageId, e.Subject, e.From, e.Status, e.TicketId, t == null ? null : t.Number,
+            e.Rule, e.Reason, e.ErrorCode, e.FoundBy, e.SizeBytes, e.ReceivedAt, e.CreatedAt);
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Engine.Ingestion;
+
+internal static class IngestionExtensions
+{
+    public static IServiceCollection AddIngestion(this IServiceCollection services)
+    {
+        services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<MailboxSideEffects>();
+        services.AddSingleton<InboundProcessor>();
+        services.AddSingleton<MailboxScanner>();
+        services.AddSingleton<IMailboxScanner>(sp => sp.GetRequiredService<MailboxScanner>());
+        services.AddSingleton<IInboundLog, InboundLog>();
+        services.AddSingleton<Rules.IEmailRules, Rules.EmailRules>();
+        services.AddSingleton<Tickets.ITickets, Tickets.TicketQueries>();
+        services.AddTransient<ScanJob>();
+        services.AddTransient<ResumeJob>();
+        services.AddTransient<ReplayJob>();
+        services.AddSingleton<HaloPortal.Engine.Data.IStartupTask, Users.DefaultSiteStartupTask>();
+        services.AddHostedService<ScanScheduleSync>();
+        return services;
+    }
+}

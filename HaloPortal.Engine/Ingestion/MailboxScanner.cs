@@ -1,0 +1,387 @@
+using System.Text;
+using System.Text.Json;
+using HaloPortal.Engine.BackendServices;
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Errors;
+using HaloPortal.Engine.Graph;
+using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Portal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph.Models;
+using Mailbox = HaloPortal.Engine.Mailboxes.Mailbox;
+using Microsoft.Kiota.Abstractions.Serialization;
+
+namespace HaloPortal.Engine.Ingestion;
+
+/// <summary>What a scan did: the counts of API.md's import report, and the problem that stopped it, if any.</summary>
+public sealed record ScanReport(int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, KnownError? Error, string? Skipped = null);
+
+/// <summary>Progress of a running scan, for the Import emails screen.</summary>
+public sealed record ScanProgress(int Discovered, int Processed, string Stage);
+
+/// <summary>An explicit backlog import: mail received since <see cref="Since"/>, at most <see cref="Cap"/> messages.</summary>
+public sealed record BacklogImport(DateTimeOffset Since, int Cap);
+
+/// <summary>Scans mailboxes: delta query over the source folder, durable discovery, then the pipeline.</summary>
+public interface IMailboxScanner
+{
+    /// <summary>Scans a mailbox now through this instance's credential (Import emails).</summary>
+    Task<ScanReport> ImportAsync(int mailboxId, BacklogImport? backlog = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Scans through a credential when its schedule says it is due (the recurring job).</summary>
+    Task<ScanReport> ScanIfDueAsync(int credentialId, CancellationToken cancellationToken = default);
+
+    /// <summary>Scans through a credential now.</summary>
+    Task<ScanReport> ScanAsync(int credentialId, RequestKind kind, BacklogImport? backlog = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default);
+}
+
+internal sealed class MailboxScanner(
+    IDbContextFactory<PortalDbContext> contexts,
+    IGraphClients graph,
+    InboundProcessor processor,
+    IBackendServices backendServices,
+    TimeProvider time,
+    IOptions<IngestionOptions> options,
+    IOptions<PortalOptions> portal,
+    ILogger<MailboxScanner> logger) : IMailboxScanner
+{
+    private static readonly string[] DeltaSelect = ["id", "internetMessageId", "subject", "from", "receivedDateTime", "isRead"];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, SemaphoreSlim> _running = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, DateTimeOffset> _nextDue = new();
+
+    public async Task<ScanReport> ImportAsync(int mailboxId, BacklogImport? backlog = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var here = portal.Value.Instance;
+        var credential = await db.Set<MailboxCredential>().AsNoTracking().SingleOrDefaultAsync(c => c.MailboxId == mailboxId && c.Instance == here, cancellationToken);
+        if (credential is null)
+        {
+            return new ScanReport(0, 0, 0, 0, 0, 0, null, $"This mailbox has no {here} credentials: add them on the Credentials tab first.");
+        }
+
+        return await ScanAsync(credential.Id, RequestKind.ManualImport, backlog, progress, cancellationToken);
+    }
+
+    public async Task<ScanReport> ScanIfDueAsync(int credentialId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        if (_nextDue.TryGetValue(credentialId, out var due) && now < due)
+        {
+            return new ScanReport(0, 0, 0, 0, 0, 0, null, $"Not due until {due:HH:mm:ss}.");
+        }
+
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var processing = await db.Set<MailboxCredential>().Where(c => c.Id == credentialId).Select(c => (ProcessingMethod?)c.ProcessingMethod).SingleOrDefaultAsync(cancellationToken);
+            var o = options.Value;
+            var interval = processing == ProcessingMethod.Webhooks ? o.SafetyScanIntervalMinutes : o.ScanIntervalMinutes;
+            var jitter = o.ScanJitterMinutes <= 0 ? 0 : Random.Shared.NextDouble() * o.ScanJitterMinutes;
+            _nextDue[credentialId] = now + TimeSpan.FromMinutes(interval + jitter);
+        }
+
+        return await ScanAsync(credentialId, RequestKind.Scan, null, null, cancellationToken);
+    }
+
+    public async Task<ScanReport> ScanAsync(int credentialId, RequestKind kind, BacklogImport? backlog = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var services = await backendServices.GetAsync(cancellationToken);
+        if (!services.IngestionRunning)
+        {
+            return new ScanReport(0, 0, 0, 0, 0, 0, null, "The Incoming or Scheduling service is off (Configuration > Advanced > Backend Services): nothing was read.");
+        }
+
+        MailboxCredential? credential;
+        Mailbox? mailbox;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            credential = await db.Set<MailboxCredential>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken);
+            mailbox = credential is null ? null : await db.Set<Mailbox>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == credential.MailboxId, cancellationToken);
+        }
+
+        if (credential is null || mailbox is null)
+        {
+            return new ScanReport(0, 0, 0, 0, 0, 0, null, "The credential no longer exists.");
+        }
+
+        if (credential.Instance != portal.Value.Instance)
+        {
+            return new ScanReport(0, 0, 0, 0, 0, 0, null, $"These are {credential.Instance} credentials; this deployment processes {portal.Value.Instance} only.");
+        }
+
+        if (!mailbox.IncomingEnabled && kind == RequestKind.Scan)
+        {
+            return new ScanReport(0, 0, 0, 0, 0, 0, null, "Incoming mail is switched off for this mailbox.");
+        }
+
+        if (credential.TargetAddress is null)
+        {
+            return new ScanReport(0, 0, 0, 0, 0, 0, null, "The credential is not connected yet: test the connection or sign in first.");
+        }
+
+        var gate = _running.GetOrAdd(credentialId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunAsync(credential, mailbox, kind, backlog, progress, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<ScanReport> RunAsync(MailboxCredential credential, Mailbox mailbox, RequestKind kind, BacklogImport? backlog, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    {
+        var address = credential.TargetAddress!;
+        var client = graph.For(credential);
+        var total = new BatchOutcome();
+        var fetched = 0;
+        var processed = 0;
+        // Graph reports receivedDateTime to the second: compare at that precision.
+        var connected = credential.ConnectedAt ?? credential.CreatedAt;
+        var cutoff = backlog?.Since ?? new DateTimeOffset(connected.UtcTicks - connected.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var cap = backlog is null ? int.MaxValue : Math.Min(backlog.Cap, options.Value.MaxBacklog);
+        try
+        {
+            // Resume anything a crash or a transient failure left behind first.
+            var leftovers = await LeftoversAsync(mailbox.Id, kind, cancellationToken);
+            if (leftovers.Count > 0)
+            {
+                logger.LogInformation("Mailbox {Mailbox}: resuming {Count} unfinished email(s)", mailbox.Name, leftovers.Count);
+                total.Add(await processor.ProcessAsync(credential, mailbox, leftovers, cancellationToken));
+                processed += leftovers.Count;
+            }
+
+            var state = await LoadStateAsync(credential.Id, mailbox.SourceFolder, cancellationToken);
+            var deltaLink = backlog is null ? state?.DeltaLink : null;
+            var folder = client.Users[address].MailFolders[mailbox.SourceFolder].Messages.Delta;
+            Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaGetResponse? page;
+            try
+            {
+                page = deltaLink is not null
+                    ? await GraphCall.RunAsync(() => folder.WithUrl(deltaLink).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken))
+                    : await GraphCall.RunAsync(() => folder.GetAsDeltaGetResponseAsync(r =>
+                    {
+                        r.QueryParameters.Select = DeltaSelect;
+                        r.Headers.Add("Prefer", $"odata.maxpagesize={options.Value.PageSize}");
+                    }, cancellationToken));
+            }
+            catch (CredentialException ex) when (deltaLink is not null && ex.Error.Kind is ErrorKind.Unknown or ErrorKind.Configuration && ex.Error.Code is not "ErrorInvalidUser" and not "MailboxNotEnabledForRESTAPI")
+            {
+                logger.LogWarning("Mailbox {Mailbox}: the saved delta link was refused ({Code}); starting a full delta", mailbox.Name, ex.Error.Code);
+                page = await GraphCall.RunAsync(() => folder.GetAsDeltaGetResponseAsync(r =>
+                {
+                    r.QueryParameters.Select = DeltaSelect;
+                    r.Headers.Add("Prefer", $"odata.maxpagesize={options.Value.PageSize}");
+                }, cancellationToken));
+            }
+
+            while (page is not null)
+            {
+                var candidates = (page.Value ?? [])
+                    .Where(m => m.AdditionalData?.ContainsKey("@removed") != true && m.Id is not null)
+                    .Where(m => m.ReceivedDateTime is null || m.ReceivedDateTime >= cutoff)
+                    .OrderBy(m => m.ReceivedDateTime)
+                    .Take(Math.Max(0, cap - fetched))
+                    .ToList();
+                var work = await DiscoverAsync(mailbox.Id, credential.Id, kind, candidates, cancellationToken);
+                fetched += work.Count;
+                progress?.Report(new ScanProgress(fetched, processed, "Processing"));
+                total.Add(await processor.ProcessAsync(credential, mailbox, work, cancellationToken));
+                processed += work.Count;
+                progress?.Report(new ScanProgress(fetched, processed, "Reading the mailbox"));
+
+                if (fetched >= cap)
+                {
+                    break;
+                }
+
+                if (page.OdataNextLink is { } next)
+                {
+                    page = await GraphCall.RunAsync(() => folder.WithUrl(next).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken));
+                    continue;
+                }
+
+                if (backlog is null && page.OdataDeltaLink is { } newDelta)
+                {
+                    await SaveStateAsync(credential.Id, mailbox.SourceFolder, newDelta, cancellationToken);
+                }
+
+                break;
+            }
+
+            await RecordHealthAsync(credential.Id, null, cancellationToken);
+            progress?.Report(new ScanProgress(fetched, processed, "Done"));
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, null);
+        }
+        catch (CredentialException ex)
+        {
+            logger.LogWarning("Mailbox {Mailbox}: scan stopped: {Code} {Message}", mailbox.Name, ex.Error.Code, ex.Error.Message);
+            await RecordHealthAsync(credential.Id, ex.Error, cancellationToken);
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, ex.Error);
+        }
+    }
+
+    /// <summary>Commits every new message as a Pending inbound email with this attempt's raw Graph data, before anything else happens.</summary>
+    private async Task<List<WorkItem>> DiscoverAsync(int mailboxId, int credentialId, RequestKind kind, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
+    {
+        var work = new List<WorkItem>();
+        if (messages.Count == 0)
+        {
+            return work;
+        }
+
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var keys = messages.Select(DedupeKey).ToList();
+        var known = await db.Set<InboundEmail>().Where(e => e.MailboxId == mailboxId && keys.Contains(e.DedupeKey)).ToDictionaryAsync(e => e.DedupeKey, cancellationToken);
+        var requests = new List<(InboundEmail Email, InboundRequest Request)>();
+        foreach (var message in messages)
+        {
+            var key = DedupeKey(message);
+            if (known.TryGetValue(key, out var existing))
+            {
+                if (existing.Stage == InboundStage.Done)
+                {
+                    continue; // processed before: never a second ticket
+                }
+
+                existing.GraphMessageId = message.Id;
+                requests.Add((existing, await NewRequestAsync(mailboxId, kind, message, now)));
+                continue;
+            }
+
+            var email = new InboundEmail
+            {
+                MailboxId = mailboxId,
+                CredentialId = credentialId,
+                DedupeKey = key,
+                InternetMessageId = message.InternetMessageId?.Trim('<', '>'),
+                GraphMessageId = message.Id,
+                Subject = message.Subject,
+                From = message.From?.EmailAddress?.Address?.ToLowerInvariant(),
+                ReceivedAt = message.ReceivedDateTime,
+                FoundBy = kind,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Add(email);
+            known[key] = email;
+            requests.Add((email, await NewRequestAsync(mailboxId, kind, message, now)));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (email, request) in requests)
+        {
+            request.InboundEmailId = email.Id;
+            db.Add(request);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        work.AddRange(requests.Select(r => new WorkItem(r.Email.Id, r.Request.Id)));
+        return work;
+    }
+
+    private async Task<List<WorkItem>> LeftoversAsync(int mailboxId, RequestKind kind, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var emails = await db.Set<InboundEmail>()
+            .Where(e => e.MailboxId == mailboxId && e.Stage != InboundStage.Done && e.Status != InboundStatus.Failed)
+            .OrderBy(e => e.Id)
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        emails = emails.Where(e => e.NextAttemptAt is null || e.NextAttemptAt <= now).ToList();
+        var work = new List<WorkItem>();
+        foreach (var email in emails)
+        {
+            var request = new InboundRequest
+            {
+                InboundEmailId = email.Id,
+                MailboxId = mailboxId,
+                Kind = kind,
+                ReceivedAt = now,
+                LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Resuming an unfinished email (stage {email.Stage}, attempt {email.Attempts + 1}).") }, LogLine.Json),
+            };
+            db.Add(request);
+            await db.SaveChangesAsync(cancellationToken);
+            work.Add(new WorkItem(email.Id, request.Id));
+        }
+
+        return work;
+    }
+
+    private static async Task<InboundRequest> NewRequestAsync(int mailboxId, RequestKind kind, Message message, DateTimeOffset now) => new()
+    {
+        MailboxId = mailboxId,
+        Kind = kind,
+        ReceivedAt = now,
+        RawContentType = "application/json",
+        RawData = Encoding.UTF8.GetBytes(await KiotaJsonSerializer.SerializeAsStringAsync(message)),
+        LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).") }, LogLine.Json),
+    };
+
+    private static string DedupeKey(Message message) =>
+        string.IsNullOrWhiteSpace(message.InternetMessageId) ? $"graph:{message.Id}" : message.InternetMessageId.Trim().Trim('<', '>');
+
+    private async Task<MailboxSyncState?> LoadStateAsync(int credentialId, string folder, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<MailboxSyncState>().AsNoTracking().SingleOrDefaultAsync(s => s.CredentialId == credentialId && s.Folder == folder, cancellationToken);
+    }
+
+    private async Task SaveStateAsync(int credentialId, string folder, string deltaLink, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var state = await db.Set<MailboxSyncState>().SingleOrDefaultAsync(s => s.CredentialId == credentialId && s.Folder == folder, cancellationToken);
+        if (state is null)
+        {
+            state = new MailboxSyncState { CredentialId = credentialId, Folder = folder };
+            db.Add(state);
+        }
+
+        state.DeltaLink = deltaLink;
+        state.LastScanAt = time.GetUtcNow();
+        state.LastSuccessAt = state.LastScanAt;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>A scan that reached the mailbox clears the credential's error; one that failed records it (and asks for re-authorisation when the grant is gone).</summary>
+    private async Task RecordHealthAsync(int credentialId, KnownError? error, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var credential = await db.Set<MailboxCredential>().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken);
+        if (credential is null)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        credential.LastCheckedAt = now;
+        if (error is null)
+        {
+            if (credential.Status != CredentialStatus.Connected)
+            {
+                credential.Status = CredentialStatus.Connected;
+                credential.ConnectedAt ??= now;
+            }
+
+            credential.LastErrorCode = null;
+            credential.LastErrorMessage = null;
+            credential.LastErrorAt = null;
+        }
+        else if (error.Kind != ErrorKind.Transient)
+        {
+            credential.Status = error.Kind == ErrorKind.Reauthorise ? CredentialStatus.NeedsReauthorisation : CredentialStatus.Failing;
+            credential.LastErrorCode = error.Code;
+            credential.LastErrorMessage = error.Message;
+            credential.LastErrorAt = now;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}

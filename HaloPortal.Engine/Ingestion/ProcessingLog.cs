@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace HaloPortal.Engine.Ingestion;
+
+/// <summary>Collects the step-by-step log of one request, written to the request when it completes.</summary>
+internal sealed class ProcessingLog(TimeProvider time)
+{
+    private readonly List<LogLine> _lines = [];
+
+    public void Info(string message) => _lines.Add(new LogLine(time.GetUtcNow(), "Info", message));
+
+    public void Warn(string message) => _lines.Add(new LogLine(time.GetUtcNow(), "Warning", message));
+
+    public void Error(string message) => _lines.Add(new LogLine(time.GetUtcNow(), "Error", message));
+
+    public string ToJson() => JsonSerializer.Serialize(_lines, LogLine.Json);
+
+    public static string Append(string existingJson, ProcessingLog log)
+    {
+        var existing = JsonSerializer.Deserialize<List<LogLine>>(existingJson, LogLine.Json) ?? [];
+        existing.AddRange(log._lines);
+        return JsonSerializer.Serialize(existing, LogLine.Json);
+    }
+}

@@ -1,0 +1,56 @@
+using HaloPortal.Engine.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace HaloPortal.Engine.Portal;
+
+/// <summary>This deployment's identity: a random id created on first start, carried in the Message-ID of every mail the portal sends.</summary>
+public interface IDeployment
+{
+    string DeploymentId { get; }
+}
+
+internal sealed class DeploymentRow
+{
+    public int Id { get; set; } = 1;
+
+    public string DeploymentId { get; set; } = "";
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The sandbox demo mailbox was seeded once; it is not recreated after an administrator deletes it.</summary>
+    public bool DemoMailboxSeeded { get; set; }
+}
+
+internal sealed class DeploymentRowConfiguration : IEntityTypeConfiguration<DeploymentRow>
+{
+    public void Configure(EntityTypeBuilder<DeploymentRow> builder)
+    {
+        builder.ToTable("Deployment");
+        builder.Property(d => d.Id).ValueGeneratedNever();
+        builder.Property(d => d.DeploymentId).HasMaxLength(32);
+    }
+}
+
+internal sealed class Deployment(IDbContextFactory<PortalDbContext> contexts, TimeProvider time) : IDeployment, IStartupTask
+{
+    private string? _id;
+
+    public int Order => -10;
+
+    public string DeploymentId => _id ?? throw new InvalidOperationException("The deployment id is read at start-up; the portal has not started yet.");
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Set<DeploymentRow>().SingleOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            row = new DeploymentRow { DeploymentId = Guid.NewGuid().ToString("N")[..16], CreatedAt = time.GetUtcNow() };
+            db.Add(row);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        _id = row.DeploymentId;
+    }
+}

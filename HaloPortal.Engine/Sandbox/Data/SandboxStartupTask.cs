@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Portal;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HaloPortal.Engine.Sandbox.Data;
+
+/// <summary>Migrates <c>sandbox.db</c> and seeds the demo tenant once ("Contoso (sandbox)", an app with a secret, alex and a shared mailbox).</summary>
+internal sealed class SandboxStartupTask(
+    IDbContextFactory<SandboxDbContext> contexts,
+    ISandboxControl control,
+    IDataProtectionProvider protection,
+    IOptions<SandboxOptions> options,
+    IOptions<PortalOptions> portal,
+    TimeProvider time,
+    ILogger<SandboxStartupTask> logger) : IStartupTask
+{
+    public const string DemoDomain = "contoso.sandbox";
+    public const string DemoProtectorPurpose = "HaloPortal.Sandbox.Demo";
+
+    public int Order => 50;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            if (!options.Value.SeedDemoTenant)
+            {
+                return;
+            }
+
+            if (await db.Demo.AnyAsync(cancellationToken))
+            {
+                await EnsureRedirectUrisAsync(db, cancellationToken);
+                return;
+            }
+        }
+
+        var protector = protection.CreateProtector(DemoProtectorPurpose);
+        var tenant = await control.CreateTenantAsync("Contoso (sandbox)", DemoDomain, cancellationToken);
+        var tenantKey = tenant.TenantId.ToString();
+        var password = "Sbx-" + RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 12);
+        var alex = await control.CreateUserAsync(tenantKey, new SandboxNewUser($"alex@{DemoDomain}", "Alex Wilber", password), cancellationToken);
+        var support = await control.CreateUserAsync(tenantKey,
+            new SandboxNewUser($"support@{DemoDomain}", "Contoso Support", null, SandboxMailboxType.Shared, [alex.UserPrincipalName]), cancellationToken);
+        var app = await control.CreateApplicationAsync(tenantKey, new SandboxNewApplication(
+            "HaloPortal demo",
+            RedirectUris(),
+            ["Mail.ReadWrite", "Mail.Send", "Contacts.Read"],
+            ["User.Read", "Mail.ReadWrite", "Mail.Send", "Contacts.Read", "Mail.ReadWrite.Shared", "Mail.Send.Shared", "Contacts.Read.Shared", "offline_access"],
+            AdminConsent: true), cancellationToken);
+        var secret = await control.AddSecretAsync(tenantKey, app.AppId, "HaloPortal demo", time.GetUtcNow().AddYears(2), cancellationToken);
+
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            db.Demo.Add(new SbDemo
+            {
+                TenantId = tenant.TenantId,
+                AppId = app.AppId,
+                SecretId = secret.SecretId,
+                ProtectedSecretValue = protector.Protect(secret.SecretValue),
+                SecretExpiresAt = secret.ExpiresAt,
+                UserPrincipalName = alex.UserPrincipalName,
+                ProtectedPassword = protector.Protect(password),
+                SharedMailbox = support.UserPrincipalName,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        logger.LogInformation("Seeded the sandbox demo tenant {Domain} ({TenantId}) with app {AppId}", DemoDomain, tenant.TenantId, app.AppId);
+    }
+
+    /// <summary>The portal's OAuth callbacks: loopback (any port, as Entra allows for localhost) and the configured public address.</summary>
+    private List<string> RedirectUris()
+    {
+        var uris = new List<string>();
+        foreach (var host in new[] { "http://localhost", "http://127.0.0.1" })
+        {
+            uris.Add(host + "/authcallback");
+            uris.Add(host + "/azure/auth");
+        }
+
+        foreach (var baseUrl in new[] { portal.Value.PublicBaseUrl, options.Value.BaseUrl })
+        {
+            if (!string.IsNullOrWhiteSpace(baseUrl))
+            {
+                uris.Add(baseUrl.TrimEnd('/') + "/authcallback");
+                uris.Add(baseUrl.TrimEnd('/') + "/azure/auth");
+            }
+        }
+
+        return uris.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private async Task EnsureRedirectUrisAsync(SandboxDbContext db, CancellationToken ct)
+    {
+        var demo = await db.Demo.AsNoTracking().SingleAsync(ct);
+        var app = await db.Applications.SingleOrDefaultAsync(a => a.AppId == demo.AppId, ct);
+        if (app is null)
+        {
+            return;
+        }
+
+        var missing = RedirectUris().Except(app.RedirectUris, StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            app.RedirectUris = app.RedirectUris.Concat(missing).ToList();
+            await db.SaveChangesAsync(ct);
+        }
+    }
+}
+
+internal sealed class SandboxDemo(IDbContextFactory<SandboxDbContext> contexts, IDataProtectionProvider protection) : ISandboxDemo
+{
+    public async Task<SandboxDemoTenant?> GetAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var demo = await db.Demo.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+        if (demo is null)
+        {
+            return null;
+        }
+
+        var protector = protection.CreateProtector(SandboxStartupTask.DemoProtectorPurpose);
+        return new SandboxDemoTenant(
+            demo.TenantId, SandboxStartupTask.DemoDomain, demo.AppId, protector.Unprotect(demo.ProtectedSecretValue), demo.SecretExpiresAt,
+            demo.UserPrincipalName, protector.Unprotect(demo.ProtectedPassword), demo.SharedMailbox);
+    }
+}

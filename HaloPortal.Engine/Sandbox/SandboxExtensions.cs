@@ -1,0 +1,82 @@
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Sandbox.Control;
+using HaloPortal.Engine.Sandbox.Data;
+using HaloPortal.Engine.Sandbox.Graph;
+using HaloPortal.Engine.Sandbox.Identity;
+using HaloPortal.Engine.Sandbox.Mail;
+using HaloPortal.Engine.Sandbox.Notifications;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace HaloPortal.Engine.Sandbox;
+
+/// <summary>Registration and endpoints of the sandbox tenant (an offline Entra ID + Graph mail served under <c>/sandbox</c>).</summary>
+public static class SandboxExtensions
+{
+    /// <summary>
+    /// Registers the sandbox when <c>Sandbox:Enabled</c> (default: off in Production, on elsewhere): its own database
+    /// (<c>sandbox.db</c> in the data directory), the control and demo services, and notification delivery.
+    /// <see cref="ISandboxConnector"/> is always registered so engine code can address the sandbox hosts uniformly.
+    /// </summary>
+    public static IServiceCollection AddSandbox(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var enabled = configuration.GetValue<bool?>($"{SandboxOptions.SectionName}:{nameof(SandboxOptions.Enabled)}") ?? !environment.IsProduction();
+        services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName)
+            .Configure(o => o.Enabled = enabled)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ISandboxConnector, SandboxConnector>();
+        if (!enabled)
+        {
+            return services;
+        }
+
+        var file = Path.Combine(configuration.DataDirectory(environment), "sandbox.db");
+        services.AddDbContextFactory<SandboxDbContext>(o => o.UseSqlite($"Data Source={file}", s => s.MigrationsHistoryTable("__sandbox_migrations")));
+        services.AddHttpClient(SandboxHttpClients.Outbound)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<ISandboxConnector>().CreateHandler());
+
+        services.AddSingleton<TenantKeys>();
+        services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<ClientAuthenticator>();
+        services.AddSingleton<TokenEndpoint>();
+        services.AddSingleton<AuthorizeEndpoint>();
+        services.AddSingleton<GraphTokenValidator>();
+        services.AddSingleton(_ => new GraphRouter(GraphRoutes.All()));
+        services.AddSingleton<Throttler>();
+        services.AddSingleton<FaultRegistry>();
+        services.AddSingleton<GraphPipeline>();
+        services.AddSingleton<MailStore>();
+        services.AddSingleton<NotificationSignal>();
+        services.AddSingleton<ChangeNotifier>();
+        services.AddSingleton<SubscriptionValidator>();
+        services.AddSingleton<ISandboxControl, SandboxControl>();
+        services.AddSingleton<ISandboxDemo, SandboxDemo>();
+        services.AddSingleton<IStartupTask, SandboxStartupTask>();
+        services.AddHostedService<NotificationDispatcher>();
+        return services;
+    }
+
+    /// <summary>Maps <c>/sandbox/login</c>, <c>/sandbox/graph</c> and <c>/sandbox/api</c>; maps nothing while the sandbox is disabled (every /sandbox path is then 404).</summary>
+    public static IEndpointRouteBuilder MapSandbox(this IEndpointRouteBuilder endpoints)
+    {
+        if (!endpoints.ServiceProvider.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
+        {
+            return endpoints;
+        }
+
+        endpoints.MapSandboxIdentity();
+        endpoints.Map(SandboxHosts.GraphPathPrefix + "/{**path}", (HttpContext http, GraphPipeline pipeline) => pipeline.HandleHttpAsync(http))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        endpoints.MapSandboxControl();
+        return endpoints;
+    }
+}

@@ -1,0 +1,173 @@
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Rules;
+using HaloPortal.Engine.Sandbox;
+using HaloPortal.Engine.Tickets;
+using HaloPortal.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Tests.Ingestion;
+
+/// <summary>Mail delivered into the sandbox becomes tickets through the real pipeline (MSAL, Graph SDK, delta, $value, $batch moves).</summary>
+public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture<PortalAppFactory>
+{
+    private readonly SandboxMail _mail = new(app);
+
+    private async Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query)
+    {
+        var contexts = app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await query(db);
+    }
+
+    private Task<InboundEmail> EmailAsync(string messageId) =>
+        QueryAsync(db => db.Set<InboundEmail>().AsNoTracking().SingleAsync(e => e.InternetMessageId == messageId));
+
+    [Fact]
+    public async Task New_mail_becomes_a_ticket_and_moves_to_the_Processed_folder()
+    {
+        var id = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("Dana Reyes <dana@customer.example>", _mail.Demo.SharedMailbox, "Printer on floor 2 is jammed", "It jams on every page.", id));
+
+        var report = await _mail.ImportAsync();
+
+        Assert.Null(report.Error);
+        var email = await EmailAsync(id);
+        Assert.Equal(InboundStatus.Processed, email.Status);
+        Assert.Equal(InboundStage.Done, email.Stage);
+        var ticket = await QueryAsync(db => db.Set<Ticket>().Include(t => t.Requester).Include(t => t.Messages).SingleAsync(t => t.Id == email.TicketId));
+        Assert.Equal("Printer on floor 2 is jammed", ticket.Subject);
+        Assert.Equal("dana@customer.example", ticket.Requester!.Email);
+        Assert.Contains("It jams on every page.", Assert.Single(ticket.Messages).BodyText);
+        var inbox = await _mail.Control.ListMessagesAsync(_mail.Demo.SharedMailbox, "inbox");
+        Assert.DoesNotContain(inbox, m => m.InternetMessageId?.Contains(id) == true);
+        var requests = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == email.Id).ToListAsync());
+        var request = Assert.Single(requests);
+        Assert.Equal(RequestOutcome.Succeeded, request.Outcome);
+        Assert.Contains(request.Log, l => l.Message.Contains("Opened ticket"));
+        Assert.Contains(request.Log, l => l.Message.Contains("Moved to the 'Processed' folder"));
+    }
+
+    [Fact]
+    public async Task A_reply_threads_into_the_same_ticket_and_scanning_again_or_replaying_adds_nothing()
+    {
+        var first = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("sam@customer.example", _mail.Demo.SharedMailbox, "VPN drops every hour", "Since Monday.", first));
+        await _mail.ImportAsync();
+        var reply = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("sam@customer.example", _mail.Demo.SharedMailbox, "RE: VPN drops every hour", "Still happening.", reply, inReplyTo: first));
+
+        await _mail.ImportAsync();
+        await _mail.ImportAsync();
+        var replyEmail = await EmailAsync(reply);
+        var requestId = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == replyEmail.Id).Select(r => r.Id).FirstAsync());
+        await app.Services.GetRequiredService<IInboundLog>().RunReplayAsync(await app.Services.GetRequiredService<IInboundLog>().ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
+
+        var firstEmail = await EmailAsync(first);
+        Assert.Equal(firstEmail.TicketId, (await EmailAsync(reply)).TicketId);
+        var messages = await QueryAsync(db => db.Set<TicketMessage>().CountAsync(m => m.TicketId == firstEmail.TicketId));
+        Assert.Equal(2, messages);
+        var replays = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == replyEmail.Id && r.Kind == RequestKind.Replay).ToListAsync());
+        Assert.Contains(Assert.Single(replays).Log, l => l.Message.Contains("Already processed"));
+    }
+
+    [Fact]
+    public async Task The_ticket_number_in_a_strangers_subject_does_not_inject_into_that_ticket()
+    {
+        var original = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("owner@customer.example", _mail.Demo.SharedMailbox, "Payroll export fails", "Error 500.", original));
+        await _mail.ImportAsync();
+        var number = await QueryAsync(async db => (await db.Set<Ticket>().SingleAsync(t => t.Id == db.Set<InboundEmail>().Single(e => e.InternetMessageId == original).TicketId)).Number);
+
+        var stranger = SandboxMail.NewMessageId("elsewhere.example");
+        await _mail.DeliverAsync(SandboxMail.Mime("mallory@elsewhere.example", _mail.Demo.SharedMailbox, $"RE: {TicketSubject.Tag(number)} Payroll export fails", "Click this link", stranger));
+        var known = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("owner@customer.example", _mail.Demo.SharedMailbox, $"RE: {TicketSubject.Tag(number)} Payroll export fails", "Any news?", known));
+        await _mail.ImportAsync();
+
+        var originalTicket = (await EmailAsync(original)).TicketId;
+        Assert.NotEqual(originalTicket, (await EmailAsync(stranger)).TicketId);
+        Assert.Equal(originalTicket, (await EmailAsync(known)).TicketId);
+    }
+
+    [Fact]
+    public async Task A_reply_to_a_closed_ticket_opens_a_new_ticket_linked_to_it()
+    {
+        var first = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("lee@customer.example", _mail.Demo.SharedMailbox, "New starter laptop", "For Monday.", first));
+        await _mail.ImportAsync();
+        var closedId = (await EmailAsync(first)).TicketId!.Value;
+        await QueryAsync(db => db.Set<Ticket>().Where(t => t.Id == closedId).ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, TicketStatus.Closed)));
+
+        var reply = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("lee@customer.example", _mail.Demo.SharedMailbox, "RE: New starter laptop", "It broke already.", reply, inReplyTo: first));
+        await _mail.ImportAsync();
+
+        var newTicket = await QueryAsync(async db => await db.Set<Ticket>().SingleAsync(t => t.Id == db.Set<InboundEmail>().Single(e => e.InternetMessageId == reply).TicketId));
+        Assert.NotEqual(closedId, newTicket.Id);
+        Assert.Equal(closedId, newTicket.LinkedTicketId);
+    }
+
+    [Fact]
+    public async Task An_auto_reply_is_ignored_with_its_reason_and_opens_no_ticket()
+    {
+        var id = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("away@customer.example", _mail.Demo.SharedMailbox, "Automatic reply: Your request", "I am out of office.", id,
+            extraHeaders: "Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All"));
+
+        await _mail.ImportAsync();
+
+        var email = await EmailAsync(id);
+        Assert.Equal(InboundStatus.Ignored, email.Status);
+        Assert.Null(email.TicketId);
+        Assert.Contains("Auto", email.Reason);
+    }
+
+    [Fact]
+    public async Task An_email_rule_ignores_matching_mail_and_the_log_names_it()
+    {
+        var rules = app.Services.GetRequiredService<IEmailRules>();
+        await rules.CreateAsync(new EmailRuleInput("Drop newsletters", true, null, [new RuleCondition(RuleField.SenderDomain, "news.example")], RuleAction.Ignore, null, null),
+            HaloPortal.Engine.Audit.Actor.System);
+        var id = SandboxMail.NewMessageId("news.example");
+        await _mail.DeliverAsync(SandboxMail.Mime("digest@news.example", _mail.Demo.SharedMailbox, "Weekly digest", "Offers!", id));
+
+        await _mail.ImportAsync();
+
+        var email = await EmailAsync(id);
+        Assert.Equal(InboundStatus.Ignored, email.Status);
+        Assert.Equal("Drop newsletters", email.Rule);
+    }
+
+    [Fact]
+    public async Task Throttling_and_server_errors_from_graph_are_retried_and_nothing_is_lost()
+    {
+        var ids = Enumerable.Range(0, 6).Select(_ => SandboxMail.NewMessageId()).ToList();
+        foreach (var id in ids)
+        {
+            await _mail.DeliverAsync(SandboxMail.Mime("busy@customer.example", _mail.Demo.SharedMailbox, $"Throttled {id[..6]}", "body", id));
+        }
+
+        await _mail.Control.AddFaultAsync(new SandboxFaultRequest(_mail.Demo.SharedMailbox, SandboxFaultKind.Throttle, Count: 3, RetryAfterSeconds: 1));
+        await _mail.Control.AddFaultAsync(new SandboxFaultRequest(_mail.Demo.SharedMailbox, SandboxFaultKind.FailRequests, Status: 503, Count: 2));
+        try
+        {
+            var report = await _mail.ImportAsync();
+            if (report.Pending > 0)
+            {
+                report = await _mail.ImportAsync();
+            }
+        }
+        finally
+        {
+            await _mail.Control.ClearFaultsAsync();
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal(InboundStatus.Processed, (await EmailAsync(id)).Status);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Tickets;
+using HaloPortal.Hosting;
+
+namespace HaloPortal.Api;
+
+/// <summary>Import, the inbound log with its requests and replay, and tickets.</summary>
+internal static class IngestionApi
+{
+    public static void MapIngestionApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/mailboxes/{id:int}/import", async Task<IResult> (int id, bool? wait, int? backlogDays, int? backlogCap, IMailboxScanner scanner, TimeProvider time, CancellationToken ct) =>
+        {
+            var backlog = backlogDays is { } days ? new BacklogImport(time.GetUtcNow().AddDays(-Math.Clamp(days, 1, 3650)), backlogCap ?? 500) : null;
+            if (wait != true)
+            {
+                _ = Task.Run(() => scanner.ImportAsync(id, backlog, null, CancellationToken.None));
+                return TypedResults.Accepted($"/api/v1/inbound-emails?mailboxId={id}", new { status = "started" });
+            }
+
+            var report = await scanner.ImportAsync(id, backlog, null, ct);
+            return TypedResults.Ok(new
+            {
+                report.Fetched, report.Created, report.Updated, report.Ignored, report.Failed, report.Pending,
+                report.Skipped,
+                Error = report.Error is null ? null : new { report.Error.Code, report.Error.Title, report.Error.Message, report.Error.Fix },
+            });
+        }).RequireAuthorization(PortalPolicies.Administrator).WithTags("Mailboxes").WithName("ImportEmails")
+          .WithSummary("Scan the mailbox now; ?wait=true answers with the report. ?backlogDays=&backlogCap= imports older mail explicitly.");
+
+        var inbound = api.MapGroup("/inbound-emails").RequireAuthorization(PortalPolicies.Support).WithTags("Inbound log");
+        inbound.MapGet("", async (int? mailboxId, InboundStatus? status, DateTimeOffset? from, DateTimeOffset? to, string? sender, string? subject, string? rule, int? page, int? pageSize, IInboundLog log, CancellationToken ct) =>
+        {
+            var result = await log.QueryAsync(new InboundQuery(mailboxId, status, from, to, sender, subject, rule, page ?? 1, pageSize ?? 50), ct);
+            return TypedResults.Ok(new { items = result.Items.Select(Row), total = result.Total });
+        }).WithName("ListInboundEmails");
+
+        inbound.MapGet("/export.csv", async (int? mailboxId, InboundStatus? status, DateTimeOffset? from, DateTimeOffset? to, string? sender, string? subject, string? rule, IInboundLog log, CancellationToken ct) =>
+            TypedResults.File(System.Text.Encoding.UTF8.GetBytes(await log.ExportCsvAsync(new InboundQuery(mailboxId, status, from, to, sender, subject, rule), ct)), "text/csv", "inbound-log.csv"))
+            .WithName("ExportInboundEmails");
+
+        inbound.MapGet("/{id:long}", async Task<IResult> (long id, IInboundLog log, CancellationToken ct) =>
+            await log.GetAsync(id, ct) is { } d
+                ? TypedResults.Ok(new
+                {
+                    d.Email.Id, d.Email.MailboxId, d.Email.InternetMessageId, d.Email.Subject, d.Email.From, d.Email.Status, d.Email.TicketId, d.Email.TicketNumber,
+                    d.Email.Rule, d.Email.Reason, d.Email.ErrorCode, d.Email.FoundBy, d.Email.SizeBytes, d.Email.ReceivedAt, d.Email.CreatedAt,
+                    d.Stage, d.Attempts, d.NextAttemptAt, d.HasRawMime,
+                    requests = d.Requests.Select(r => new { r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.ReplayOfRequestId, log = r.Log }),
+                })
+                : TypedResults.Problem(title: "Not found", detail: $"Inbound email {id} does not exist.", statusCode: 404))
+            .WithName("GetInboundEmail");
+
+        inbound.MapGet("/{id:long}/mime", async Task<IResult> (long id, IInboundLog log, CancellationToken ct) =>
+            await log.GetEmailMimeAsync(id, ct) is { } raw ? TypedResults.File(raw.Content, raw.ContentType, raw.FileName)
+                : TypedResults.Problem(title: "Not found", detail: $"Inbound email {id} has no raw message (it was never fetched).", statusCode: 404))
+            .WithName("DownloadInboundEmailMime");
+
+        var requests = api.MapGroup("/inbound-requests").RequireAuthorization(PortalPolicies.Support).WithTags("Inbound log");
+        requests.MapGet("/{id:long}/raw", async Task<IResult> (long id, IInboundLog log, CancellationToken ct) =>
+            await log.GetRequestRawAsync(id, ct) is { } raw ? TypedResults.File(raw.Content, raw.ContentType, raw.FileName)
+                : TypedResults.Problem(title: "Not found", detail: $"Request {id} does not exist.", statusCode: 404))
+            .WithName("GetInboundRequestRaw");
+        requests.MapPost("/{id:long}/replay", async (long id, IInboundLog log, ICurrentActor actor, CancellationToken ct) =>
+            TypedResults.Accepted($"/api/v1/inbound-requests/{id}", new { requestId = await log.ReplayAsync(id, actor.Get(), ct) }))
+            .WithName("ReplayInboundRequest");
+
+        var tickets = api.MapGroup("/tickets").RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets");
+        tickets.MapGet("", async (int? mailboxId, string? q, int? page, int? pageSize, ITickets service, CancellationToken ct) =>
+        {
+            var result = await service.QueryAsync(new TicketQuery(mailboxId, q, page ?? 1, pageSize ?? 25), ct);
+            return TypedResults.Ok(new
+            {
+                items = result.Items.Select(t => new { t.Id, t.Number, t.Subject, t.Status, t.Priority, t.Category, t.RequesterEmail, t.MailboxId, t.MessageCount, t.CreatedAt, t.UpdatedAt, t.LinkedTicketId }),
+                total = result.Total,
+            });
+        }).WithName("ListTickets");
+        tickets.MapGet("/{id:int}", async Task<IResult> (int id, ITickets service, CancellationToken ct) =>
+            await service.GetAsync(id, ct) is { } d
+                ? TypedResults.Ok(new
+                {
+                    d.Ticket.Id, d.Ticket.Number, d.Ticket.Subject, d.Ticket.Status, d.Ticket.Priority, d.Ticket.Category, d.Ticket.RequesterEmail, d.Ticket.RequesterName,
+                    d.Ticket.MailboxId, d.Ticket.MessageCount, d.Ticket.CreatedAt, d.Ticket.UpdatedAt, d.Ticket.LinkedTicketId, linked = d.Linked,
+                    messages = d.Messages.Select(m => new
+                    {
+                        m.Id, m.Direction, m.From, m.To, m.Cc, m.Subject, m.SentAt, m.BodyHtml, m.BodyText, m.InboundEmailId,
+                        attachments = m.Attachments.Select(a => new { a.Id, a.Name, a.Size, a.ContentType, a.IsInline }),
+                    }),
+                })
+                : TypedResults.Problem(title: "Not found", detail: $"Ticket {id} does not exist.", statusCode: 404))
+            .WithName("GetTicket");
+    }
+
+    private static object Row(InboundEmailRow r) => new
+    {
+        r.Id, r.MailboxId, r.InternetMessageId, r.Subject, r.From, r.Status, r.TicketId, r.TicketNumber, r.Rule, r.Reason, r.ErrorCode, r.FoundBy, r.ReceivedAt, r.CreatedAt,
+    };
+
+    /// <summary>Attachment downloads for the portal's pages (cookie) — inline images are served with their type, everything else as a download.</summary>
+    public static void MapAttachmentDownloads(this WebApplication app)
+    {
+        app.MapGet("/attachments/{id:long}", async Task<IResult> (long id, ITickets tickets, CancellationToken ct) =>
+        {
+            var attachment = await tickets.GetAttachmentAsync(id, ct);
+            if (attachment is null)
+            {
+                return TypedResults.NotFound();
+            }
+
+            var inlineSafe = attachment.ContentType is "image/png" or "image/jpeg" or "image/gif" or "image/webp";
+            return inlineSafe
+                ? TypedResults.File(attachment.Content, attachment.ContentType)
+                : TypedResults.File(attachment.Content, "application/octet-stream", attachment.Name);
+        }).RequireAuthorization(PortalPolicies.Agent).ExcludeFromDescription();
+
+        app.MapGet("/inbound/{kind}/{id:long}/download", async Task<IResult> (string kind, long id, IInboundLog log, CancellationToken ct) =>
+        {
+            var raw = kind == "request" ? await log.GetRequestRawAsync(id, ct) : await log.GetEmailMimeAsync(id, ct);
+            return raw is null ? TypedResults.NotFound() : TypedResults.File(raw.Content, raw.ContentType == "message/rfc822" ? "message/rfc822" : "application/json", raw.FileName);
+        }).RequireAuthorization(PortalPolicies.Support).ExcludeFromDescription();
+    }
+}
