@@ -1,5 +1,6 @@
 using Bunit;
 using Bunit.TestDoubles;
+using HaloPortal.Components.Pages.Configuration.Email;
 using HaloPortal.Engine;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
@@ -82,6 +83,13 @@ public sealed class EmailTestContext : BunitContext
         return Render<TComponent>(parameters ?? (_ => { }));
     }
 
+    /// <summary>Opens the mailbox page at its address (query parameters such as <c>?tab=credentials</c> come from the URI).</summary>
+    public IRenderedComponent<MailboxPage> RenderMailboxPage(int mailboxId, string query = "")
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/configuration/email/mailboxes/{mailboxId}{query}");
+        return RenderWithProviders<MailboxPage>(p => p.Add(c => c.Id, mailboxId));
+    }
+
     public Task<MailboxDetails> CreateMailboxAsync(string name = "Support") =>
         Mailboxes.CreateAsync(name, MailboxConnectionType.Office365Azure, Admin);
 
@@ -113,6 +121,17 @@ public sealed class EmailTestContext : BunitContext
     }
 
     // MudBlazor registers services that only dispose asynchronously: use `await using`.
+    /// <summary>Records a status and catalogued error as the engine's checks would.</summary>
+    public async Task SetStateAsync(int credentialId, CredentialStatus status, string? errorCode)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var credential = await db.Set<MailboxCredential>().SingleAsync(c => c.Id == credentialId);
+        credential.Status = status;
+        credential.LastErrorCode = errorCode;
+        credential.LastErrorAt = errorCode is null ? null : Clock.GetUtcNow();
+        await db.SaveChangesAsync();
+    }
+
     protected override async ValueTask DisposeAsyncCore()
     {
         await base.DisposeAsyncCore();
