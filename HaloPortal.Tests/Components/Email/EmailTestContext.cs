@@ -1,4 +1,5 @@
 using Bunit;
+using AngleSharp.Dom;
 using Bunit.TestDoubles;
 using HaloPortal.Components.Pages.Configuration.Email;
 using HaloPortal.Engine;
@@ -6,6 +7,7 @@ using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Portal;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Data.Sqlite;
@@ -29,6 +31,7 @@ public sealed class EmailTestContext : BunitContext
     public static readonly DateTimeOffset Now = new(2026, 3, 10, 9, 0, 0, TimeSpan.Zero);
 
     private IRenderedComponent<MudDialogProvider>? _dialogs;
+    private IRenderedComponent<MudPopoverProvider>? _popovers;
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "haloportal-tests", "email-ui-" + Guid.NewGuid().ToString("N"));
 
@@ -69,16 +72,30 @@ public sealed class EmailTestContext : BunitContext
 
     public ICredentials Credentials => Services.GetRequiredService<ICredentials>();
 
+    public IEmailSettings EmailSettings => Services.GetRequiredService<IEmailSettings>();
+
     public static Actor Admin => Actor.User("admin@example.com");
 
     /// <summary>Where dialogs open (rendered by <see cref="RenderWithProviders{TComponent}"/>).</summary>
     public IRenderedComponent<MudDialogProvider> Dialogs => _dialogs ?? throw new InvalidOperationException("Call RenderWithProviders first.");
 
+    /// <summary>Where select lists and menus open.</summary>
+    public IRenderedComponent<MudPopoverProvider> Popovers => _popovers ?? throw new InvalidOperationException("Call RenderWithProviders first.");
+
+    /// <summary>Opens a MudSelect (found by its data-testid) and picks the option whose text contains <paramref name="text"/>.</summary>
+    public void Choose<T>(IRenderedComponent<T> cut, string testId, string text) where T : IComponent
+    {
+        cut.Find($"[data-testid='{testId}']").Closest(".mud-input-control")!.MouseDown();
+        Popovers.WaitForElements(".mud-list-item")
+            .First(e => e.TextContent.Contains(text, StringComparison.Ordinal))
+            .Click();
+    }
+
     /// <summary>Renders a component after the providers MudBlazor needs for selects, dialogs and snackbars.</summary>
     public IRenderedComponent<TComponent> RenderWithProviders<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>>? parameters = null)
         where TComponent : IComponent
     {
-        Render<MudPopoverProvider>();
+        _popovers = Render<MudPopoverProvider>();
         _dialogs = Render<MudDialogProvider>();
         return Render<TComponent>(parameters ?? (_ => { }));
     }
