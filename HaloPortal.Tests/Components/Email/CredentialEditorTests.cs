@@ -198,6 +198,19 @@ public sealed class CredentialEditorTests
     }
 
     [Fact]
+    public async Task The_editor_warns_of_a_secret_expiring_within_30_days()
+    {
+        await using var ctx = new EmailTestContext();
+        var mailbox = await ctx.CreateMailboxAsync();
+        var credential = await ctx.CreateCredentialAsync(mailbox.Id, i => i.SecretExpiresAt = EmailTestContext.Now.AddDays(10));
+        var page = ctx.RenderWithProviders<CredentialEditor>(p => p.Add(c => c.CredentialId, credential.Id));
+
+        var warning = page.WaitForElement("[data-testid='credential-warning']");
+        Assert.Contains("The client secret expires on 2026-03-20 (10 days)", warning.TextContent);
+        Assert.Equal("2026-03-20", page.ByTestId("secret-expiry").GetAttribute("value"));
+    }
+
+    [Fact]
     public async Task A_signed_in_credential_renders_every_field_disabled_until_disconnected()
     {
         await using var ctx = new EmailTestContext(PortalHosting.OnPremises);
