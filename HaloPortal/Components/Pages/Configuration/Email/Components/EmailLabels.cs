@@ -58,8 +58,4 @@ public static class EmailLabels
     };
 
     public static string Of(PermissionKind kind) => kind == PermissionKind.Delegated ? "Delegated" : "Application";
-
-    /// <summary>A kebab-case form of an enum value for data-testid attributes, e.g. AuthorizationCode → authorization-code.</summary>
-    public static string TestId<T>(T value) where T : struct, Enum =>
-        string.Concat(value.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }
