@@ -40,11 +40,18 @@ public sealed record CredentialView(
         c.ClientSecretProtected is not null, c.SecretExpiresAt, c.CertificateThumbprint, c.CertificateSubject, c.CertificateExpiresAt,
         c.FederatedTokenFile, c.EmailAddress, c.SharedMailbox, c.UsesRbacForApplications, c.ImportContacts,
         c.Status, c.ConnectedAddress, c.ConnectedDisplayName, c.ConnectedAt, c.LastCheckedAt,
-        c.LastErrorCode is null ? null : KnownErrors.Find(c.LastErrorCode) ?? KnownErrors.Unknown(c.LastErrorCode, c.LastErrorMessage ?? ""),
+        LastErrorOf(c),
         c.LastErrorAt,
         c.Instance == here,
         IsLocked(c),
         Credentials.RequiredPermissions.For(c.AuthMethod, !string.IsNullOrWhiteSpace(c.SharedMailbox), c.ImportContacts, c.UsesRbacForApplications));
+
+    /// <summary>The catalogued error with the message recorded when it happened (often more specific than the catalogue's).</summary>
+    private static KnownError? LastErrorOf(MailboxCredential c) => c.LastErrorCode is null
+        ? null
+        : KnownErrors.Find(c.LastErrorCode) is { } known
+            ? string.IsNullOrEmpty(c.LastErrorMessage) ? known : known with { Message = c.LastErrorMessage }
+            : KnownErrors.Unknown(c.LastErrorCode, c.LastErrorMessage ?? "");
 
     /// <summary>A signed-in delegated credential is locked until it is disconnected, so the connected mailbox cannot silently change.</summary>
     internal static bool IsLocked(MailboxCredential c) =>
