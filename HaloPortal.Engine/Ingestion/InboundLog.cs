@@ -34,6 +34,9 @@ public sealed record InboundPage(IReadOnlyList<InboundEmailRow> Items, int Total
 
 public sealed record RawData(string ContentType, byte[] Content, string FileName);
 
+/// <summary>How many emails of one status were logged on one UTC day.</summary>
+public sealed record InboundDayCount(DateOnly Day, InboundStatus Status, int Count);
+
 /// <summary>The inbound log (per mailbox and global), drill-down to requests, raw data, and replay.</summary>
 public interface IInboundLog
 {
@@ -52,6 +55,9 @@ public interface IInboundLog
 
     /// <summary>Runs a queued replay now (the job calls this).</summary>
     Task RunReplayAsync(long replayRequestId, CancellationToken cancellationToken = default);
+
+    /// <summary>Emails logged per UTC day and status over the last <paramref name="days"/> days (today included), for the monitoring chart.</summary>
+    Task<IReadOnlyList<InboundDayCount>> DailyCountsAsync(int? mailboxId, int days, CancellationToken cancellationToken = default);
 
     /// <summary>CSV of every row the query matches (paging ignored).</summary>
     Task<string> ExportCsvAsync(InboundQuery query, CancellationToken cancellationToken = default);
@@ -206,6 +212,25 @@ internal sealed class InboundLog(
         }
 
         await processor.ProcessAsync(credential, mailbox, [new WorkItem(email.Id, replayRequestId)], cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<InboundDayCount>> DailyCountsAsync(int? mailboxId, int days, CancellationToken cancellationToken = default)
+    {
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var first = today.AddDays(1 - Math.Clamp(days, 1, 366));
+        var since = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = db.Set<InboundEmail>().AsNoTracking().Where(e => e.CreatedAt >= since);
+        if (mailboxId is { } id)
+        {
+            rows = rows.Where(e => e.MailboxId == id);
+        }
+
+        // Times are stored as ticks, so the day is computed here; two small columns per email.
+        var seen = await rows.Select(e => new { e.CreatedAt, e.Status }).ToListAsync(cancellationToken);
+        return seen.GroupBy(e => (Day: DateOnly.FromDateTime(e.CreatedAt.UtcDateTime), e.Status))
+            .Select(g => new InboundDayCount(g.Key.Day, g.Key.Status, g.Count()))
+            .OrderBy(c => c.Day).ThenBy(c => c.Status).ToList();
     }
 
     public async Task<string> ExportCsvAsync(InboundQuery query, CancellationToken cancellationToken = default)

@@ -13,6 +13,9 @@ public sealed record MailboxSummary(int Id, string Name, MailboxConnectionType C
 /// <summary>A mailbox with all its credentials.</summary>
 public sealed record MailboxDetails(int Id, string Name, MailboxConnectionType ConnectionType, bool IncomingEnabled, DateTimeOffset CreatedAt, IReadOnlyList<CredentialView> Credentials)
 {
+    /// <summary>The Incoming tab's settings.</summary>
+    public IncomingSettings Incoming { get; init; } = IncomingSettings.Default;
+
     public CredentialView? ForInstance(PortalInstance instance) => Credentials.FirstOrDefault(c => c.Instance == instance);
 }
 
@@ -26,6 +29,11 @@ public interface IMailboxes
     Task<MailboxDetails> CreateAsync(string name, MailboxConnectionType connectionType, Actor actor, CancellationToken cancellationToken = default);
 
     Task<MailboxDetails> RenameAsync(int id, string name, Actor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves the Incoming tab's settings (audited).</summary>
+    /// <exception cref="ArgumentException">A setting is missing or out of range (the message says what to change).</exception>
+    /// <exception cref="KeyNotFoundException">No such mailbox.</exception>
+    Task<MailboxDetails> UpdateIncomingAsync(int mailboxId, IncomingSettings settings, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the mailbox and its credentials.</summary>
     Task<bool> DeleteAsync(int id, Actor actor, CancellationToken cancellationToken = default);
@@ -95,6 +103,30 @@ internal sealed class MailboxService(IDbContextFactory<PortalDbContext> contexts
         return ToDetails(mailbox);
     }
 
+    public async Task<MailboxDetails> UpdateIncomingAsync(int mailboxId, IncomingSettings settings, Actor actor, CancellationToken cancellationToken = default)
+    {
+        IncomingSettings.Validate(settings);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var mailbox = await db.Set<Mailbox>().Include(m => m.Credentials).SingleOrDefaultAsync(m => m.Id == mailboxId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Mailbox {mailboxId} does not exist.");
+        var before = IncomingSettings.From(mailbox);
+        mailbox.IncomingEnabled = settings.IncomingEnabled;
+        mailbox.SourceFolder = settings.SourceFolder.Trim();
+        mailbox.ProcessedAction = settings.ProcessedAction;
+        mailbox.ProcessedFolderName = string.IsNullOrWhiteSpace(settings.ProcessedFolderName) ? before.ProcessedFolderName : settings.ProcessedFolderName.Trim();
+        mailbox.MaxEmailSizeMb = settings.MaxEmailSizeMb;
+        var after = IncomingSettings.From(mailbox);
+        if (after != before)
+        {
+            mailbox.UpdatedAt = time.GetUtcNow();
+            db.Audit(time, actor, "Mailbox.IncomingUpdated", "Mailbox", mailboxId.ToString(), before, after);
+            await db.SaveChangesAsync(cancellationToken);
+            RaiseChanged(mailboxId);
+        }
+
+        return ToDetails(mailbox);
+    }
+
     public async Task<bool> DeleteAsync(int id, Actor actor, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -115,7 +147,10 @@ internal sealed class MailboxService(IDbContextFactory<PortalDbContext> contexts
     {
         var here = options.Value.Instance;
         return new MailboxDetails(m.Id, m.Name, m.ConnectionType, m.IncomingEnabled, m.CreatedAt,
-            m.Credentials.OrderBy(c => c.Instance).Select(c => CredentialView.From(c, here)).ToList());
+            m.Credentials.OrderBy(c => c.Instance).Select(c => CredentialView.From(c, here)).ToList())
+        {
+            Incoming = IncomingSettings.From(m),
+        };
     }
 
     private static string CheckName(string name)

@@ -119,5 +119,10 @@ internal static class IngestionApi
             var raw = kind == "request" ? await log.GetRequestRawAsync(id, ct) : await log.GetEmailMimeAsync(id, ct);
             return raw is null ? TypedResults.NotFound() : TypedResults.File(raw.Content, raw.ContentType == "message/rfc822" ? "message/rfc822" : "application/json", raw.FileName);
         }).RequireAuthorization(PortalPolicies.Support).ExcludeFromDescription();
+
+        // The inbound log screens' CSV export (cookie; /api/v1 needs an API key).
+        app.MapGet("/inbound/export.csv", async (int? mailboxId, InboundStatus? status, DateTimeOffset? from, DateTimeOffset? to, string? sender, string? subject, string? rule, IInboundLog log, CancellationToken ct) =>
+            TypedResults.File(System.Text.Encoding.UTF8.GetBytes(await log.ExportCsvAsync(new InboundQuery(mailboxId, status, from, to, sender, subject, rule), ct)), "text/csv", "inbound-log.csv"))
+            .RequireAuthorization(PortalPolicies.Support).ExcludeFromDescription();
     }
 }
