@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace HaloPortal.Components.Pages.Configuration.Email;
 
-/// <summary>One mailbox: its details and its credentials (<c>?tab=credentials</c> opens the second tab).</summary>
+/// <summary>One mailbox: its details and its credentials (<c>?tab=credentials|incoming|inbound-log</c> opens that tab).</summary>
 public sealed partial class MailboxPage : IDisposable
 {
     private MailboxDetails? _mailbox;
@@ -35,7 +35,13 @@ public sealed partial class MailboxPage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _tab = string.Equals(Tab, "credentials", StringComparison.OrdinalIgnoreCase) || SignIn is not null ? 1 : 0;
+        _tab = SignIn is not null ? 1 : Tab?.ToLowerInvariant() switch
+        {
+            "credentials" => 1,
+            "incoming" => 2,
+            "inbound-log" or "log" => 3,
+            _ => 0,
+        };
         await ReloadAsync();
     }
 
