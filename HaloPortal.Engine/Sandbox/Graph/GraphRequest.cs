@@ -36,7 +36,7 @@ internal sealed class GraphRequest
 
         try
         {
-            return JsonNode.Parse(Body)?.AsObject() ?? throw new GraphRequestException(400, "BadRequest", "Invalid JSON payload.");
+            return JsonNode.Parse(Body, new JsonNodeOptions { PropertyNameCaseInsensitive = true })?.AsObject() ?? throw new GraphRequestException(400, "BadRequest", "Invalid JSON payload.");
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
