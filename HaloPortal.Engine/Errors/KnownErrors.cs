@@ -154,6 +154,12 @@ public static partial class KnownErrors
             return byError;
         }
 
+        if (oauthError is "service_not_available" or "request_timeout")
+        {
+            // MSAL's codes for an identity endpoint that could not be reached or answered 5xx.
+            return Find("ServiceUnavailable")! with { Message = $"The sign-in service could not be reached: {FirstLine(description)}" };
+        }
+
         var code2 = match is { Success: true } ? match.Value : oauthError ?? "token_error";
         return Unknown(code2, FirstLine(description) ?? oauthError ?? "The sign-in failed.");
     }

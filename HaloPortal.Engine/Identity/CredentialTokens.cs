@@ -75,6 +75,11 @@ internal sealed class CredentialTokens(
         {
             throw new CredentialException(KnownErrors.Find("ServiceUnavailable")! with { Message = $"The sign-in service could not be reached: {ex.Message}" }, ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Local set-up problems (a secret that no longer decrypts, a sandbox with no known address): shown, never a stack trace.
+            throw new CredentialException(KnownErrors.Unknown("CredentialSetup", ex.Message), ex);
+        }
     }
 
     /// <summary>Loads the credential's encrypted MSAL cache before each access and saves it after every change (rotated refresh tokens included).</summary>

@@ -64,11 +64,14 @@ public static class SandboxExtensions
         return services;
     }
 
-    /// <summary>Maps <c>/sandbox/login</c>, <c>/sandbox/graph</c> and <c>/sandbox/api</c>; maps nothing while the sandbox is disabled (every /sandbox path is then 404).</summary>
+    /// <summary>Maps <c>/sandbox/login</c>, <c>/sandbox/graph</c> and <c>/sandbox/api</c>. While the sandbox is disabled none of them
+    /// exist: one anonymous catch-all answers 404 for every /sandbox path (otherwise anonymous callers would get the portal's
+    /// sign-in redirect or an API 401 and could not tell "disabled" from "not signed in").</summary>
     public static IEndpointRouteBuilder MapSandbox(this IEndpointRouteBuilder endpoints)
     {
         if (!endpoints.ServiceProvider.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
         {
+            endpoints.Map("/sandbox/{**rest}", () => Results.NotFound()).AllowAnonymous().ExcludeFromDescription();
             return endpoints;
         }
 

@@ -11,20 +11,27 @@ public static class JobsExtensions
 
     public static WebApplicationBuilder AddPortalJobs(this WebApplicationBuilder builder)
     {
-        var storage = builder.Configuration[StorageSetting] ?? "InMemory";
+        var kind = builder.Configuration[StorageSetting] ?? "InMemory";
+        if (kind != "InMemory")
+        {
+            throw new InvalidOperationException($"{StorageSetting} '{kind}' is not available in this build; use InMemory.");
+        }
+
+        // This host's own storage instance in DI: Hangfire's static JobStorage.Current is shared by every host in a process
+        // (integration tests run several). It is created inside Hangfire's configuration, after its logging is set up.
+        JobStorage? storage = null;
+        builder.Services.AddSingleton(sp =>
+        {
+            sp.GetRequiredService<IGlobalConfiguration>();
+            return storage!;
+        });
         builder.Services.AddHangfire((sp, config) =>
         {
+            storage = new Hangfire.InMemory.InMemoryStorage();
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
-            switch (storage)
-            {
-                case "InMemory":
-                    config.UseInMemoryStorage();
-                    break;
-                default:
-                    throw new InvalidOperationException($"{StorageSetting} '{storage}' is not available in this build; use InMemory.");
-            }
+                .UseRecommendedSerializerSettings()
+                .UseStorage(storage);
         });
         builder.Services.AddHangfireServer(options =>
         {
@@ -41,7 +48,7 @@ public static class JobsExtensions
             Authorization = [new AdministratorDashboardFilter()],
             DashboardTitle = "HaloPortal jobs",
             AppPath = "/",
-        }).RequireAuthorization(PortalPolicies.Administrator);
+        }, app.Services.GetRequiredService<JobStorage>()).RequireAuthorization(PortalPolicies.Administrator);
         return app;
     }
 

@@ -38,7 +38,8 @@ internal static class SandboxQueries
     /// <summary>The next value of the change sequence; call inside the mail write gate.</summary>
     public static async Task<long> NextSeqAsync(this SandboxDbContext db, CancellationToken cancellationToken)
     {
-        var counter = await db.Counters.SingleOrDefaultAsync(c => c.Name == "change", cancellationToken);
+        var counter = db.Counters.Local.FirstOrDefault(c => c.Name == "change")
+                      ?? await db.Counters.SingleOrDefaultAsync(c => c.Name == "change", cancellationToken);
         if (counter is null)
         {
             counter = new SbCounter { Name = "change", Value = 0 };

@@ -98,7 +98,7 @@ internal static class MessageHandlers
             await FindAsync(db, call);
         }
 
-        foreach (var (name, _) in body)
+        foreach (var name in body.Select(p => p.Key.Length > 0 ? char.ToLowerInvariant(p.Key[0]) + p.Key[1..] : p.Key))
         {
             if (name is "subject" or "body" or "toRecipients" or "ccRecipients" or "bccRecipients" or "from" or "sender")
             {

@@ -42,6 +42,8 @@ public sealed class EmailTestContext : BunitContext
         {
             ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
             ["Portal:DataDirectory"] = _directory,
+            // No server runs under bUnit: point the sandbox at a closed loopback port so sign-ins fail fast, as an unreachable cloud would.
+            ["Sandbox:BaseUrl"] = "http://127.0.0.1:9",
             ["Portal:Hosting"] = hosting.ToString(),
             ["Portal:Instance"] = instance.ToString(),
             ["Portal:PublicBaseUrl"] = "https://helpdesk.example.com",

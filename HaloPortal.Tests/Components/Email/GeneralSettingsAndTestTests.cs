@@ -53,8 +53,8 @@ public sealed class GeneralSettingsAndTestTests
         var page = ctx.RenderMailboxPage(mailbox.Id, "?tab=credentials");
         page.WaitForElement("[data-testid='test-connection']").Click();
 
-        // The sandbox's virtual host is under .invalid (never resolves) and no sandbox router is registered here,
-        // so the real MSAL call fails fast and the screen shows what the engine reports.
+        // The sandbox is pointed at a closed loopback port (EmailTestContext), so the real MSAL call fails fast
+        // and the screen shows what the engine reports.
         var result = page.WaitForElement("[data-testid='test-result']", TimeSpan.FromSeconds(60));
         Assert.Equal("false", result.GetAttribute("data-ok"));
         Assert.Equal("ServiceUnavailable", page.Find("[data-testid='test-result'] [data-testid='known-error']").GetAttribute("data-code"));
