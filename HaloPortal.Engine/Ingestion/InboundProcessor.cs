@@ -35,7 +35,10 @@ internal sealed class InboundProcessor(
     private static readonly SemaphoreSlim DecideGate = new(1, 1);
     private readonly EmailParser _parser = new();
 
-    /// <summary>Test hook: throws after the named stage to prove a crash at that point loses nothing.</summary>
+    /// <summary>
+    /// Crash-test hook, called after each stage ("discovered", "fetched", "decided", "side-effects") with an email id;
+    /// a test makes it throw to prove that a crash at that point loses nothing and makes no second ticket.
+    /// </summary>
     internal Func<string, long, Task>? AfterStage { get; set; }
 
     public async Task<BatchOutcome> ProcessAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> items, CancellationToken cancellationToken)
@@ -44,6 +47,14 @@ internal sealed class InboundProcessor(
         if (items.Count == 0)
         {
             return outcome;
+        }
+
+        if (AfterStage is { } afterDiscovery)
+        {
+            foreach (var item in items)
+            {
+                await afterDiscovery("discovered", item.EmailId);
+            }
         }
 
         var client = graph.For(credential);
@@ -63,6 +74,14 @@ internal sealed class InboundProcessor(
 
         // 3. Mailbox side effects, batched.
         await ApplySideEffectsAsync(client, address, mailbox, items, logs, cancellationToken);
+
+        if (AfterStage is { } afterSideEffects)
+        {
+            foreach (var item in items)
+            {
+                await afterSideEffects("side-effects", item.EmailId);
+            }
+        }
 
         // 4. Close the requests with their logs and outcomes.
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
