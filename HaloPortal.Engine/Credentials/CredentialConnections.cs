@@ -212,19 +212,21 @@ internal sealed class CredentialConnections(
         string? displayName;
         if (credential.AuthMethod == AuthMethod.ClientCredentials)
         {
+            // Mail.ReadWrite is all the app is required to hold: users/{address} resolves only by id or UPN, so opening the
+            // mailbox's inbox proves the address is the owner's UPN. The owner's name needs User.Read.All: best effort.
             var target = credential.EmailAddress!;
-            var user = await GraphCall.RunAsync(() => client.Users[target].GetAsync(r => r.QueryParameters.Select = ["id", "displayName", "mail", "userPrincipalName"], cancellationToken));
-            if (!string.Equals(user?.UserPrincipalName, target, StringComparison.OrdinalIgnoreCase))
+            address = target;
+            displayName = null;
+            try
             {
-                throw new CredentialException(KnownErrors.Find("UpnMismatch")! with
-                {
-                    Message = $"The mailbox {target} belongs to the user {user?.UserPrincipalName}, whose UPN differs from the address.",
-                });
+                var user = await GraphCall.RunAsync(() => client.Users[target].GetAsync(r => r.QueryParameters.Select = ["displayName", "userPrincipalName"], cancellationToken));
+                displayName = user?.DisplayName;
+                steps.Add($"Found the mailbox owner {displayName} <{user?.UserPrincipalName}>.");
             }
-
-            address = user!.Mail ?? target;
-            displayName = user.DisplayName;
-            steps.Add($"Found the mailbox owner {displayName} <{user.UserPrincipalName}>.");
+            catch (CredentialException ex) when (ex.Error.Code is "Authorization_RequestDenied" or "ErrorAccessDenied")
+            {
+                steps.Add("The app may not read user profiles (User.Read.All is not required); checking the mailbox directly.");
+            }
         }
         else
         {
