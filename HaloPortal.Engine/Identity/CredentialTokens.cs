@@ -20,6 +20,8 @@ internal sealed class CredentialTokens(
     ICredentialSecrets secrets,
     ILogger<CredentialTokens> logger) : ICredentialTokens
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IConfidentialClientApplication> _clientApps = new();
+
     public async Task<string> GetAccessTokenAsync(MailboxCredential credential, bool forceRefresh = false, CancellationToken cancellationToken = default)
     {
         var endpoints = Authorities.For(credential.Authority);
@@ -27,7 +29,10 @@ internal sealed class CredentialTokens(
         {
             if (credential.AuthMethod == AuthMethod.ClientCredentials)
             {
-                var app = applications.Build(credential);
+                // One MSAL client per credential version: building one per Graph request would cost more than the request.
+                var key = $"{credential.Id}|{credential.Authority}|{credential.TenantId}|{credential.ClientId}|{credential.CredentialType}|" +
+                          $"{credential.ClientSecretProtected?.GetHashCode()}|{credential.CertificateThumbprint}|{credential.FederatedTokenFile}";
+                var app = _clientApps.GetOrAdd(key, _ => applications.Build(credential));
                 var result = await app.AcquireTokenForClient([endpoints.DefaultScope])
                     .WithForceRefresh(forceRefresh)
                     .ExecuteAsync(cancellationToken);
