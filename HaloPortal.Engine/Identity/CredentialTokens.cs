@@ -20,7 +20,11 @@ internal sealed class CredentialTokens(
     ICredentialSecrets secrets,
     ILogger<CredentialTokens> logger) : ICredentialTokens
 {
-    public async Task<string> GetAccessTokenAsync(MailboxCredential credential, bool forceRefresh = false, CancellationToken cancellationToken = default)
+    public async Task<string> GetAccessTokenAsync(MailboxCredential credential, bool forceRefresh = false, CancellationToken cancellationToken = default) =>
+        (await AcquireAsync(credential, forceRefresh, cancellationToken)).AccessToken;
+
+    /// <summary>The whole MSAL result: the delegated account (who signed in) comes with the token.</summary>
+    internal async Task<AuthenticationResult> AcquireAsync(MailboxCredential credential, bool forceRefresh, CancellationToken cancellationToken)
     {
         var endpoints = Authorities.For(credential.Authority);
         try
@@ -31,7 +35,7 @@ internal sealed class CredentialTokens(
                 var result = await app.AcquireTokenForClient([endpoints.DefaultScope])
                     .WithForceRefresh(forceRefresh)
                     .ExecuteAsync(cancellationToken);
-                return result.AccessToken;
+                return result;
             }
 
             if (credential.HomeAccountId is null)
@@ -50,8 +54,7 @@ internal sealed class CredentialTokens(
             var account = await delegated.GetAccountAsync(credential.HomeAccountId)
                 ?? throw new MsalUiRequiredException("no_account", "The saved sign-in is missing from the token cache.");
             var scopes = RequiredPermissions.DelegatedScopes(endpoints, !string.IsNullOrWhiteSpace(credential.SharedMailbox), credential.ImportContacts);
-            var token = await delegated.AcquireTokenSilent(scopes, account).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken);
-            return token.AccessToken;
+            return await delegated.AcquireTokenSilent(scopes, account).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken);
         }
         catch (MsalUiRequiredException ex)
         {
