@@ -54,7 +54,17 @@ internal sealed class CredentialTokens(
             var account = await delegated.GetAccountAsync(credential.HomeAccountId)
                 ?? throw new MsalUiRequiredException("no_account", "The saved sign-in is missing from the token cache.");
             var scopes = RequiredPermissions.DelegatedScopes(endpoints, !string.IsNullOrWhiteSpace(credential.SharedMailbox), credential.ImportContacts);
-            return await delegated.AcquireTokenSilent(scopes, account).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken);
+            try
+            {
+                return await delegated.AcquireTokenSilent(scopes, account).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken);
+            }
+            catch (MsalUiRequiredException)
+            {
+                // The grant is dead (revoked, expired): forget its tokens too. A still-cached access token would otherwise let the
+                // next scan succeed for up to an hour and flip the credential back to Connected until it expires.
+                await delegated.RemoveAsync(account);
+                throw;
+            }
         }
         catch (MsalUiRequiredException ex)
         {
