@@ -51,6 +51,19 @@ public sealed class ClientCredentialConnectionTests(OnPremisesPortalFactory app)
     }
 
     [Fact]
+    public async Task The_seeded_demo_credential_passes_its_connection_test()
+    {
+        var demo = (await app.Get<ISandboxDemo>().GetAsync())!;
+        var mailbox = (await app.Get<Engine.Mailboxes.IMailboxes>().GetAsync(1))!;
+        var credential = Assert.Single(mailbox.Credentials);
+
+        var result = await Connections.TestAsync(credential.Id);
+
+        Assert.True(result.Ok, result.Error?.Message);
+        Assert.Equal(demo.SharedMailbox, result.Address);
+    }
+
+    [Fact]
     public async Task Certificate_connects_when_its_public_part_is_registered_on_the_app()
     {
         var tenant = await TenantAsync();
