@@ -22,7 +22,11 @@ internal sealed class CredentialTokens(
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IConfidentialClientApplication> _clientApps = new();
 
-    public async Task<string> GetAccessTokenAsync(MailboxCredential credential, bool forceRefresh = false, CancellationToken cancellationToken = default)
+    public async Task<string> GetAccessTokenAsync(MailboxCredential credential, bool forceRefresh = false, CancellationToken cancellationToken = default) =>
+        (await AcquireAsync(credential, forceRefresh, cancellationToken)).AccessToken;
+
+    /// <summary>The whole MSAL result: the delegated account (who signed in) comes with the token.</summary>
+    internal async Task<AuthenticationResult> AcquireAsync(MailboxCredential credential, bool forceRefresh, CancellationToken cancellationToken)
     {
         var endpoints = Authorities.For(credential.Authority);
         try
@@ -36,7 +40,7 @@ internal sealed class CredentialTokens(
                 var result = await app.AcquireTokenForClient([endpoints.DefaultScope])
                     .WithForceRefresh(forceRefresh)
                     .ExecuteAsync(cancellationToken);
-                return result.AccessToken;
+                return result;
             }
 
             if (credential.HomeAccountId is null)
@@ -55,8 +59,17 @@ internal sealed class CredentialTokens(
             var account = await delegated.GetAccountAsync(credential.HomeAccountId)
                 ?? throw new MsalUiRequiredException("no_account", "The saved sign-in is missing from the token cache.");
             var scopes = RequiredPermissions.DelegatedScopes(endpoints, !string.IsNullOrWhiteSpace(credential.SharedMailbox), credential.ImportContacts);
-            var token = await delegated.AcquireTokenSilent(scopes, account).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken);
-            return token.AccessToken;
+            try
+            {
+                return await delegated.AcquireTokenSilent(scopes, account).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken);
+            }
+            catch (MsalUiRequiredException)
+            {
+                // The grant is dead (revoked, expired): forget its tokens too. A still-cached access token would otherwise let the
+                // next scan succeed for up to an hour and flip the credential back to Connected until it expires.
+                await delegated.RemoveAsync(account);
+                throw;
+            }
         }
         catch (MsalUiRequiredException ex)
         {

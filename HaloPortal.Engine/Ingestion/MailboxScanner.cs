@@ -230,9 +230,10 @@ internal sealed class MailboxScanner(
         }
         catch (CredentialException ex)
         {
-            logger.LogWarning("Mailbox {Mailbox}: scan stopped: {Code} {Message}", mailbox.Name, ex.Error.Code, ex.Error.Message);
-            await RecordHealthAsync(credential.Id, ex.Error, cancellationToken);
-            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, ex.Error);
+            var error = DelegateAccess.Explain(credential, ex.Error);
+            logger.LogWarning("Mailbox {Mailbox}: scan stopped: {Code} {Message}", mailbox.Name, error.Code, error.Message);
+            await RecordHealthAsync(credential.Id, error, cancellationToken);
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, error);
         }
     }
 
