@@ -7,6 +7,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Outbound;
 
+/// <summary>Limits of a reply.</summary>
+public static class ReplyLimits
+{
+    /// <summary>Graph's sendMail takes at most 4 MB; the MIME is base64 inside base64, so attachments must stay well below.</summary>
+    public const long MaxAttachmentBytes = 2 * 1024 * 1024;
+}
+
 /// <summary>A file attached to a reply.</summary>
 public sealed record ReplyAttachment(string Name, string ContentType, byte[] Content);
 
@@ -59,9 +66,6 @@ internal sealed class Replies(
     IDeployment deployment,
     TimeProvider time) : IReplies
 {
-    /// <summary>Graph's sendMail takes at most 4 MB; the MIME is base64 inside base64, so attachments must stay well below.</summary>
-    public const long MaxAttachmentBytes = 2 * 1024 * 1024;
-
     public async Task<OutboundInfo> SendAsync(int ticketId, ReplyAuthor author, string bodyHtml, IReadOnlyList<ReplyAttachment> attachments, CancellationToken cancellationToken = default)
     {
         var html = EmailHtmlSanitizer.Sanitize(bodyHtml ?? "");
@@ -78,7 +82,7 @@ internal sealed class Replies(
         }
 
         var total = attachments.Sum(a => (long)a.Content.Length);
-        if (total > MaxAttachmentBytes)
+        if (total > ReplyLimits.MaxAttachmentBytes)
         {
             throw new ArgumentException($"The attachments add up to {total / 1024.0 / 1024.0:F1} MB; at most 2 MB can be sent in one reply. Remove some or share large files by link.", "attachments");
         }
@@ -103,6 +107,11 @@ internal sealed class Replies(
 
         var messageId = OutboundMime.NewMessageId(deployment.DeploymentId);
         var from = await sender.ResolveSenderAsync(db, ticket.MailboxId, cancellationToken);
+        var authorName = author.DisplayName;
+        if (authorName is null && author.Actor.Kind == ActorKind.User)
+        {
+            authorName = await db.Users.Where(u => u.UserName == author.Actor.Name).Select(u => u.DisplayName).FirstOrDefaultAsync(cancellationToken);
+        }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var entry = new TicketMessage
@@ -110,7 +119,7 @@ internal sealed class Replies(
             TicketId = ticket.Id,
             Direction = MessageDirection.Outbound,
             From = from?.Address ?? "",
-            FromName = author.DisplayName ?? author.Actor.Name,
+            FromName = authorName ?? author.Actor.ToString(),
             To = to,
             Subject = subject,
             SentAt = now,
