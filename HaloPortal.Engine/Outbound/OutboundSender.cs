@@ -164,6 +164,7 @@ internal sealed class OutboundSender(
             ? client.Me.SendMail.ToPostRequestInformation(body)
             : client.Users[credential.TargetAddress].SendMail.ToPostRequestInformation(new Microsoft.Graph.Users.Item.SendMail.SendMailPostRequestBody());
         // sendMail with MIME: the body is the base64 of the message, as text/plain (the SDK only models the JSON form).
+        request.Headers.Remove("Content-Type");
         request.SetStreamContent(new MemoryStream(Encoding.ASCII.GetBytes(Convert.ToBase64String(mime))), "text/plain");
         await GraphCall.RunAsync(() => client.RequestAdapter.SendNoContentAsync(request, ErrorMapping, cancellationToken));
     }
