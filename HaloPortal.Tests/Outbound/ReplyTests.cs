@@ -6,6 +6,9 @@ using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Ingestion;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
 
@@ -123,5 +126,32 @@ public sealed class ReplyTests(PortalAppFactory app) : IClassFixture<PortalAppFa
             await _kit.QueryAsync(db => db.Set<Engine.Credentials.MailboxCredential>().Where(c => c.MailboxId == SandboxMail.DemoMailboxId)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, Engine.Credentials.CredentialStatus.Connected)));
         }
+    }
+
+    [Fact]
+    public async Task The_api_queues_a_reply_with_202_and_api_keys_have_no_notification_inbox()
+    {
+        var (ticket, _, requester) = await OpenTicketAsync("API reply");
+        using var client = app.CreateApiClient();
+
+        var response = await client.PostAsJsonAsync($"/api/v1/tickets/{ticket.Id}/replies", new
+        {
+            bodyHtml = "<p>Sent by the API.</p>",
+            attachments = new[] { new { name = "a.txt", contentType = "text/plain", contentBase64 = Convert.ToBase64String("hello"u8.ToArray()) } },
+        });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Queued", body.GetProperty("status").GetString());
+        var sent = await _kit.WaitSentAsync(body.GetProperty("id").GetInt64());
+        await _kit.ReceivedAsync(requester, sent.InternetMessageId);
+
+        var empty = await client.PostAsJsonAsync($"/api/v1/tickets/{ticket.Id}/replies", new { bodyHtml = "<p> </p>" });
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/api/v1/tickets/999999/replies", new { bodyHtml = "<p>x</p>" })).StatusCode);
+
+        var notifications = await client.GetAsync("/api/v1/notifications");
+        Assert.Equal(HttpStatusCode.Forbidden, notifications.StatusCode);
+        Assert.Contains("API keys have no notification inbox", await notifications.Content.ReadAsStringAsync());
     }
 }
