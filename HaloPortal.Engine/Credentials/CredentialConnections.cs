@@ -42,7 +42,8 @@ internal sealed class CredentialConnections(
     IBrowserUrls browserUrls,
     TimeProvider time,
     MailboxService mailboxes,
-    ILogger<CredentialConnections> logger) : ICredentialConnections
+    ILogger<CredentialConnections> logger,
+    Notifications.EngineProblems problems) : ICredentialConnections
 {
     private static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(15);
 
@@ -364,6 +365,7 @@ internal sealed class CredentialConnections(
 
         await db.SaveChangesAsync(cancellationToken);
         mailboxes.RaiseChanged(credential.MailboxId);
+        await problems.CredentialStatusChangedAsync(credentialId, cancellationToken);
     }
 
     private async Task AuditAsync(int credentialId, string action, object after, CancellationToken cancellationToken)

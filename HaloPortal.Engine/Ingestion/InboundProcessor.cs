@@ -29,7 +29,9 @@ internal sealed class InboundProcessor(
     IDeployment deployment,
     TimeProvider time,
     IOptions<IngestionOptions> options,
-    ILogger<InboundProcessor> logger)
+    ILogger<InboundProcessor> logger,
+    IEnumerable<INewTicketObserver> newTicketObservers,
+    Notifications.EngineProblems problems)
 {
     // One writer decides tickets at a time: ticket numbers and threading stay consistent on every provider.
     private static readonly SemaphoreSlim DecideGate = new(1, 1);
@@ -109,6 +111,7 @@ internal sealed class InboundProcessor(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await problems.AfterBatchAsync(mailbox, emails.Values, cancellationToken);
         return outcome;
     }
 
@@ -184,6 +187,7 @@ internal sealed class InboundProcessor(
 
     private async Task DecideAsync(Mailbox mailbox, WorkItem item, ProcessingLog log, DecisionContext context, CancellationToken cancellationToken)
     {
+        var opened = false;
         await DecideGate.WaitAsync(cancellationToken);
         try
         {
@@ -272,6 +276,18 @@ internal sealed class InboundProcessor(
                 email.TicketId = outcome.Ticket.Id;
                 email.Reason = outcome.Explanation;
                 log.Info(outcome.Explanation);
+                if (outcome.Created)
+                {
+                    // Observers add their rows (e.g. a queued acknowledgement) to this transaction: committed with the ticket or not at all.
+                    opened = true;
+                    foreach (var observer in newTicketObservers)
+                    {
+                        if (await observer.OnTicketOpenedAsync(db, new NewTicketFromEmail(outcome.Ticket, mailbox.Id, parsed, verdict, now), cancellationToken) is { } note)
+                        {
+                            log.Info(note);
+                        }
+                    }
+                }
             }
 
             email.Stage = InboundStage.Decided;
@@ -286,6 +302,14 @@ internal sealed class InboundProcessor(
         finally
         {
             DecideGate.Release();
+        }
+
+        if (opened)
+        {
+            foreach (var observer in newTicketObservers)
+            {
+                observer.Committed();
+            }
         }
 
         if (AfterStage is { } hook)

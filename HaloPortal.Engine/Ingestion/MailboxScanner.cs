@@ -47,7 +47,8 @@ internal sealed class MailboxScanner(
     TimeProvider time,
     IOptions<IngestionOptions> options,
     IOptions<PortalOptions> portal,
-    ILogger<MailboxScanner> logger) : IMailboxScanner
+    ILogger<MailboxScanner> logger,
+    Notifications.EngineProblems problems) : IMailboxScanner
 {
     private static readonly string[] DeltaSelect = ["id", "internetMessageId", "subject", "from", "receivedDateTime", "isRead"];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, SemaphoreSlim> _running = new();
@@ -394,5 +395,6 @@ internal sealed class MailboxScanner(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await problems.CredentialStatusChangedAsync(credentialId, cancellationToken);
     }
 }
