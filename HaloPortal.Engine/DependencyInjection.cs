@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Accounts;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.BackendServices;
+using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Data;
@@ -27,6 +28,7 @@ public static class DependencyInjection
         services.AddPortalAccounts();
         services.AddMailboxes();
         services.AddIngestion();
+        services.AddContacts();
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());
