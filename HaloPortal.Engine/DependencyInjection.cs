@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Accounts;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.BackendServices;
+using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Notifications;
@@ -31,6 +32,7 @@ public static class DependencyInjection
         services.AddIngestion();
         services.AddOutbound();
         services.AddNotifications();
+        services.AddContacts();
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());

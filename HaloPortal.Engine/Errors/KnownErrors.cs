@@ -37,6 +37,9 @@ public static partial class KnownErrors
     private const string NewSecretFix =
         "In Azure open App registrations > your app > Certificates & secrets, create a new client secret and copy its Value (not the Secret ID) — it is shown only once. Paste it into the credential and save.";
 
+    /// <summary>Graph refused to read the mailbox's contacts: Contacts.Read (or Contacts.Read.Shared) is missing.</summary>
+    public const string ContactsPermissionMissing = "ContactsPermissionMissing";
+
     private static readonly Dictionary<string, KnownError> ByCode = new KnownError[]
     {
         new("AADSTS7000215", "Secret ID entered instead of the secret value",
@@ -115,6 +118,10 @@ public static partial class KnownErrors
         new("EmailRule", "Caught by an email rule",
             "An email rule matched this email and ignored or deleted it.",
             "Open Configuration > Email > Email Rules and check the rule named in the log; deleted mail can be moved back to the inbox in Outlook to be processed again.", ErrorKind.Configuration),
+        new(ContactsPermissionMissing, "Contacts permission missing",
+            "Graph denied access to the mailbox's contacts: the app lacks the Contacts.Read permission (with authorisation code and a shared mailbox, Contacts.Read.Shared).",
+            "In Azure open App registrations > your app > API permissions, add Microsoft Graph Contacts.Read (Application for client credentials; Delegated, plus Contacts.Read.Shared for a shared mailbox, for authorisation code) and click 'Grant admin consent'. For authorisation code tick 'Import Outlook contacts through this connection' on the credential and sign in again so the token carries the permission. Then import again.",
+            ErrorKind.Permission),
         new("ServiceUnavailable", "Microsoft Graph unavailable",
             "Graph answered with a server error or could not be reached.",
             "Nothing to do: the portal retries with back-off.", ErrorKind.Transient),

@@ -7,6 +7,7 @@ internal static class NotificationsExtensions
     public static IServiceCollection AddNotifications(this IServiceCollection services)
     {
         services.AddSingleton<NotificationEvents>();
+        services.AddHostedService<ContactProblems>();
         services.AddSingleton<INotificationEvents>(sp => sp.GetRequiredService<NotificationEvents>());
         services.AddSingleton<NotificationService>();
         services.AddSingleton<INotifications>(sp => sp.GetRequiredService<NotificationService>());

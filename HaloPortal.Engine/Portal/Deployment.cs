@@ -20,6 +20,9 @@ internal sealed class DeploymentRow
 
     /// <summary>The sandbox demo mailbox was seeded once; it is not recreated after an administrator deletes it.</summary>
     public bool DemoMailboxSeeded { get; set; }
+
+    /// <summary>The sandbox demo mailbox's Outlook contacts and their sites were seeded once.</summary>
+    public bool DemoContactsSeeded { get; set; }
 }
 
 internal sealed class DeploymentRowConfiguration : IEntityTypeConfiguration<DeploymentRow>

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Tickets;
 
-public sealed record TicketQuery(int? MailboxId = null, string? Search = null, int Page = 1, int PageSize = 25);
+public sealed record TicketQuery(int? MailboxId = null, string? Search = null, int Page = 1, int PageSize = 25, int? RequesterId = null);
 
 public sealed record TicketRow(int Id, int Number, string Subject, TicketStatus Status, TicketPriority Priority, string? Category, string RequesterEmail, string RequesterName,
     int? MailboxId, int MessageCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int? LinkedTicketId);
@@ -41,6 +41,11 @@ internal sealed class TicketQueries(IDbContextFactory<PortalDbContext> contexts)
         if (query.MailboxId is { } mailboxId)
         {
             tickets = tickets.Where(t => t.MailboxId == mailboxId);
+        }
+
+        if (query.RequesterId is { } requesterId)
+        {
+            tickets = tickets.Where(t => t.RequesterId == requesterId);
         }
 
         if (!string.IsNullOrWhiteSpace(query.Search))

@@ -43,6 +43,7 @@ public static class ApiExtensions
         api.MapMailboxesApi();
         api.MapIngestionApi();
         api.MapOutboundApi();
+        api.MapContactsApi();
         app.MapAttachmentDownloads();
         return app;
     }

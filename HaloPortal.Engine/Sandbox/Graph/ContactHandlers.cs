@@ -23,6 +23,11 @@ internal static class ContactHandlers
             ["@odata.context"] = Paging.Context(call.Request, $"{call.UserSegment}/contacts"),
             ["value"] = new JsonArray(page.Select(c => (JsonNode?)Render(c, select)).ToArray()),
         };
+        if (string.Equals(call.Request.QueryValue("$count"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            // Graph answers $count=true on Outlook contacts with the collection's size on every page.
+            json.Insert(1, "@odata.count", total);
+        }
         if (skip + top < total)
         {
             json["@odata.nextLink"] = Paging.Link(call.Request, new Dictionary<string, string?> { ["$skip"] = (skip + top).ToString(CultureInfo.InvariantCulture) });

@@ -1,0 +1,23 @@
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Users;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Engine.Contacts;
+
+internal static class ContactsExtensions
+{
+    /// <summary>Sites, users, contact mappings, contact imports with their schedule, and the demo contacts.</summary>
+    public static IServiceCollection AddContacts(this IServiceCollection services)
+    {
+        services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ISites, SiteService>();
+        services.AddSingleton<IUsers, UserService>();
+        services.AddSingleton<ContactImportEvents>();
+        services.AddSingleton<IContactMappings, ContactMappingService>();
+        services.AddSingleton<IContactImports, ContactImporter>();
+        services.AddTransient<ContactImportJob>();
+        services.AddSingleton<IStartupTask, DemoContactsSeeder>();
+        services.AddHostedService<ContactScheduleSync>();
+        return services;
+    }
+}

@@ -1,0 +1,73 @@
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Tickets;
+using Microsoft.EntityFrameworkCore;
+
+namespace HaloPortal.Engine.Users;
+
+public sealed record UserQuery(string? Search = null, int? SiteId = null, int Page = 1, int PageSize = 25);
+
+public sealed record UserRow(int Id, string Email, string Name, string? Company, string? JobTitle, int SiteId, string SiteName, bool Imported, DateTimeOffset CreatedAt);
+
+public sealed record UserPage(IReadOnlyList<UserRow> Items, int Total);
+
+/// <summary>A user with every field, their site and their tickets (newest first, first page).</summary>
+public sealed record UserDetails(
+    int Id, string Email, string Name, string? FirstName, string? LastName, string? Phone, string? Mobile, string? JobTitle, string? Department,
+    string? Company, string? Address, string? Notes, int SiteId, string SiteName, string? OutlookContactId, DateTimeOffset CreatedAt, DateTimeOffset? UpdatedAt,
+    TicketPage Tickets);
+
+/// <summary>End users (requesters): created from mail or imported from Outlook contacts.</summary>
+public interface IUsers
+{
+    /// <summary>A page of users, searched by name, email or company, optionally on one site.</summary>
+    Task<UserPage> QueryAsync(UserQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>One user with their tickets (<paramref name="ticketPage"/> of 25), or null.</summary>
+    Task<UserDetails?> GetAsync(int id, int ticketPage = 1, CancellationToken cancellationToken = default);
+}
+
+internal sealed class UserService(IDbContextFactory<PortalDbContext> contexts, ITickets tickets) : IUsers
+{
+    public async Task<UserPage> QueryAsync(UserQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var users = db.Set<EndUser>().AsNoTracking();
+        if (query.SiteId is { } siteId)
+        {
+            users = users.Where(u => u.SiteId == siteId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var pattern = "%" + query.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            users = users.Where(u => EF.Functions.Like(u.Name, pattern, "\\") || EF.Functions.Like(u.Email, pattern, "\\") || EF.Functions.Like(u.Company, pattern, "\\"));
+        }
+
+        var total = await users.CountAsync(cancellationToken);
+        var pageSize = Math.Clamp(query.PageSize, 1, 200);
+        var items = await (from u in users
+                           join s in db.Set<Site>() on u.SiteId equals s.Id
+                           orderby u.Name, u.Email
+                           select new UserRow(u.Id, u.Email, u.Name, u.Company, u.JobTitle, u.SiteId, s.Name, u.OutlookContactId != null, u.CreatedAt))
+            .Skip((Math.Max(1, query.Page) - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return new UserPage(items, total);
+    }
+
+    public async Task<UserDetails?> GetAsync(int id, int ticketPage = 1, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await (from u in db.Set<EndUser>().AsNoTracking()
+                         join s in db.Set<Site>() on u.SiteId equals s.Id
+                         where u.Id == id
+                         select new { User = u, SiteName = s.Name }).SingleOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var user = row.User;
+        var page = await tickets.QueryAsync(new TicketQuery(RequesterId: id, Page: ticketPage, PageSize: 25), cancellationToken);
+        return new UserDetails(user.Id, user.Email, user.Name, user.FirstName, user.LastName, user.Phone, user.Mobile, user.JobTitle, user.Department, user.Company,
+            user.Address, user.Notes, user.SiteId, row.SiteName, user.OutlookContactId, user.CreatedAt, user.UpdatedAt, page);
+    }
+}
