@@ -140,7 +140,7 @@ internal sealed class TokenEndpoint(
             throw AadException.NoConsent(app.AppId, app.DisplayName);
         }
 
-        var result = await UserTokensAsync(db, tenant, app, user, scope, WithConsented(wanted, granted), proof, code.Nonce, request, ct);
+        var result = await UserTokensAsync(db, tenant, app, user, scope, wanted, proof, code.Nonce, request, ct);
         await db.SaveChangesAsync(ct);
         return result;
     }
@@ -187,7 +187,7 @@ internal sealed class TokenEndpoint(
         }
 
         // Rotation: every redemption returns a new refresh token; the old one keeps its own (unextended) inactivity clock.
-        var result = await UserTokensAsync(db, tenant, app, user, scope, WithConsented(wanted, granted), proof, nonce: null, request, ct, forceRefreshToken: true);
+        var result = await UserTokensAsync(db, tenant, app, user, scope, wanted, proof, nonce: null, request, ct, forceRefreshToken: true);
         await db.SaveChangesAsync(ct);
         return result;
     }
@@ -263,11 +263,4 @@ internal sealed class TokenEndpoint(
         var value = form[name].ToString();
         return string.IsNullOrEmpty(value) ? throw AadException.MissingParameter(name) : value;
     }
-
-    /// <summary>Like Entra ID, a user token carries every delegated permission consented for the app, the requested ones first
-    /// (an app registered with User.Read that asks only for Mail.ReadWrite can still call /me).</summary>
-    private static IReadOnlyList<string> WithConsented(IReadOnlyList<string> wanted, IReadOnlyList<string> consented) =>
-        wanted.Concat(consented.Where(c => !wanted.Contains(c, StringComparer.OrdinalIgnoreCase) && !OpenIdOnly.Contains(c, StringComparer.OrdinalIgnoreCase))).ToList();
-
-    private static readonly string[] OpenIdOnly = ["openid", "profile", "email", "offline_access"];
 }
