@@ -3,6 +3,8 @@ using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Notifications;
+using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Sandbox;
@@ -27,6 +29,8 @@ public static class DependencyInjection
         services.AddPortalAccounts();
         services.AddMailboxes();
         services.AddIngestion();
+        services.AddOutbound();
+        services.AddNotifications();
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());

@@ -42,7 +42,8 @@ internal sealed class CredentialConnections(
     IBrowserUrls browserUrls,
     TimeProvider time,
     MailboxService mailboxes,
-    ILogger<CredentialConnections> logger) : ICredentialConnections
+    ILogger<CredentialConnections> logger,
+    Notifications.EngineProblems problems) : ICredentialConnections
 {
     private static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(15);
 
@@ -201,10 +202,14 @@ internal sealed class CredentialConnections(
 
     private sealed record Probe(string Address, string? DisplayName, int? InboxItems);
 
-    /// <summary>The calls the engine makes on the mailbox: token, the mailbox owner, its inbox, one message.</summary>
+    /// <summary>
+    /// The calls the engine makes on the mailbox: token, the mailbox owner, its type, its inbox, one message. Only the
+    /// permissions the Required permissions panel lists are assumed: lookups that need more (the owner's directory entry,
+    /// the mailbox's settings) are used when granted and skipped otherwise — the mail calls prove access either way.
+    /// </summary>
     private async Task<Probe> ProbeAsync(MailboxCredential credential, List<string> steps, bool forceRefresh, CancellationToken cancellationToken)
     {
-        await tokens.GetAccessTokenAsync(credential, forceRefresh, cancellationToken);
+        var token = await tokens.AcquireAsync(credential, forceRefresh, cancellationToken);
         steps.Add("Got an access token from " + Authorities.For(credential.Authority).DisplayName + ".");
         var client = graph.For(credential);
 
@@ -213,25 +218,35 @@ internal sealed class CredentialConnections(
         if (credential.AuthMethod == AuthMethod.ClientCredentials)
         {
             var target = credential.EmailAddress!;
-            var user = await GraphCall.RunAsync(() => client.Users[target].GetAsync(r => r.QueryParameters.Select = ["id", "displayName", "mail", "userPrincipalName"], cancellationToken));
-            if (!string.Equals(user?.UserPrincipalName, target, StringComparison.OrdinalIgnoreCase))
+            address = target;
+            displayName = null;
+            var user = await OptionalAsync(() => client.Users[target].GetAsync(r => r.QueryParameters.Select = ["id", "displayName", "mail", "userPrincipalName"], cancellationToken));
+            if (user is null)
             {
-                throw new CredentialException(KnownErrors.Find("UpnMismatch")! with
-                {
-                    Message = $"The mailbox {target} belongs to the user {user?.UserPrincipalName}, whose UPN differs from the address.",
-                });
+                steps.Add("Skipped looking up the mailbox owner (the app has no directory permission, which is not required).");
             }
+            else
+            {
+                if (!string.Equals(user.UserPrincipalName, target, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new CredentialException(KnownErrors.Find("UpnMismatch")! with
+                    {
+                        Message = $"The mailbox {target} belongs to the user {user.UserPrincipalName}, whose UPN differs from the address.",
+                    });
+                }
 
-            address = user!.Mail ?? target;
-            displayName = user.DisplayName;
-            steps.Add($"Found the mailbox owner {displayName} <{user.UserPrincipalName}>.");
+                address = user.Mail ?? target;
+                displayName = user.DisplayName;
+                steps.Add($"Found the mailbox owner {displayName} <{user.UserPrincipalName}>.");
+            }
         }
         else
         {
-            var me = await GraphCall.RunAsync(() => client.Me.GetAsync(r => r.QueryParameters.Select = ["id", "displayName", "mail", "userPrincipalName"], cancellationToken));
-            steps.Add($"Signed-in account: {me?.DisplayName} <{me?.Mail ?? me?.UserPrincipalName}>.");
-            address = me?.Mail ?? me?.UserPrincipalName ?? "";
-            displayName = me?.DisplayName;
+            // /me needs User.Read, which the delegated permission list does not require: the signed-in account is known from the sign-in itself.
+            var me = await OptionalAsync(() => client.Me.GetAsync(r => r.QueryParameters.Select = ["id", "displayName", "mail", "userPrincipalName"], cancellationToken));
+            address = me?.Mail ?? me?.UserPrincipalName ?? token.Account?.Username ?? "";
+            displayName = me?.DisplayName ?? token.ClaimsPrincipal?.FindFirst("name")?.Value;
+            steps.Add($"Signed-in account: {displayName} <{address}>.");
             if (!string.IsNullOrWhiteSpace(credential.SharedMailbox))
             {
                 try
@@ -255,6 +270,11 @@ internal sealed class CredentialConnections(
         var mailbox = credential.AuthMethod == AuthMethod.ClientCredentials || !string.IsNullOrWhiteSpace(credential.SharedMailbox)
             ? client.Users[address]
             : null;
+        if (mailbox is not null)
+        {
+            await CheckMailboxTypeAsync(mailbox, address, steps, cancellationToken);
+        }
+
         var inbox = mailbox is not null
             ? await GraphCall.RunAsync(() => mailbox.MailFolders["inbox"].GetAsync(cancellationToken: cancellationToken))
             : await GraphCall.RunAsync(() => client.Me.MailFolders["inbox"].GetAsync(cancellationToken: cancellationToken));
@@ -271,6 +291,39 @@ internal sealed class CredentialConnections(
 
         steps.Add("Read the newest message's id: the engine can process this mailbox.");
         return new Probe(address, displayName, inbox?.TotalItemCount);
+    }
+
+    /// <summary>Room and equipment mailboxes answer mail calls like any other, so their purpose is read from the mailbox settings (when permitted).</summary>
+    private static async Task CheckMailboxTypeAsync(Microsoft.Graph.Users.Item.UserItemRequestBuilder mailbox, string address, List<string> steps, CancellationToken cancellationToken)
+    {
+        var settings = await OptionalAsync(() => mailbox.MailboxSettings.GetAsync(cancellationToken: cancellationToken));
+        var purpose = settings?.UserPurpose;
+        if (purpose is Microsoft.Graph.Models.UserPurpose.Room or Microsoft.Graph.Models.UserPurpose.Equipment)
+        {
+            var kind = purpose == Microsoft.Graph.Models.UserPurpose.Room ? "room" : "equipment";
+            throw new CredentialException(KnownErrors.Find("MailboxNotEnabledForRESTAPI")! with
+            {
+                Message = $"{address} is a {kind} mailbox, which is not supported: only licensed and shared mailboxes can be connected.",
+            });
+        }
+
+        steps.Add(settings is null
+            ? "Skipped checking the mailbox type (the app may not read mailbox settings, which is not required)."
+            : $"The mailbox is a {(purpose == Microsoft.Graph.Models.UserPurpose.Shared ? "shared" : "licensed user")} mailbox.");
+    }
+
+    /// <summary>A lookup that needs a permission beyond the required ones: null when Graph refuses it for lack of permission.</summary>
+    private static async Task<T?> OptionalAsync<T>(Func<Task<T?>> call)
+        where T : class
+    {
+        try
+        {
+            return await GraphCall.RunAsync(call);
+        }
+        catch (CredentialException ex) when (ex.Error.Kind == ErrorKind.Permission)
+        {
+            return null;
+        }
     }
 
     private static CredentialStatus StatusFor(KnownError error) => error.Kind switch
@@ -312,6 +365,7 @@ internal sealed class CredentialConnections(
 
         await db.SaveChangesAsync(cancellationToken);
         mailboxes.RaiseChanged(credential.MailboxId);
+        await problems.CredentialStatusChangedAsync(credentialId, cancellationToken);
     }
 
     private async Task AuditAsync(int credentialId, string action, object after, CancellationToken cancellationToken)

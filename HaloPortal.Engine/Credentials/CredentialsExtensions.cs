@@ -20,6 +20,7 @@ internal static class CredentialsExtensions
         services.AddSingleton<ICredentialTokens>(sp => sp.GetRequiredService<CredentialTokens>());
         services.AddSingleton<CredentialConnections>();
         services.AddSingleton<ICredentialConnections>(sp => sp.GetRequiredService<CredentialConnections>());
+        services.AddOptions<GraphLimitsOptions>().BindConfiguration(GraphLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<MailboxConcurrencyLimiter>();
         services.AddSingleton<IGraphClients, GraphClients>();
         services.AddSingleton<IBrowserUrls, BrowserUrls>();

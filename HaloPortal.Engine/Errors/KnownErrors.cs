@@ -92,7 +92,7 @@ public static partial class KnownErrors
             "The app lacks a permission Graph needs for this call.",
             "Add the permissions listed on the credential under API permissions and grant admin consent.", ErrorKind.Permission),
         new("ErrorInvalidUser", "Mailbox not found",
-            "No mailbox with this address exists in the tenant, or the owner's user principal name differs from the address.",
+            "No mailbox with this address exists in the tenant, or the address is not its owner's user principal name (Graph finds mailboxes by UPN, not by alias).",
             "Check the email address; for client credentials the owner's UPN must match the address. Only licensed and shared mailboxes are supported.", ErrorKind.Configuration),
         new("MailboxNotEnabledForRESTAPI", "Mailbox type not supported",
             "This mailbox cannot be read through Graph: it is a room, equipment or group mailbox, on-premises, or not licensed for Exchange Online.",

@@ -20,18 +20,27 @@ internal sealed class CredentialTokens(
     ICredentialSecrets secrets,
     ILogger<CredentialTokens> logger) : ICredentialTokens
 {
-    public async Task<string> GetAccessTokenAsync(MailboxCredential credential, bool forceRefresh = false, CancellationToken cancellationToken = default)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IConfidentialClientApplication> _clientApps = new();
+
+    public async Task<string> GetAccessTokenAsync(MailboxCredential credential, bool forceRefresh = false, CancellationToken cancellationToken = default) =>
+        (await AcquireAsync(credential, forceRefresh, cancellationToken)).AccessToken;
+
+    /// <summary>The whole MSAL result: the delegated account (who signed in) comes with the token.</summary>
+    internal async Task<AuthenticationResult> AcquireAsync(MailboxCredential credential, bool forceRefresh, CancellationToken cancellationToken)
     {
         var endpoints = Authorities.For(credential.Authority);
         try
         {
             if (credential.AuthMethod == AuthMethod.ClientCredentials)
             {
-                var app = applications.Build(credential);
+                // One MSAL client per credential version: building one per Graph request would cost more than the request.
+                var key = $"{credential.Id}|{credential.Authority}|{credential.TenantId}|{credential.ClientId}|{credential.CredentialType}|" +
+                          $"{credential.ClientSecretProtected?.GetHashCode()}|{credential.CertificateThumbprint}|{credential.FederatedTokenFile}";
+                var app = _clientApps.GetOrAdd(key, _ => applications.Build(credential));
                 var result = await app.AcquireTokenForClient([endpoints.DefaultScope])
                     .WithForceRefresh(forceRefresh)
                     .ExecuteAsync(cancellationToken);
-                return result.AccessToken;
+                return result;
             }
 
             if (credential.HomeAccountId is null)
@@ -50,8 +59,17 @@ internal sealed class CredentialTokens(
             var account = await delegated.GetAccountAsync(credential.HomeAccountId)
                 ?? throw new MsalUiRequiredException("no_account", "The saved sign-in is missing from the token cache.");
             var scopes = RequiredPermissions.DelegatedScopes(endpoints, !string.IsNullOrWhiteSpace(credential.SharedMailbox), credential.ImportContacts);
-            var token = await delegated.AcquireTokenSilent(scopes, account).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken);
-            return token.AccessToken;
+            try
+            {
+                return await delegated.AcquireTokenSilent(scopes, account).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken);
+            }
+            catch (MsalUiRequiredException)
+            {
+                // The grant is dead (revoked, expired): forget its tokens too. A still-cached access token would otherwise let the
+                // next scan succeed for up to an hour and flip the credential back to Connected until it expires.
+                await delegated.RemoveAsync(account);
+                throw;
+            }
         }
         catch (MsalUiRequiredException ex)
         {

@@ -29,13 +29,18 @@ internal sealed class InboundProcessor(
     IDeployment deployment,
     TimeProvider time,
     IOptions<IngestionOptions> options,
-    ILogger<InboundProcessor> logger)
+    ILogger<InboundProcessor> logger,
+    IEnumerable<INewTicketObserver> newTicketObservers,
+    Notifications.EngineProblems problems)
 {
     // One writer decides tickets at a time: ticket numbers and threading stay consistent on every provider.
     private static readonly SemaphoreSlim DecideGate = new(1, 1);
     private readonly EmailParser _parser = new();
 
-    /// <summary>Test hook: throws after the named stage to prove a crash at that point loses nothing.</summary>
+    /// <summary>
+    /// Crash-test hook, called after each stage ("discovered", "fetched", "decided", "side-effects") with an email id;
+    /// a test makes it throw to prove that a crash at that point loses nothing and makes no second ticket.
+    /// </summary>
     internal Func<string, long, Task>? AfterStage { get; set; }
 
     public async Task<BatchOutcome> ProcessAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> items, CancellationToken cancellationToken)
@@ -44,6 +49,14 @@ internal sealed class InboundProcessor(
         if (items.Count == 0)
         {
             return outcome;
+        }
+
+        if (AfterStage is { } afterDiscovery)
+        {
+            foreach (var item in items)
+            {
+                await afterDiscovery("discovered", item.EmailId);
+            }
         }
 
         var client = graph.For(credential);
@@ -63,6 +76,14 @@ internal sealed class InboundProcessor(
 
         // 3. Mailbox side effects, batched.
         await ApplySideEffectsAsync(client, address, mailbox, items, logs, cancellationToken);
+
+        if (AfterStage is { } afterSideEffects)
+        {
+            foreach (var item in items)
+            {
+                await afterSideEffects("side-effects", item.EmailId);
+            }
+        }
 
         // 4. Close the requests with their logs and outcomes.
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -90,6 +111,7 @@ internal sealed class InboundProcessor(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await problems.AfterBatchAsync(mailbox, emails.Values, cancellationToken);
         return outcome;
     }
 
@@ -165,6 +187,7 @@ internal sealed class InboundProcessor(
 
     private async Task DecideAsync(Mailbox mailbox, WorkItem item, ProcessingLog log, DecisionContext context, CancellationToken cancellationToken)
     {
+        var opened = false;
         await DecideGate.WaitAsync(cancellationToken);
         try
         {
@@ -253,6 +276,18 @@ internal sealed class InboundProcessor(
                 email.TicketId = outcome.Ticket.Id;
                 email.Reason = outcome.Explanation;
                 log.Info(outcome.Explanation);
+                if (outcome.Created)
+                {
+                    // Observers add their rows (e.g. a queued acknowledgement) to this transaction: committed with the ticket or not at all.
+                    opened = true;
+                    foreach (var observer in newTicketObservers)
+                    {
+                        if (await observer.OnTicketOpenedAsync(db, new NewTicketFromEmail(outcome.Ticket, mailbox.Id, parsed, verdict, now), cancellationToken) is { } note)
+                        {
+                            log.Info(note);
+                        }
+                    }
+                }
             }
 
             email.Stage = InboundStage.Decided;
@@ -267,6 +302,14 @@ internal sealed class InboundProcessor(
         finally
         {
             DecideGate.Release();
+        }
+
+        if (opened)
+        {
+            foreach (var observer in newTicketObservers)
+            {
+                observer.Committed();
+            }
         }
 
         if (AfterStage is { } hook)

@@ -47,7 +47,8 @@ internal sealed class MailboxScanner(
     TimeProvider time,
     IOptions<IngestionOptions> options,
     IOptions<PortalOptions> portal,
-    ILogger<MailboxScanner> logger) : IMailboxScanner
+    ILogger<MailboxScanner> logger,
+    Notifications.EngineProblems problems) : IMailboxScanner
 {
     private static readonly string[] DeltaSelect = ["id", "internetMessageId", "subject", "from", "receivedDateTime", "isRead"];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, SemaphoreSlim> _running = new();
@@ -69,21 +70,31 @@ internal sealed class MailboxScanner(
     public async Task<ScanReport> ScanIfDueAsync(int credentialId, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        if (_nextDue.TryGetValue(credentialId, out var due) && now < due)
+        if (!_nextDue.TryGetValue(credentialId, out var due))
+        {
+            // First sight of this credential since start-up: spread the first scans over one interval instead of all at once
+            // (unfinished mail is resumed at start-up by the sweep, not by this schedule).
+            var interval = await IntervalAsync(credentialId, cancellationToken);
+            _nextDue[credentialId] = due = now + TimeSpan.FromMinutes(Random.Shared.NextDouble() * interval);
+        }
+
+        if (now < due)
         {
             return new ScanReport(0, 0, 0, 0, 0, 0, null, $"Not due until {due:HH:mm:ss}.");
         }
 
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            var processing = await db.Set<MailboxCredential>().Where(c => c.Id == credentialId).Select(c => (ProcessingMethod?)c.ProcessingMethod).SingleOrDefaultAsync(cancellationToken);
-            var o = options.Value;
-            var interval = processing == ProcessingMethod.Webhooks ? o.SafetyScanIntervalMinutes : o.ScanIntervalMinutes;
-            var jitter = o.ScanJitterMinutes <= 0 ? 0 : Random.Shared.NextDouble() * o.ScanJitterMinutes;
-            _nextDue[credentialId] = now + TimeSpan.FromMinutes(interval + jitter);
-        }
+        var jitter = options.Value.ScanJitterMinutes <= 0 ? 0 : Random.Shared.NextDouble() * options.Value.ScanJitterMinutes;
+        _nextDue[credentialId] = now + TimeSpan.FromMinutes(await IntervalAsync(credentialId, cancellationToken) + jitter);
 
         return await ScanAsync(credentialId, RequestKind.Scan, null, null, cancellationToken);
+    }
+
+    /// <summary>Minutes between scheduled scans: the mailbox scan interval, or the slower safety scan for webhook credentials.</summary>
+    private async Task<int> IntervalAsync(int credentialId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var processing = await db.Set<MailboxCredential>().Where(c => c.Id == credentialId).Select(c => (ProcessingMethod?)c.ProcessingMethod).SingleOrDefaultAsync(cancellationToken);
+        return processing == ProcessingMethod.Webhooks ? options.Value.SafetyScanIntervalMinutes : options.Value.ScanIntervalMinutes;
     }
 
     public async Task<ScanReport> ScanAsync(int credentialId, RequestKind kind, BacklogImport? backlog = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -220,9 +231,10 @@ internal sealed class MailboxScanner(
         }
         catch (CredentialException ex)
         {
-            logger.LogWarning("Mailbox {Mailbox}: scan stopped: {Code} {Message}", mailbox.Name, ex.Error.Code, ex.Error.Message);
-            await RecordHealthAsync(credential.Id, ex.Error, cancellationToken);
-            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, ex.Error);
+            var error = DelegateAccess.Explain(credential, ex.Error);
+            logger.LogWarning("Mailbox {Mailbox}: scan stopped: {Code} {Message}", mailbox.Name, error.Code, error.Message);
+            await RecordHealthAsync(credential.Id, error, cancellationToken);
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, error);
         }
     }
 
@@ -383,5 +395,6 @@ internal sealed class MailboxScanner(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await problems.CredentialStatusChangedAsync(credentialId, cancellationToken);
     }
 }

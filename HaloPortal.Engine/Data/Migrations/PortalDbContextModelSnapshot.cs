@@ -619,6 +619,160 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("Mailboxes", (string)null);
                 });
 
+            modelBuilder.Entity("HaloPortal.Engine.Notifications.AgentNotificationPreferences", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("EmailProcessingErrors")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IntegrationErrors")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("AgentNotificationPreferences", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Notifications.Notification", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Fix")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Link")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ProblemId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProblemId");
+
+                    b.HasIndex("UserId", "ReadAt");
+
+                    b.ToTable("Notifications", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Notifications.Problem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Fix")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Link")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Occurrences")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OpenedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique()
+                        .HasFilter("\"ResolvedAt\" IS NULL");
+
+                    b.HasIndex("OpenedAt");
+
+                    b.ToTable("Problems", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Outbound.AcknowledgementSettingsRow", b =>
+                {
+                    b.Property<int>("MailboxId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BodyTemplate")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxPerSenderPerHour")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SubjectTemplate")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("MailboxId");
+
+                    b.ToTable("AcknowledgementSettings", (string)null);
+                });
+
             modelBuilder.Entity("HaloPortal.Engine.Outbound.EmailSettingsRow", b =>
                 {
                     b.Property<int>("Id")
@@ -642,6 +796,107 @@ namespace HaloPortal.Engine.Data.Migrations
                         {
                             Id = 1
                         });
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Outbound.OutboundMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BodyHtml")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InReplyTo")
+                        .HasMaxLength(998)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InternetMessageId")
+                        .IsRequired()
+                        .HasMaxLength(998)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastErrorCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("PreferredMailboxId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("References")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SentFrom")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("TicketId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("TicketMessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ToName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InternetMessageId")
+                        .IsUnique();
+
+                    b.HasIndex("PreferredMailboxId");
+
+                    b.HasIndex("TicketId");
+
+                    b.HasIndex("TicketMessageId");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("Kind", "To", "CreatedAt");
+
+                    b.ToTable("OutboundMessages", (string)null);
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Portal.DeploymentRow", b =>
@@ -1206,11 +1461,62 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("HaloPortal.Engine.Notifications.AgentNotificationPreferences", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.Accounts.PortalUser", null)
+                        .WithOne()
+                        .HasForeignKey("HaloPortal.Engine.Notifications.AgentNotificationPreferences", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Notifications.Notification", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.Notifications.Problem", null)
+                        .WithMany()
+                        .HasForeignKey("ProblemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("HaloPortal.Engine.Accounts.PortalUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Outbound.AcknowledgementSettingsRow", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.Mailboxes.Mailbox", null)
+                        .WithOne()
+                        .HasForeignKey("HaloPortal.Engine.Outbound.AcknowledgementSettingsRow", "MailboxId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("HaloPortal.Engine.Outbound.EmailSettingsRow", b =>
                 {
                     b.HasOne("HaloPortal.Engine.Mailboxes.Mailbox", null)
                         .WithMany()
                         .HasForeignKey("DefaultOutgoingMailboxId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Outbound.OutboundMessage", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.Mailboxes.Mailbox", null)
+                        .WithMany()
+                        .HasForeignKey("PreferredMailboxId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("HaloPortal.Engine.Tickets.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("HaloPortal.Engine.Tickets.TicketMessage", null)
+                        .WithMany()
+                        .HasForeignKey("TicketMessageId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace HaloPortal.Components.Pages.Configuration.Email;
 
-/// <summary>One mailbox: its details and its credentials (<c>?tab=credentials|incoming|inbound-log</c> opens that tab).</summary>
+/// <summary>One mailbox: its details and its credentials (<c>?tab=credentials|incoming|inbound-log|outgoing</c> opens that tab).</summary>
 public sealed partial class MailboxPage : IDisposable
 {
     private MailboxDetails? _mailbox;
@@ -40,6 +40,7 @@ public sealed partial class MailboxPage : IDisposable
             "credentials" => 1,
             "incoming" => 2,
             "inbound-log" or "log" => 3,
+            "outgoing" => 4,
             _ => 0,
         };
         await ReloadAsync();

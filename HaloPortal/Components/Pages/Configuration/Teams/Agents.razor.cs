@@ -49,6 +49,12 @@ public partial class Agents
         }
     }
 
+    private async Task PreferencesAsync(AgentSummary agent)
+    {
+        var parameters = new DialogParameters<AgentPreferencesDialog> { { d => d.Agent, agent } };
+        await Dialogs.ShowAsync<AgentPreferencesDialog>("Preferences", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
+    }
+
     private async Task ResetPasswordAsync(AgentSummary agent)
     {
         var parameters = new DialogParameters<ResetPasswordDialog> { { d => d.Agent, agent } };

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Engine.Notifications;
+
+internal static class NotificationsExtensions
+{
+    public static IServiceCollection AddNotifications(this IServiceCollection services)
+    {
+        services.AddSingleton<NotificationEvents>();
+        services.AddSingleton<INotificationEvents>(sp => sp.GetRequiredService<NotificationEvents>());
+        services.AddSingleton<NotificationService>();
+        services.AddSingleton<INotifications>(sp => sp.GetRequiredService<NotificationService>());
+        services.AddSingleton<EngineProblems>();
+        services.AddSingleton<SecretExpiryCheck>();
+        services.AddTransient<SecretExpiryJob>();
+        services.AddHostedService<SecretExpirySchedule>();
+        return services;
+    }
+}

@@ -1,0 +1,21 @@
+using HaloPortal.Engine.Ingestion;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Engine.Outbound;
+
+internal static class OutboundExtensions
+{
+    public static IServiceCollection AddOutbound(this IServiceCollection services)
+    {
+        services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<OutboundSignal>();
+        services.AddSingleton<OutboundEvents>();
+        services.AddSingleton<IOutboundEvents>(sp => sp.GetRequiredService<OutboundEvents>());
+        services.AddSingleton<OutboundSender>();
+        services.AddSingleton<IReplies, Replies>();
+        services.AddSingleton<IAcknowledgements, AcknowledgementStore>();
+        services.AddSingleton<INewTicketObserver, AcknowledgementObserver>();
+        services.AddHostedService<OutboundWorker>();
+        return services;
+    }
+}

@@ -1,0 +1,59 @@
+using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Tickets;
+using MimeKit;
+
+namespace HaloPortal.Engine.Outbound;
+
+/// <summary>Builds the MIME of an outbound message: threading headers, the portal Message-ID and deployment header, HTML + text, attachments.</summary>
+internal static class OutboundMime
+{
+    /// <summary>A new portal Message-ID without angle brackets (the form stored on ticket messages and matched by threading).</summary>
+    public static string NewMessageId(string deploymentId) => PortalMessageId.Create(deploymentId).Trim('<', '>');
+
+    public static MimeMessage Build(OutboundMessage message, string fromAddress, string? fromName, IReadOnlyList<TicketAttachment> attachments, string deploymentId, DateTimeOffset now)
+    {
+        var mime = new MimeMessage();
+        mime.From.Add(new MailboxAddress(fromName ?? "", fromAddress));
+        mime.To.Add(new MailboxAddress(message.ToName ?? "", message.To));
+        mime.Subject = message.Subject;
+        mime.Date = now;
+        mime.MessageId = message.InternetMessageId;
+        if (!string.IsNullOrEmpty(message.InReplyTo))
+        {
+            mime.InReplyTo = message.InReplyTo;
+        }
+
+        foreach (var reference in (message.References ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            mime.References.Add(reference.Trim('<', '>'));
+        }
+
+        mime.Headers.Add(MailClassifier.DeploymentHeader, deploymentId);
+        if (message.Kind != OutboundKind.Reply)
+        {
+            // RFC 3834: machine-generated; and ask Exchange not to answer it with out-of-office replies.
+            mime.Headers.Add("Auto-Submitted", "auto-generated");
+            mime.Headers.Add("X-Auto-Response-Suppress", "All");
+        }
+
+        var body = new BodyBuilder
+        {
+            HtmlBody = message.BodyHtml,
+            TextBody = BodyText.HtmlToText(message.BodyHtml),
+        };
+        foreach (var attachment in attachments.Where(a => !a.IsInline))
+        {
+            body.Attachments.Add(attachment.Name, attachment.Content, ContentType.TryParse(attachment.ContentType, out var type) ? type : new ContentType("application", "octet-stream"));
+        }
+
+        mime.Body = body.ToMessageBody();
+        return mime;
+    }
+
+    public static byte[] ToBytes(MimeMessage message)
+    {
+        using var buffer = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, buffer);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,204 @@
+using System.Text;
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Errors;
+using HaloPortal.Engine.Graph;
+using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Tickets;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Abstractions.Serialization;
+
+namespace HaloPortal.Engine.Outbound;
+
+/// <summary>Outbound sending settings.</summary>
+public sealed class OutboundOptions
+{
+    public const string SectionName = "Portal:Outbound";
+
+    /// <summary>Attempts (transient failures) before a message is marked Failed.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 50)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>How often the sender looks for due retries when nothing wakes it.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 3600)]
+    public int PollSeconds { get; set; } = 15;
+}
+
+/// <summary>The mailbox credential mail goes out through, and why that one.</summary>
+internal sealed record SendingMailbox(MailboxCredential Credential, string Address, string? DisplayName, string How);
+
+/// <summary>Sends queued <see cref="OutboundMessage"/>s through Graph sendMail (base64 MIME), with retries and back-off.</summary>
+internal sealed class OutboundSender(
+    IDbContextFactory<PortalDbContext> contexts,
+    IGraphClients graph,
+    IDeployment deployment,
+    IEmailSettings emailSettings,
+    OutboundEvents events,
+    TimeProvider time,
+    IOptions<PortalOptions> portal,
+    IOptions<OutboundOptions> options,
+    ILogger<OutboundSender> logger)
+{
+    private static readonly Dictionary<string, ParsableFactory<IParsable>> ErrorMapping = new()
+    {
+        ["XXX"] = ODataError.CreateFromDiscriminatorValue,
+    };
+
+    /// <summary>Sends every message that is due; returns when the next one is due (null: nothing waiting).</summary>
+    public async Task<DateTimeOffset?> SendDueAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            List<long> due;
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                due = await db.Set<OutboundMessage>().Where(m => m.Status == OutboundStatus.Queued && (m.NextAttemptAt == null || m.NextAttemptAt <= now))
+                    .OrderBy(m => m.Id).Select(m => m.Id).Take(20).ToListAsync(cancellationToken);
+            }
+
+            if (due.Count == 0)
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                return await db.Set<OutboundMessage>().Where(m => m.Status == OutboundStatus.Queued).MinAsync(m => m.NextAttemptAt, cancellationToken);
+            }
+
+            foreach (var id in due)
+            {
+                await SendOneAsync(id, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Claims and sends one message (a message another worker claimed first is left alone).</summary>
+    public async Task SendOneAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var claimed = await db.Set<OutboundMessage>().Where(m => m.Id == id && m.Status == OutboundStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboundStatus.Sending), cancellationToken);
+        if (claimed == 0)
+        {
+            return;
+        }
+
+        var message = await db.Set<OutboundMessage>().SingleAsync(m => m.Id == id, cancellationToken);
+        Raise(message);
+        try
+        {
+            var sender = await ResolveSenderAsync(db, message.PreferredMailboxId, cancellationToken)
+                ?? throw new CredentialException(NoSender(message));
+            var attachments = message.TicketMessageId is { } tm
+                ? await db.Set<TicketAttachment>().AsNoTracking().Where(a => a.TicketMessageId == tm).OrderBy(a => a.Id).ToListAsync(cancellationToken)
+                : [];
+            var mime = OutboundMime.Build(message, sender.Address, sender.DisplayName, attachments, deployment.DeploymentId, time.GetUtcNow());
+            await SendMimeAsync(sender.Credential, OutboundMime.ToBytes(mime), cancellationToken);
+
+            message.Status = OutboundStatus.Sent;
+            message.SentAt = time.GetUtcNow();
+            message.SentFrom = sender.Address;
+            message.Attempts++;
+            message.NextAttemptAt = null;
+            message.LastError = null;
+            message.LastErrorCode = null;
+            if (message.TicketMessageId is { } ticketMessageId)
+            {
+                await db.Set<TicketMessage>().Where(t => t.Id == ticketMessageId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.From, sender.Address), cancellationToken);
+            }
+
+            logger.LogInformation("Outbound {Kind} {Id} sent from {From} to {To} ({How})", message.Kind, message.Id, sender.Address, message.To, sender.How);
+        }
+        catch (CredentialException ex)
+        {
+            Failure(message, ex.Error, ex.RetryAfter);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Outbound {Id} could not be sent", message.Id);
+            Failure(message, KnownErrors.Find("ServiceUnavailable")! with { Message = $"Sending failed: {ex.Message}" }, null);
+        }
+
+        await db.SaveChangesAsync(CancellationToken.None);
+        Raise(message);
+    }
+
+    /// <summary>The ticket's mailbox when its credential of this instance is connected, else the default outgoing mailbox.</summary>
+    internal async Task<SendingMailbox?> ResolveSenderAsync(PortalDbContext db, int? preferredMailboxId, CancellationToken cancellationToken)
+    {
+        var here = portal.Value.Instance;
+        async Task<SendingMailbox?> FromMailbox(int mailboxId, string how)
+        {
+            var credential = await db.Set<MailboxCredential>().AsNoTracking()
+                .SingleOrDefaultAsync(c => c.MailboxId == mailboxId && c.Instance == here, cancellationToken);
+            if (credential is not { Status: CredentialStatus.Connected } || credential.TargetAddress is not { } address)
+            {
+                return null;
+            }
+
+            var name = await db.Set<Mailbox>().Where(m => m.Id == mailboxId).Select(m => m.Name).SingleOrDefaultAsync(cancellationToken);
+            return new SendingMailbox(credential, address, name, how);
+        }
+
+        if (preferredMailboxId is { } preferred && await FromMailbox(preferred, "the ticket's mailbox") is { } own)
+        {
+            return own;
+        }
+
+        var defaults = await emailSettings.GetAsync(cancellationToken);
+        return defaults.DefaultOutgoingMailboxId is { } fallback ? await FromMailbox(fallback, "the default outgoing mailbox") : null;
+    }
+
+    private async Task SendMimeAsync(MailboxCredential credential, byte[] mime, CancellationToken cancellationToken)
+    {
+        var client = graph.For(credential);
+        var delegatedOwn = credential.AuthMethod == AuthMethod.AuthorizationCode && string.IsNullOrWhiteSpace(credential.SharedMailbox);
+        var body = new Microsoft.Graph.Me.SendMail.SendMailPostRequestBody();
+        RequestInformation request = delegatedOwn
+            ? client.Me.SendMail.ToPostRequestInformation(body)
+            : client.Users[credential.TargetAddress].SendMail.ToPostRequestInformation(new Microsoft.Graph.Users.Item.SendMail.SendMailPostRequestBody());
+        // sendMail with MIME: the body is the base64 of the message, as text/plain (the SDK only models the JSON form).
+        request.Headers.Remove("Content-Type");
+        request.SetStreamContent(new MemoryStream(Encoding.ASCII.GetBytes(Convert.ToBase64String(mime))), "text/plain");
+        await GraphCall.RunAsync(() => client.RequestAdapter.SendNoContentAsync(request, ErrorMapping, cancellationToken));
+    }
+
+    private void Failure(OutboundMessage message, KnownError error, TimeSpan? retryAfter)
+    {
+        message.Attempts++;
+        message.LastErrorCode = error.Code;
+        if (error.Kind == ErrorKind.Transient && message.Attempts < options.Value.MaxAttempts)
+        {
+            message.Status = OutboundStatus.Queued;
+            message.NextAttemptAt = time.GetUtcNow() + (retryAfter ?? Backoff(message.Attempts));
+            message.LastError = $"{error.Message} Retrying at {message.NextAttemptAt:HH:mm:ss} UTC (attempt {message.Attempts + 1} of {options.Value.MaxAttempts}).";
+        }
+        else
+        {
+            message.Status = OutboundStatus.Failed;
+            message.NextAttemptAt = null;
+            message.LastError = $"{error.Title}: {error.Message} How to fix: {error.Fix}";
+        }
+
+        logger.LogWarning("Outbound {Id} to {To}: {Status} ({Code})", message.Id, message.To, message.Status, error.Code);
+    }
+
+    private static KnownError NoSender(OutboundMessage message) => new(
+        "NoSendingMailbox",
+        "No mailbox can send this email",
+        message.PreferredMailboxId is null
+            ? "The email has no mailbox of its own and no connected default outgoing mailbox is set."
+            : "The ticket's mailbox has no connected credentials of this instance, and no connected default outgoing mailbox is set.",
+        "Connect the ticket's mailbox (Configuration > Email > Mailboxes > Credentials), or choose a connected default outgoing mailbox under Configuration > Email > General Settings. Then click Retry now.",
+        ErrorKind.Configuration);
+
+    internal static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(15 * Math.Pow(2, Math.Max(0, attempts - 1)), 3600));
+
+    private void Raise(OutboundMessage message) => events.Raise(new OutboundChange(message.Id, message.TicketId, message.Status));
+}

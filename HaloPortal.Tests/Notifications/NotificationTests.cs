@@ -1,0 +1,134 @@
+using HaloPortal.Engine.Accounts;
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Notifications;
+using HaloPortal.Engine.Outbound;
+using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Sandbox;
+using HaloPortal.Tests.Infrastructure;
+using HaloPortal.Tests.Ingestion;
+using HaloPortal.Tests.Outbound;
+using Microsoft.EntityFrameworkCore;
+
+namespace HaloPortal.Tests.Notifications;
+
+/// <summary>A failing mailbox alerts its subscribed agents once, and once again when it recovers.</summary>
+public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<PortalAppFactory>
+{
+    private readonly OutboundKit _kit = new(app);
+
+    private async Task<AgentSummary> AgentAsync(string name, bool emailProcessing, bool integration)
+    {
+        var agent = await _kit.Get<IAgents>().CreateAsync(new NewAgent(name, $"{name.ToLowerInvariant()}-{Guid.NewGuid():N}@example.com", "Agent-Password-1", [PortalRoles.Agent]), Actor.System);
+        await _kit.Get<INotifications>().SetPreferencesAsync(agent.Id, new NotificationPreferences(emailProcessing, integration), Actor.System);
+        return agent;
+    }
+
+    private Task<List<NotificationView>> InboxAsync(AgentSummary agent) =>
+        _kit.Get<INotifications>().ListAsync(agent.Id).ContinueWith(t => t.Result.Items.ToList());
+
+    private Task<int> NotificationMailsToAsync(AgentSummary agent) =>
+        _kit.QueryAsync(db => db.Set<OutboundMessage>().CountAsync(m => m.Kind == OutboundKind.Notification && m.To == agent.Email.ToLower()));
+
+    [Fact]
+    public async Task A_failing_credential_notifies_subscribed_agents_once_and_once_on_recovery()
+    {
+        var subscribed = await AgentAsync("Subscribed", emailProcessing: true, integration: false);
+        var integrationOnly = await AgentAsync("IntegrationOnly", emailProcessing: false, integration: true);
+        var unsubscribed = await AgentAsync("Unsubscribed", emailProcessing: false, integration: false);
+        await _kit.Get<IEmailSettings>().SetDefaultOutgoingMailboxAsync(SandboxMail.DemoMailboxId, Actor.System);
+        var credentialId = await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.MailboxId == SandboxMail.DemoMailboxId).Select(c => c.Id).SingleAsync());
+
+        // An application access policy now denies the mailbox: Graph answers 403 to every call.
+        await _kit.Mail.Control.AddFaultAsync(new SandboxFaultRequest(_kit.Mail.Demo.SharedMailbox, SandboxFaultKind.FailRequests, Status: 403));
+        try
+        {
+            var first = await _kit.Mail.ImportAsync();
+            var second = await _kit.Mail.ImportAsync();
+            Assert.NotNull(first.Error);
+            Assert.NotNull(second.Error);
+        }
+        finally
+        {
+            await _kit.Mail.Control.ClearFaultsAsync();
+        }
+
+        var key = ProblemKeys.Credential(credentialId);
+        var problem = await _kit.QueryAsync(db => db.Set<Problem>().AsNoTracking().SingleAsync(p => p.Key == key));
+        Assert.Null(problem.ResolvedAt);
+        Assert.Equal(2, problem.Occurrences);
+        var alert = Assert.Single(await InboxAsync(subscribed));
+        Assert.Equal(NotificationKind.Problem, alert.Kind);
+        Assert.Contains("Support (sandbox)", alert.Title);
+        Assert.NotNull(alert.Fix);
+        Assert.Equal($"/configuration/email/mailboxes/{SandboxMail.DemoMailboxId}?tab=credentials&credential={credentialId}", alert.Link);
+        Assert.Equal(1, await NotificationMailsToAsync(subscribed));
+        Assert.Equal(1, await _kit.Get<INotifications>().UnreadCountAsync(subscribed.Id));
+        Assert.Empty(await InboxAsync(integrationOnly));
+        Assert.Empty(await InboxAsync(unsubscribed));
+        Assert.Equal(0, await NotificationMailsToAsync(unsubscribed));
+
+        var recovered = await _kit.Mail.ImportAsync();
+        Assert.Null(recovered.Error);
+        await _kit.Mail.ImportAsync();
+
+        var inbox = await InboxAsync(subscribed);
+        Assert.Equal(2, inbox.Count);
+        Assert.Equal(NotificationKind.Recovered, inbox[0].Kind);
+        Assert.Equal(2, await NotificationMailsToAsync(subscribed));
+        Assert.NotNull((await _kit.QueryAsync(db => db.Set<Problem>().AsNoTracking().SingleAsync(p => p.Id == problem.Id))).ResolvedAt);
+        Assert.Empty(await InboxAsync(unsubscribed));
+
+        // The notification mail goes out through the default outgoing mailbox with the portal's Message-ID.
+        var mail = await _kit.QueryAsync(db => db.Set<OutboundMessage>().AsNoTracking().Where(m => m.Kind == OutboundKind.Notification && m.To == subscribed.Email.ToLower()).OrderBy(m => m.Id).LastAsync());
+        var sent = await _kit.WaitSentAsync(mail.Id);
+        Assert.Equal(_kit.Mail.Demo.SharedMailbox, sent.SentFrom);
+        Assert.True(Engine.Ingestion.Parsing.PortalMessageId.TryGetDeploymentId(sent.InternetMessageId, out var deployment));
+        Assert.Equal(_kit.Get<IDeployment>().DeploymentId, deployment);
+    }
+
+    [Fact]
+    public async Task Raise_and_resolve_are_idempotent_per_key()
+    {
+        var agent = await AgentAsync("Integrator", emailProcessing: false, integration: true);
+        var notifications = _kit.Get<INotifications>();
+        var report = new ProblemReport(ProblemKeys.Contacts(42), NotificationCategory.Integration, "Contact sync failed", "Graph said no.", "Check Contacts.Read.", "/configuration/email/mailboxes/42");
+
+        Assert.True(await notifications.RaiseAsync(report));
+        Assert.False(await notifications.RaiseAsync(report));
+        Assert.True(await notifications.ResolveAsync(report.Key));
+        Assert.False(await notifications.ResolveAsync(report.Key));
+        Assert.True(await notifications.RaiseAsync(report));
+
+        var inbox = await InboxAsync(agent);
+        Assert.Equal([NotificationKind.Problem, NotificationKind.Recovered, NotificationKind.Problem], inbox.OrderBy(n => n.Id).Select(n => n.Kind).ToArray());
+        await notifications.MarkAllReadAsync(agent.Id);
+        Assert.Equal(0, await notifications.UnreadCountAsync(agent.Id));
+    }
+
+    [Fact]
+    public async Task A_secret_expiring_within_30_days_is_reported()
+    {
+        var agent = await AgentAsync("Expiry", emailProcessing: true, integration: false);
+        var credentialId = await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.MailboxId == SandboxMail.DemoMailboxId).Select(c => c.Id).SingleAsync());
+        var original = await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.Id == credentialId).Select(c => c.SecretExpiresAt).SingleAsync());
+        await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.Id == credentialId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.SecretExpiresAt, DateTimeOffset.UtcNow.AddDays(10))));
+        try
+        {
+            await _kit.Get<SecretExpiryCheck>().RunAsync(CancellationToken.None);
+            await _kit.Get<SecretExpiryCheck>().RunAsync(CancellationToken.None);
+            var alert = Assert.Single(await InboxAsync(agent));
+            Assert.Contains("client secret", alert.Title);
+            Assert.Contains("expires on", alert.Title);
+        }
+        finally
+        {
+            await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.Id == credentialId)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.SecretExpiresAt, original)));
+        }
+
+        await _kit.Get<SecretExpiryCheck>().RunAsync(CancellationToken.None);
+        Assert.Equal(NotificationKind.Recovered, (await InboxAsync(agent))[0].Kind);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using HaloPortal.Engine.Notifications;
+using HaloPortal.Engine.Outbound;
+using HaloPortal.Engine.Portal;
+using HaloPortal.Hosting;
+
+namespace HaloPortal.Api;
+
+/// <summary>Replies from tickets, outbound message state, and the caller's notifications.</summary>
+internal static class OutboundApi
+{
+    public sealed record ReplyAttachmentBody(string? Name, string? ContentType, string? ContentBase64);
+
+    public sealed record ReplyBody(string? BodyHtml, IReadOnlyList<ReplyAttachmentBody>? Attachments);
+
+    public static void MapOutboundApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/tickets/{id:int}/replies", async Task<IResult> (int id, ReplyBody body, IReplies replies, ICurrentActor actor, CancellationToken ct) =>
+        {
+            var attachments = new List<ReplyAttachment>();
+            foreach (var a in body.Attachments ?? [])
+            {
+                byte[] content;
+                try
+                {
+                    content = Convert.FromBase64String(a.ContentBase64 ?? "");
+                }
+                catch (FormatException)
+                {
+                    throw new ArgumentException($"The attachment '{a.Name}' is not valid base64: send the file's bytes base64-encoded in contentBase64.", "attachments");
+                }
+
+                attachments.Add(new ReplyAttachment(a.Name ?? "", a.ContentType ?? "application/octet-stream", content));
+            }
+
+            try
+            {
+                var queued = await replies.SendAsync(id, new ReplyAuthor(actor.Get(), null), body.BodyHtml ?? "", attachments, ct);
+                return TypedResults.Accepted($"/api/v1/outbound-messages/{queued.Id}", Shape(queued));
+            }
+            catch (KeyNotFoundException)
+            {
+                return TypedResults.Problem(title: "Not found", detail: $"Ticket {id} does not exist.", statusCode: 404);
+            }
+        }).RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets").WithName("ReplyToTicket")
+          .WithSummary("Queues a reply to the ticket's requester (stored first, sent in the background); 202 with the outbound message's id and status.")
+          .ProducesValidationProblem();
+
+        var outbound = api.MapGroup("/outbound-messages").RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets");
+        outbound.MapGet("/{id:long}", async Task<IResult> (long id, IReplies replies, CancellationToken ct) =>
+            await replies.GetAsync(id, ct) is { } info ? TypedResults.Ok(Shape(info))
+                : TypedResults.Problem(title: "Not found", detail: $"Outbound message {id} does not exist.", statusCode: 404))
+            .WithName("GetOutboundMessage").WithSummary("The sending state of a reply: Queued, Sending, Sent or Failed, with the last error.");
+        outbound.MapPost("/{id:long}/retry", async Task<IResult> (long id, IReplies replies, ICurrentActor actor, CancellationToken ct) =>
+            await replies.RetryAsync(id, actor.Get(), ct) is { } info ? TypedResults.Accepted($"/api/v1/outbound-messages/{id}", Shape(info))
+                : TypedResults.Problem(title: "Not found", detail: $"Outbound message {id} does not exist.", statusCode: 404))
+            .WithName("RetryOutboundMessage").WithSummary("Queues a failed message again now.");
+
+        api.MapGet("/notifications", async Task<IResult> (string? agentEmail, bool? unreadOnly, int? page, int? pageSize, ClaimsPrincipal user, INotifications notifications, CancellationToken ct) =>
+        {
+            var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+            if (!string.IsNullOrWhiteSpace(agentEmail))
+            {
+                if (!user.IsInRole(PortalRoles.Administrator))
+                {
+                    return TypedResults.Problem(title: "Forbidden", detail: "Only administrators can read another agent's notifications (agentEmail).", statusCode: 403);
+                }
+
+                userId = await notifications.FindAgentIdAsync(agentEmail, ct);
+                if (userId is null)
+                {
+                    return TypedResults.Problem(title: "Not found", detail: $"No agent has the email address {agentEmail}.", statusCode: 404);
+                }
+            }
+
+            if (userId is null)
+            {
+                return TypedResults.Problem(title: "API keys have no notification inbox",
+                    detail: "Notifications belong to agents. With an Administrator key, add ?agentEmail= to read an agent's notifications.", statusCode: 403);
+            }
+
+            var result = await notifications.ListAsync(userId, unreadOnly == true, page ?? 1, pageSize ?? 50, ct);
+            return TypedResults.Ok(new { items = result.Items, total = result.Total, unread = result.Unread });
+        }).WithTags("Notifications").WithName("ListNotifications")
+          .WithSummary("The caller's error notifications. API keys have no inbox: administrators pass ?agentEmail= to read an agent's; otherwise 403.");
+    }
+
+    private static object Shape(OutboundInfo m) => new
+    {
+        m.Id, m.Kind, m.Status, m.TicketId, m.TicketMessageId, m.To, m.Subject, m.InternetMessageId, m.Attempts, m.NextAttemptAt,
+        m.LastErrorCode, m.LastError, m.SentFrom, m.CreatedAt, m.SentAt,
+    };
+}
