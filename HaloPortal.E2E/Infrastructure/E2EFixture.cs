@@ -15,7 +15,7 @@ public sealed class E2ECollection : ICollectionFixture<E2EFixture>
 /// Each test takes a fresh browser context from <see cref="NewPageAsync"/> or runs inside <see cref="RunAsync"/>,
 /// which screenshots the page when the test fails.
 /// </summary>
-public sealed partial class E2EFixture : IAsyncLifetime
+public partial class E2EFixture : IAsyncLifetime
 {
     /// <summary>Debian's Chromium; Playwright's own browser downloads are not available here.</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -56,7 +56,7 @@ public sealed partial class E2EFixture : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDirectory);
 
         // Start both at once: the portal's start-up (migrations) and Chromium's launch overlap.
-        var portal = PortalProcess.StartAsync();
+        var portal = PortalProcess.StartAsync(PortalEnvironment);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {
@@ -65,7 +65,17 @@ public sealed partial class E2EFixture : IAsyncLifetime
             Args = ChromiumArgs,
         });
         _portal = await portal;
+        await OnStartedAsync();
     }
+
+    /// <summary>Extra environment variables of this fixture's portal.</summary>
+    protected virtual IReadOnlyDictionary<string, string>? PortalEnvironment => null;
+
+    /// <summary>Browser storage (cookies) every new context starts with; null for a fresh, signed-out browser.</summary>
+    protected string? StorageState { get; set; }
+
+    /// <summary>Runs once the portal and the browser are up.</summary>
+    protected virtual Task OnStartedAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -90,6 +100,7 @@ public sealed partial class E2EFixture : IAsyncLifetime
             ViewportSize = new() { Width = 1366, Height = 860 },
             Locale = "en-GB",
             TimezoneId = "UTC",
+            StorageState = StorageState,
         });
         context.SetDefaultTimeout(15_000);
         context.SetDefaultNavigationTimeout(30_000);

@@ -42,7 +42,8 @@ public sealed class PortalProcess : IAsyncDisposable
     public string ApiKey { get; }
 
     /// <summary>Starts the portal and returns once <c>GET /health</c> answers 200.</summary>
-    public static async Task<PortalProcess> StartAsync(CancellationToken cancellationToken = default)
+    /// <param name="environment">Extra environment variables for the portal (e.g. <c>Portal__BootstrapAdmin__Email</c>); they win over the defaults.</param>
+    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         var assembly = RepoPaths.PortalAssembly();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "haloportal-e2e", Guid.NewGuid().ToString("N"));
@@ -73,6 +74,11 @@ public sealed class PortalProcess : IAsyncDisposable
         start.Environment["Portal__DataDirectory"] = dataDirectory;
         start.Environment["Portal__ApiKeys__0"] = apiKey;
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
 

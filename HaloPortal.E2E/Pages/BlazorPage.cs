@@ -33,3 +33,35 @@ public static class BlazorPage
         Assert.Equal(0, await page.GetByText("An unhandled exception occurred").CountAsync());
     }
 }
+
+/// <summary>Driving MudBlazor inputs the way a person does.</summary>
+public static class MudInputs
+{
+    /// <summary>Opens the MudSelect whose input carries <paramref name="select"/>'s test id and clicks the option containing <paramref name="option"/>.</summary>
+    public static async Task ChooseAsync(this IPage page, ILocator select, string option)
+    {
+        await page.Locator(".mud-input-control", new() { Has = select }).First.ClickAsync();
+        var item = page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First;
+        await item.ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+    }
+
+    /// <summary>Ticks or unticks a MudCheckBox / MudSwitch by clicking its label (the input itself is visually hidden).</summary>
+    public static async Task TickAsync(this IPage page, string testId, bool on)
+    {
+        var input = page.GetByTestId(testId);
+        if (await input.IsCheckedAsync() != on)
+        {
+            // The inner locator of Has is relative to the label, so it must be a plain page-level test id.
+            await page.Locator("label", new() { Has = page.GetByTestId(testId) }).First.ClickAsync();
+            if (on)
+            {
+                await Assertions.Expect(input).ToBeCheckedAsync();
+            }
+            else
+            {
+                await Assertions.Expect(input).Not.ToBeCheckedAsync();
+            }
+        }
+    }
+}

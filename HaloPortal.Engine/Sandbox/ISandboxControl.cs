@@ -39,6 +39,9 @@ public interface ISandboxControl
     /// <summary>Every user with a mailbox, in one tenant or all.</summary>
     Task<IReadOnlyList<SandboxMailboxInfo>> ListMailboxesAsync(string? tenant = null, CancellationToken cancellationToken = default);
 
+    /// <summary>The folders of a mailbox (well-known and created ones, e.g. the portal's <c>Processed</c>) with their message counts.</summary>
+    Task<IReadOnlyList<SandboxFolderInfo>> ListFoldersAsync(string mailbox, CancellationToken cancellationToken = default);
+
     /// <summary>The messages of a folder (well-known name like <c>inbox</c>, or a folder id), newest first.</summary>
     Task<IReadOnlyList<SandboxMessageInfo>> ListMessagesAsync(string mailbox, string folder, CancellationToken cancellationToken = default);
 
@@ -157,6 +160,9 @@ public sealed record SandboxNewFederatedCredential(
     string? Jwks = null);
 
 public sealed record SandboxMailboxInfo(Guid TenantId, Guid UserId, string Address, string DisplayName, SandboxMailboxType MailboxType, int InboxCount, int UnreadCount);
+
+/// <summary>A mail folder; <paramref name="WellKnownName"/> is null for folders created by a client.</summary>
+public sealed record SandboxFolderInfo(string Id, string DisplayName, string? WellKnownName, int TotalCount, int UnreadCount);
 
 public sealed record SandboxMessageInfo(string Id, string Subject, string? InternetMessageId, bool IsRead, string? From, DateTimeOffset ReceivedDateTime);
 

@@ -69,6 +69,9 @@ internal static class ControlApi
         api.MapPost("/mailboxes/{address}/contacts", async (string address, JsonElement body, ISandboxControl control, CancellationToken ct) =>
             Results.Created((string?)null, new { ids = await control.AddContactsAsync(address, body, ct) }))
             .WithSummary("Add Graph contact resources (an object or an array) to a mailbox.");
+        api.MapGet("/mailboxes/{address}/folders", async (string address, ISandboxControl control, CancellationToken ct) =>
+            Results.Ok(new { items = await control.ListFoldersAsync(address, ct) }))
+            .WithSummary("The folders of a mailbox with their message counts.");
         api.MapGet("/mailboxes/{address}/folders/{folder}/messages", async (string address, string folder, ISandboxControl control, CancellationToken ct) =>
         {
             var messages = await control.ListMessagesAsync(address, folder, ct);

@@ -32,6 +32,27 @@ internal sealed partial class SandboxControl
         return result;
     }
 
+    public async Task<IReadOnlyList<SandboxFolderInfo>> ListFoldersAsync(string mailbox, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var user = await MailboxAsync(db, mailbox, cancellationToken);
+        var folders = await db.Folders.AsNoTracking()
+            .Where(f => f.MailboxId == user.Id && f.WellKnownName != "msgfolderroot")
+            .ToListAsync(cancellationToken);
+        var ids = folders.Select(f => f.Id).ToList();
+        var counts = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.FolderId))
+            .GroupBy(m => m.FolderId)
+            .Select(g => new { FolderId = g.Key, Total = g.Count(), Unread = g.Count(m => !m.IsRead) })
+            .ToDictionaryAsync(c => c.FolderId, cancellationToken);
+        var order = MailStore.WellKnownFolders.Select(w => w.WellKnown).ToList();
+        return folders
+            .OrderBy(f => f.WellKnownName is { } w && order.IndexOf(w) is var i and >= 0 ? i : order.Count)
+            .ThenBy(f => f.DisplayName, StringComparer.OrdinalIgnoreCase)
+            .Select(f => new SandboxFolderInfo(f.Id, f.DisplayName, f.WellKnownName,
+                counts.TryGetValue(f.Id, out var c) ? c.Total : 0, counts.TryGetValue(f.Id, out var u) ? u.Unread : 0))
+            .ToList();
+    }
+
     public async Task<IReadOnlyList<SandboxMessageInfo>> ListMessagesAsync(string mailbox, string folder, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

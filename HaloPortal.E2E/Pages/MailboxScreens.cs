@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace HaloPortal.E2E.Pages;
+
+/// <summary>Configuration › Email › Mailboxes: the list and its New mailbox dialog.</summary>
+public sealed partial class MailboxListPage(IPage page)
+{
+    /// <summary>Creates a mailbox and returns its page (the portal opens it on the Credentials tab).</summary>
+    public async Task<MailboxPage> CreateAsync(string name)
+    {
+        await page.GotoAsync("/configuration/email/mailboxes");
+        await page.WaitForInteractiveAsync();
+        await page.GetByTestId("new-mailbox").First.ClickAsync();
+        await page.GetByTestId("mailbox-name").FillAsync(name);
+        await page.GetByTestId("create-mailbox").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(MailboxUrl());
+        await page.WaitForInteractiveAsync();
+        return new MailboxPage(page);
+    }
+
+    [GeneratedRegex(@"/configuration/email/mailboxes/\d+\?tab=credentials")]
+    private static partial Regex MailboxUrl();
+}
+
+/// <summary>A mailbox (/configuration/email/mailboxes/{id}): credentials, incoming settings and import, inbound log.</summary>
+public sealed class MailboxPage(IPage page)
+{
+    public ILocator Card => page.GetByTestId("credential-card").First;
+
+    public async Task GotoAsync(int id, string tab)
+    {
+        await page.GotoAsync($"/configuration/email/mailboxes/{id}?tab={tab}");
+        await page.WaitForInteractiveAsync();
+        await page.AssertNotAnErrorPageAsync();
+    }
+
+    public async Task<CredentialEditorPage> NewCredentialsAsync()
+    {
+        await page.GetByTestId("new-credentials").ClickAsync();
+        var editor = new CredentialEditorPage(page);
+        await editor.AssertShownAsync();
+        return editor;
+    }
+
+    public async Task TestConnectionAsync(string expectedAddress)
+    {
+        await Card.GetByTestId("test-connection").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("test-success")).ToContainTextAsync(expectedAddress, new() { Timeout = 60_000 });
+    }
+
+    public async Task<CredentialEditorPage> EditAsync()
+    {
+        await Card.GetByTestId("edit-credential").ClickAsync();
+        var editor = new CredentialEditorPage(page);
+        await editor.AssertShownAsync();
+        return editor;
+    }
+
+    /// <summary>Incoming tab: sets the switch and the maximum email size, then saves.</summary>
+    public async Task SaveIncomingAsync(bool? enabled = null, int? maxSizeMb = null)
+    {
+        if (enabled is { } on)
+        {
+            await page.TickAsync("incoming-enabled", on);
+        }
+
+        if (maxSizeMb is { } size)
+        {
+            await page.GetByTestId("max-size").FillAsync(size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await page.GetByTestId("max-size").BlurAsync();
+        }
+
+        await page.GetByTestId("save-incoming").ClickAsync();
+        await Assertions.Expect(page.GetByText("Incoming settings saved", new() { Exact = false }).First).ToBeVisibleAsync();
+    }
+
+    /// <summary>Incoming tab › Import emails; returns the report panel once the import finished.</summary>
+    public async Task<ILocator> ImportAsync()
+    {
+        var report = page.GetByTestId("import-report");
+        await page.GetByTestId("import-now").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("import-progress")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
+        await Assertions.Expect(report).ToBeVisibleAsync();
+        return report;
+    }
+
+    /// <summary>The inbound log row (this mailbox's tab or Backend Service Monitoring) of the email with this subject.</summary>
+    public static ILocator LogRow(IPage page, string subject) =>
+        page.GetByTestId("inbound-log").Locator("tr", new() { Has = page.Locator("[data-testid='inbound-subject']", new() { HasText = subject }) });
+}
+
+/// <summary>The credential editor (new or edit).</summary>
+public sealed class CredentialEditorPage(IPage page)
+{
+    public ILocator TenantId => page.GetByTestId("tenant-id");
+
+    public ILocator ClientId => page.GetByTestId("client-id");
+
+    public ILocator ClientSecret => page.GetByTestId("client-secret");
+
+    public async Task AssertShownAsync()
+    {
+        await Assertions.Expect(page.GetByTestId("azure-app")).ToBeVisibleAsync();
+        await page.WaitForInteractiveAsync();
+    }
+
+    /// <summary>Fills a Sandbox-authority credential and saves it; the portal returns to the mailbox's Credentials tab.</summary>
+    public async Task SaveSandboxCredentialAsync(bool authorisationCode, string tenantId, string clientId, string secret, string? emailAddress)
+    {
+        if (authorisationCode)
+        {
+            await page.Locator("label", new() { Has = page.GetByTestId("auth-method-authorization-code") }).First.ClickAsync();
+            await Assertions.Expect(page.GetByTestId("shared-mailbox")).ToBeVisibleAsync();
+        }
+
+        await page.ChooseAsync(page.GetByTestId("authority"), "Sandbox");
+        await TenantId.FillAsync(tenantId);
+        await ClientId.FillAsync(clientId);
+        await ClientSecret.FillAsync(secret);
+        if (emailAddress is not null)
+        {
+            await page.GetByTestId("email-address").FillAsync(emailAddress);
+        }
+
+        await page.GetByTestId("save-credential").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("credential-card")).ToBeVisibleAsync();
+        await page.WaitForInteractiveAsync();
+    }
+}
