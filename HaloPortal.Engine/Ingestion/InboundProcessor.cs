@@ -63,15 +63,35 @@ internal sealed class InboundProcessor(
         var address = credential.TargetAddress ?? throw new InvalidOperationException("The credential is not connected to a mailbox yet.");
         var logs = items.ToDictionary(i => i.EmailId, _ => new ProcessingLog(time));
 
-        // 1. Fetch raw MIME (up to the mailbox's concurrency limit, enforced by the Graph pipeline).
-        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = MailboxConcurrencyLimiter.MaxConcurrentRequestsPerMailbox, CancellationToken = cancellationToken },
-            async (item, ct) => await FetchAsync(client, address, mailbox, item, logs[item.EmailId], ct));
-
-        // 2. Decide: ticket or ignore, committed per email.
+        // 1. Fetch raw MIME (up to the mailbox's concurrency limit, enforced by the Graph pipeline) while
+        // 2. deciding — ticket or ignore, committed per email — in the order the mail arrived, so a reply never
+        //    overtakes the message it answers.
         var config = await LoadDecisionContextAsync(credential, cancellationToken);
-        foreach (var item in items)
+        using var fetchSlots = new SemaphoreSlim(MailboxConcurrencyLimiter.MaxConcurrentRequestsPerMailbox);
+        var fetches = items.Select(async item =>
         {
-            await DecideAsync(mailbox, item, logs[item.EmailId], config, cancellationToken);
+            await fetchSlots.WaitAsync(cancellationToken);
+            try
+            {
+                await FetchAsync(client, address, mailbox, item, logs[item.EmailId], cancellationToken);
+            }
+            finally
+            {
+                fetchSlots.Release();
+            }
+        }).ToList();
+        try
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                await fetches[i];
+                await DecideAsync(mailbox, items[i], logs[items[i].EmailId], config, cancellationToken);
+            }
+        }
+        finally
+        {
+            // A crash mid-batch still waits for the fetches in flight, so no write races the caller's next step.
+            await Task.WhenAll(fetches.Select(f => f.ContinueWith(_ => { }, TaskScheduler.Default)));
         }
 
         // 3. Mailbox side effects, batched.

@@ -174,7 +174,7 @@ internal sealed class MailboxScanner(
             try
             {
                 page = deltaLink is not null
-                    ? await GraphCall.RunAsync(() => folder.WithUrl(deltaLink).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken))
+                    ? await GraphCall.RunAsync(() => folder.WithUrl(deltaLink).GetAsDeltaGetResponseAsync(PageSize, cancellationToken))
                     : await GraphCall.RunAsync(() => folder.GetAsDeltaGetResponseAsync(r =>
                     {
                         r.QueryParameters.Select = DeltaSelect;
@@ -213,7 +213,7 @@ internal sealed class MailboxScanner(
 
                 if (page.OdataNextLink is { } next)
                 {
-                    page = await GraphCall.RunAsync(() => folder.WithUrl(next).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken));
+                    page = await GraphCall.RunAsync(() => folder.WithUrl(next).GetAsDeltaGetResponseAsync(PageSize, cancellationToken));
                     continue;
                 }
 
@@ -326,6 +326,10 @@ internal sealed class MailboxScanner(
 
         return work;
     }
+
+    /// <summary>Graph honours odata.maxpagesize only when every request of the delta round (nextLink, deltaLink) sends it.</summary>
+    private void PageSize(Microsoft.Kiota.Abstractions.RequestConfiguration<Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters> request) =>
+        request.Headers.Add("Prefer", $"odata.maxpagesize={options.Value.PageSize}");
 
     private static async Task<InboundRequest> NewRequestAsync(int mailboxId, RequestKind kind, Message message, DateTimeOffset now) => new()
     {
