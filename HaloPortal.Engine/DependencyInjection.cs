@@ -6,6 +6,7 @@ using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Sandbox;
+using HaloPortal.Engine.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,6 +28,7 @@ public static class DependencyInjection
         services.AddPortalAccounts();
         services.AddMailboxes();
         services.AddIngestion();
+        services.AddSubscriptions();
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());
