@@ -42,6 +42,7 @@ public static class ApiExtensions
         api.MapAuditApi();
         api.MapMailboxesApi();
         api.MapIngestionApi();
+        api.MapSubscriptionsApi();
         app.MapAttachmentDownloads();
         return app;
     }
