@@ -28,6 +28,7 @@ internal sealed class WebhookWorker(
     TimeProvider time,
     IOptions<WebhookOptions> options,
     IOptions<PortalOptions> portal,
+    IHostApplicationLifetime lifetime,
     ILogger<WebhookWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -38,7 +39,13 @@ internal sealed class WebhookWorker(
             return;
         }
 
-        await Task.Yield();
+        // Graph calls (and the sandbox's own address) need the server listening: start once the host has started.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
         try
         {
             await SweepAsync(stoppingToken);
