@@ -55,6 +55,7 @@ internal sealed class NotificationIntake(
     ILogger<NotificationIntake> logger) : BackgroundService, IGraphNotifications
 {
     private const int MaxItemsPerCommit = 500;
+    private readonly Dictionary<int, DateTimeOffset> _lastNotificationWritten = [];
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     private sealed record Pending(IReadOnlyList<IntakeItem> Items, TaskCompletionSource Done);
@@ -202,7 +203,7 @@ internal sealed class NotificationIntake(
         {
             try
             {
-                var work = await CommitAsync(group.SelectMany(p => p.Items).ToList(), cancellationToken);
+                var work = await CommitAsync(group.SelectMany(p => p.Items).ToList(), thorough: attempt > 1, cancellationToken);
                 queue.Post(work);
                 return;
             }
@@ -215,7 +216,7 @@ internal sealed class NotificationIntake(
     }
 
     /// <summary>One transaction for every waiting item: emails first (for their ids), then the requests, then the subscriptions' last-notification times.</summary>
-    private async Task<List<QueuedWork>> CommitAsync(List<IntakeItem> items, CancellationToken cancellationToken)
+    private async Task<List<QueuedWork>> CommitAsync(List<IntakeItem> items, bool thorough, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -225,11 +226,16 @@ internal sealed class NotificationIntake(
         var mailboxIds = accepted.Select(i => i.Subscription!.MailboxId).Distinct().ToList();
         var graphIds = accepted.Select(i => i.MessageId!).Distinct().ToList();
         var keys = graphIds.Select(id => "graph:" + id).ToList();
+        // By Graph id (indexed); after a unique-key conflict also by key (a message without Message-ID moved since).
         var existing = graphIds.Count == 0
             ? []
-            : await db.Set<InboundEmail>()
-                .Where(e => mailboxIds.Contains(e.MailboxId) && (graphIds.Contains(e.GraphMessageId!) || keys.Contains(e.DedupeKey)))
-                .ToListAsync(cancellationToken);
+            : thorough
+                ? await db.Set<InboundEmail>()
+                    .Where(e => mailboxIds.Contains(e.MailboxId) && (graphIds.Contains(e.GraphMessageId!) || keys.Contains(e.DedupeKey)))
+                    .ToListAsync(cancellationToken)
+                : await db.Set<InboundEmail>()
+                    .Where(e => mailboxIds.Contains(e.MailboxId) && graphIds.Contains(e.GraphMessageId!))
+                    .ToListAsync(cancellationToken);
         var emails = new Dictionary<(int, string), InboundEmail>();
         foreach (var email in existing)
         {
@@ -307,8 +313,15 @@ internal sealed class NotificationIntake(
         await db.SaveChangesAsync(cancellationToken);
         foreach (var subscriptionId in items.Where(i => i.Rejection is null).Select(i => i.Subscription!.Id).Distinct())
         {
+            // "Last notification received" is for people: once a second is precise enough and saves a write per POST at high rates.
+            if (_lastNotificationWritten.TryGetValue(subscriptionId, out var written) && now - written < TimeSpan.FromSeconds(1))
+            {
+                continue;
+            }
+
             await db.Set<GraphSubscription>().Where(s => s.Id == subscriptionId)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastNotificationAt, now), cancellationToken);
+            _lastNotificationWritten[subscriptionId] = now;
         }
 
         await transaction.CommitAsync(cancellationToken);
