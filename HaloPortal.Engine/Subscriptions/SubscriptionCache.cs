@@ -14,11 +14,21 @@ internal sealed record CachedSubscription(int Id, string GraphId, int Credential
 /// Subscriptions by Graph id, in memory, so acknowledging a notification needs no database read for the lookup. Every
 /// change made through <see cref="ISubscriptions"/> updates it; a miss (another node created it) falls back to the database.
 /// </summary>
-internal sealed class SubscriptionCache(IDbContextFactory<PortalDbContext> contexts, ICredentialSecrets secrets)
+internal sealed class SubscriptionCache
 {
+    private readonly IDbContextFactory<PortalDbContext> _contexts;
+    private readonly ICredentialSecrets _secrets;
     private readonly ConcurrentDictionary<string, CachedSubscription> _byGraphId = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _loadGate = new(1, 1);
     private volatile bool _loaded;
+
+    public SubscriptionCache(IDbContextFactory<PortalDbContext> contexts, ICredentialSecrets secrets, Mailboxes.IMailboxes mailboxes)
+    {
+        _contexts = contexts;
+        _secrets = secrets;
+        // A credential deleted or a mailbox removed takes its subscriptions with it: reload on the next lookup.
+        mailboxes.Changed += _ => _loaded = false;
+    }
 
     public async ValueTask<CachedSubscription?> FindAsync(string graphId, CancellationToken cancellationToken)
     {
@@ -32,7 +42,7 @@ internal sealed class SubscriptionCache(IDbContextFactory<PortalDbContext> conte
             return hit;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
         var row = await Query(db, graphId).SingleOrDefaultAsync(cancellationToken);
         return row is null ? null : Put(row.Subscription, row.MailboxId);
     }
@@ -40,7 +50,7 @@ internal sealed class SubscriptionCache(IDbContextFactory<PortalDbContext> conte
     public CachedSubscription Put(GraphSubscription subscription, int mailboxId)
     {
         var entry = new CachedSubscription(subscription.Id, subscription.GraphSubscriptionId, subscription.CredentialId, mailboxId,
-            Encoding.UTF8.GetBytes(secrets.Unprotect(subscription.ClientStateProtected)), subscription.Status);
+            Encoding.UTF8.GetBytes(_secrets.Unprotect(subscription.ClientStateProtected)), subscription.Status);
         _byGraphId[subscription.GraphSubscriptionId] = entry;
         return entry;
     }
@@ -55,8 +65,14 @@ internal sealed class SubscriptionCache(IDbContextFactory<PortalDbContext> conte
                 return;
             }
 
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            foreach (var row in await Query(db, null).ToListAsync(cancellationToken))
+            await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+            var rows = await Query(db, null).ToListAsync(cancellationToken);
+            foreach (var stale in _byGraphId.Keys.Except(rows.Select(r => r.Subscription.GraphSubscriptionId), StringComparer.OrdinalIgnoreCase).ToList())
+            {
+                _byGraphId.TryRemove(stale, out _);
+            }
+
+            foreach (var row in rows)
             {
                 try
                 {

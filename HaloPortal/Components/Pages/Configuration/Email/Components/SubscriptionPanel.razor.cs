@@ -85,7 +85,11 @@ public sealed partial class SubscriptionPanel
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
-            _error = KnownErrors.Unknown("SubscriptionRefused", ex.Message) with { Title = "Cannot create the subscription", Fix = ex.Message };
+            _error = KnownErrors.Unknown("SubscriptionRefused", ex.Message) with
+            {
+                Title = "Cannot create the subscription",
+                Fix = "Do what the message says (edit or test the credential, or cancel the existing subscription), then click Create subscription again.",
+            };
         }
         finally
         {
