@@ -1,21 +1,34 @@
+using System.Globalization;
+
 namespace HaloPortal.Benchmarks;
 
 /// <summary>Usage: <c>dotnet run -c Release --project HaloPortal.Benchmarks -- &lt;benchmark&gt; [options]</c>.</summary>
 internal static class BenchmarkProgram
 {
+    private const string Usage = """
+        usage: dotnet run -c Release --project HaloPortal.Benchmarks -- <benchmark> [options]
+          ingestion [backlog=2000] [limitedBacklog=1000]   mailbox-scan backlog through the sandbox, throttling off then on
+          webhooks [--seconds 30] [--rates 200,1000] [--mails 500] [--mail-rate 10]   acknowledgement latency and loss, delivery-to-ticket through webhooks
+        """;
+
     public static async Task<int> Main(string[] args)
     {
         switch (args.FirstOrDefault())
         {
             case "ingestion":
                 await IngestionBenchmark.RunAsync(
-                    args.Length > 1 ? int.Parse(args[1]) : 2000,
-                    args.Length > 2 ? int.Parse(args[2]) : 1000);
+                    args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000,
+                    args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000);
                 return 0;
+            case "webhooks":
+                string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+                var seconds = int.Parse(Option("--seconds") ?? "30", CultureInfo.InvariantCulture);
+                var rates = (Option("--rates") ?? "200,1000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+                var mails = int.Parse(Option("--mails") ?? "500", CultureInfo.InvariantCulture);
+                var mailRate = double.Parse(Option("--mail-rate") ?? "10", CultureInfo.InvariantCulture);
+                return await WebhookBenchmark.RunAsync(seconds, rates, mails, mailRate);
             default:
-                Console.WriteLine("Benchmarks:");
-                Console.WriteLine("  ingestion [backlog=2000] [limitedBacklog=1000]   mailbox-scan backlog through the sandbox, throttling off then on");
-                Console.WriteLine("Run: dotnet run -c Release --project HaloPortal.Benchmarks -- ingestion");
+                Console.Error.WriteLine(Usage);
                 return args.Length == 0 ? 0 : 2;
         }
     }

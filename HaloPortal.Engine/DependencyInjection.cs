@@ -9,6 +9,7 @@ using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Sandbox;
+using HaloPortal.Engine.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,7 @@ public static class DependencyInjection
         services.AddOutbound();
         services.AddNotifications();
         services.AddContacts();
+        services.AddSubscriptions();
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());

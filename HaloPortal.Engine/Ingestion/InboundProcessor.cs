@@ -161,11 +161,13 @@ internal sealed class InboundProcessor(
 
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             var row = await db.Set<InboundEmail>().SingleAsync(e => e.Id == item.EmailId, cancellationToken);
+            var originalKey = row.DedupeKey;
             row.RawMime = raw;
             row.SizeBytes = raw.Length;
             row.Stage = InboundStage.Fetched;
             row.UpdatedAt = time.GetUtcNow();
-            if (raw.LongLength > limit)
+            var duplicate = await RekeyAsync(db, row, raw, log, cancellationToken);
+            if (!duplicate && raw.LongLength > limit)
             {
                 row.Status = InboundStatus.Failed;
                 row.Stage = InboundStage.Done;
@@ -174,7 +176,16 @@ internal sealed class InboundProcessor(
                 log.Error(row.Reason);
             }
 
-            await db.SaveChangesAsync(cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException) when (row.DedupeKey != originalKey)
+            {
+                // A scan committed the same Message-ID meanwhile: this one becomes its duplicate.
+                db.ChangeTracker.Clear();
+                await FetchedDuplicateAsync(item.EmailId, raw, row.DedupeKey, log, cancellationToken);
+            }
         }
         catch (CredentialException ex) when (ex.Error.Code == "ErrorItemNotFound")
         {
@@ -188,6 +199,68 @@ internal sealed class InboundProcessor(
         if (AfterStage is { } hook)
         {
             await hook("fetched", item.EmailId);
+        }
+    }
+
+    /// <summary>
+    /// An email discovered by a webhook is keyed "graph:{id}" until its MIME is here; now it takes its Message-ID as key. If a
+    /// scan already holds that Message-ID, this record is the duplicate: it is closed as such and never opens a second ticket.
+    /// </summary>
+    private static async Task<bool> RekeyAsync(PortalDbContext db, InboundEmail row, byte[] raw, ProcessingLog log, CancellationToken cancellationToken)
+    {
+        if (!row.DedupeKey.StartsWith("graph:", StringComparison.Ordinal) || MessageIdOf(raw) is not { } messageId)
+        {
+            return false;
+        }
+
+        var original = await db.Set<InboundEmail>().AsNoTracking()
+            .Where(e => e.MailboxId == row.MailboxId && e.DedupeKey == messageId && e.Id != row.Id)
+            .Select(e => new { e.Id, e.FoundBy })
+            .FirstOrDefaultAsync(cancellationToken);
+        row.InternetMessageId ??= messageId;
+        if (original is null)
+        {
+            row.DedupeKey = messageId;
+            return false;
+        }
+
+        MarkDuplicate(row, original.Id, original.FoundBy, log);
+        return true;
+    }
+
+    private async Task FetchedDuplicateAsync(long emailId, byte[] raw, string messageId, ProcessingLog log, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Set<InboundEmail>().SingleAsync(e => e.Id == emailId, cancellationToken);
+        var original = await db.Set<InboundEmail>().AsNoTracking().Where(e => e.MailboxId == row.MailboxId && e.DedupeKey == messageId).Select(e => new { e.Id, e.FoundBy }).FirstAsync(cancellationToken);
+        row.RawMime = raw;
+        row.SizeBytes = raw.Length;
+        row.InternetMessageId ??= messageId;
+        MarkDuplicate(row, original.Id, original.FoundBy, log);
+        row.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static void MarkDuplicate(InboundEmail row, long originalId, RequestKind foundBy, ProcessingLog log)
+    {
+        row.Status = InboundStatus.Ignored;
+        row.Stage = InboundStage.Done;
+        row.ErrorCode = "Duplicate";
+        row.Reason = $"Duplicate of #{originalId}: the same message (Message-ID {row.InternetMessageId}) was already found by {foundBy}; it is processed there, so no second ticket.";
+        log.Info(row.Reason);
+    }
+
+    private static string? MessageIdOf(byte[] raw)
+    {
+        try
+        {
+            var headers = MimeKit.HeaderList.Load(new MemoryStream(raw, writable: false));
+            var value = headers[MimeKit.HeaderId.MessageId]?.Trim().Trim('<', '>').Trim();
+            return string.IsNullOrEmpty(value) ? null : value;
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

@@ -133,15 +133,30 @@ internal sealed class MailboxScanner(
             return new ScanReport(0, 0, 0, 0, 0, 0, null, "The credential is not connected yet: test the connection or sign in first.");
         }
 
-        var gate = _running.GetOrAdd(credentialId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
+        using (await LockAsync(credentialId, cancellationToken))
         {
             return await RunAsync(credential, mailbox, kind, backlog, progress, cancellationToken);
         }
-        finally
+    }
+
+    /// <summary>One pipeline run per credential at a time: scans and webhook processing take turns, so an email is never processed twice at once.</summary>
+    internal async Task<IDisposable> LockAsync(int credentialId, CancellationToken cancellationToken)
+    {
+        var gate = _running.GetOrAdd(credentialId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
         {
-            gate.Release();
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
         }
     }
 
@@ -251,6 +266,27 @@ internal sealed class MailboxScanner(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var keys = messages.Select(DedupeKey).ToList();
         var known = await db.Set<InboundEmail>().Where(e => e.MailboxId == mailboxId && keys.Contains(e.DedupeKey)).ToDictionaryAsync(e => e.DedupeKey, cancellationToken);
+        // A webhook may have discovered the message first, keyed "graph:{id}" until it is fetched: recognise it by its Graph id.
+        var graphIds = messages.Select(m => m.Id!).ToList();
+        var notified = await db.Set<InboundEmail>()
+            .Where(e => e.MailboxId == mailboxId && graphIds.Contains(e.GraphMessageId!) && e.DedupeKey.StartsWith("graph:"))
+            .ToListAsync(cancellationToken);
+        foreach (var email in notified)
+        {
+            var message = messages.First(m => m.Id == email.GraphMessageId);
+            var key = DedupeKey(message);
+            if (!known.ContainsKey(key))
+            {
+                if (key != email.DedupeKey)
+                {
+                    email.DedupeKey = key;
+                    email.InternetMessageId ??= message.InternetMessageId?.Trim('<', '>');
+                }
+
+                known[key] = email;
+            }
+        }
+
         var requests = new List<(InboundEmail Email, InboundRequest Request)>();
         foreach (var message in messages)
         {

@@ -44,6 +44,7 @@ public static class ApiExtensions
         api.MapIngestionApi();
         api.MapOutboundApi();
         api.MapContactsApi();
+        api.MapSubscriptionsApi();
         app.MapAttachmentDownloads();
         return app;
     }

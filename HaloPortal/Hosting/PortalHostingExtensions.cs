@@ -52,6 +52,7 @@ public static class PortalHostingExtensions
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapPortalAuthentication();
         app.MapPortalApi();
+        app.MapGraphWebhooks();
         app.MapPortalJobs();
         app.MapAuthCallbacks();
         app.MapSandbox();

@@ -1083,6 +1083,113 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("EmailRules", (string)null);
                 });
 
+            modelBuilder.Entity("HaloPortal.Engine.Subscriptions.GraphSubscription", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChangeType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientStateProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CredentialId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("GraphSubscriptionId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastNotificationAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("NextRenewalAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("NotificationUrl")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RenewalFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Resource")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GraphSubscriptionId")
+                        .IsUnique();
+
+                    b.HasIndex("CredentialId", "Status");
+
+                    b.ToTable("GraphSubscriptions", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Subscriptions.SubscriptionRenewal", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NewExpiry")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PreviousExpiry")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SubscriptionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubscriptionId", "At");
+
+                    b.ToTable("SubscriptionRenewals", (string)null);
+                });
+
             modelBuilder.Entity("HaloPortal.Engine.Tickets.Ticket", b =>
                 {
                     b.Property<int>("Id")
@@ -1661,6 +1768,24 @@ namespace HaloPortal.Engine.Data.Migrations
                         .WithMany()
                         .HasForeignKey("TicketMessageId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Subscriptions.GraphSubscription", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.Credentials.MailboxCredential", null)
+                        .WithMany()
+                        .HasForeignKey("CredentialId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Subscriptions.SubscriptionRenewal", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.Subscriptions.GraphSubscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Tickets.Ticket", b =>

@@ -1,0 +1,333 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Ingestion;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HaloPortal.Engine.Subscriptions;
+
+/// <summary>How the receiver answered a notification batch.</summary>
+public enum NotificationAnswer
+{
+    /// <summary>Committed (202): every item recorded, accepted ones queued for processing.</summary>
+    Accepted,
+
+    /// <summary>Not a notification batch (400); nothing recorded.</summary>
+    Malformed,
+
+    /// <summary>The database could not commit (503): Graph retries later.</summary>
+    Unavailable,
+}
+
+/// <summary>The answer to one POST, with the reason for a 400/503.</summary>
+public sealed record NotificationResult(NotificationAnswer Answer, string? Detail = null, int Items = 0, int Rejected = 0);
+
+/// <summary>
+/// The webhook receiver's engine side: parses a batch, matches each item to a known subscription and its clientState, and
+/// commits it durably (an <see cref="InboundRequest"/>, plus a Discovered <see cref="InboundEmail"/> for an accepted message)
+/// before the HTTP answer. Never calls Graph: fetching happens in the background worker.
+/// </summary>
+public interface IGraphNotifications
+{
+    /// <summary>A change-notification batch (<c>POST /api/graph/notifications</c>).</summary>
+    Task<NotificationResult> ReceiveChangesAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
+
+    /// <summary>A lifecycle-notification batch (<c>POST /api/graph/lifecycle</c>).</summary>
+    Task<NotificationResult> ReceiveLifecycleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One notification item, parsed and matched (not yet committed).</summary>
+internal sealed record IntakeItem(RequestKind Kind, string SubscriptionId, CachedSubscription? Subscription, string? Rejection, string? MessageId, string? LifecycleEvent, byte[] Raw);
+
+/// <summary>
+/// Group commit: concurrent POSTs hand their items to one writer, which commits everything waiting in ONE transaction and then
+/// releases every waiting request. At high rates this turns hundreds of commits a second into a few.
+/// </summary>
+internal sealed class NotificationIntake(
+    IDbContextFactory<PortalDbContext> contexts,
+    SubscriptionCache cache,
+    WebhookQueue queue,
+    TimeProvider time,
+    ILogger<NotificationIntake> logger) : BackgroundService, IGraphNotifications
+{
+    private const int MaxItemsPerCommit = 500;
+    private readonly Dictionary<int, DateTimeOffset> _lastNotificationWritten = [];
+    private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    private sealed record Pending(IReadOnlyList<IntakeItem> Items, TaskCompletionSource Done);
+
+    public Task<NotificationResult> ReceiveChangesAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
+        ReceiveAsync(body, RequestKind.Webhook, cancellationToken);
+
+    public Task<NotificationResult> ReceiveLifecycleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
+        ReceiveAsync(body, RequestKind.Lifecycle, cancellationToken);
+
+    private async Task<NotificationResult> ReceiveAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
+    {
+        List<IntakeItem> items;
+        try
+        {
+            items = await ParseAsync(body, kind, cancellationToken);
+        }
+        catch (FormatException ex)
+        {
+            logger.LogWarning("Refused a malformed Graph {Kind} notification ({Bytes} bytes): {Reason}", kind, body.Length, ex.Message);
+            return new NotificationResult(NotificationAnswer.Malformed, ex.Message);
+        }
+
+        var pending = new Pending(items, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _pending.Writer.WriteAsync(pending, cancellationToken);
+        try
+        {
+            await pending.Done.Task.WaitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex)
+        {
+            logger.LogError(ex, "Could not commit a Graph {Kind} notification batch", kind);
+            return new NotificationResult(NotificationAnswer.Unavailable, "The notification could not be stored; Graph will retry.");
+        }
+
+        var rejected = items.Count(i => i.Rejection is not null);
+        if (rejected > 0)
+        {
+            logger.LogWarning("Rejected {Count} of {Total} Graph {Kind} notification(s): {Reasons}", rejected, items.Count, kind,
+                string.Join("; ", items.Where(i => i.Rejection is not null).Select(i => i.Rejection).Distinct()));
+        }
+
+        return new NotificationResult(NotificationAnswer.Accepted, null, items.Count, rejected);
+    }
+
+    private async Task<List<IntakeItem>> ParseAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"The body is not JSON ({ex.Message}).");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
+            {
+                throw new FormatException("Expected {\"value\":[...]} with one item per notification.");
+            }
+
+            var items = new List<IntakeItem>(value.GetArrayLength());
+            foreach (var element in value.EnumerateArray())
+            {
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    throw new FormatException("Every item of \"value\" must be an object.");
+                }
+
+                var subscriptionId = Text(element, "subscriptionId") ?? throw new FormatException("An item has no subscriptionId.");
+                string? messageId = null;
+                string? lifecycleEvent = null;
+                if (kind == RequestKind.Webhook)
+                {
+                    messageId = element.TryGetProperty("resourceData", out var data) && data.ValueKind == JsonValueKind.Object ? Text(data, "id") : null;
+                    if (messageId is null)
+                    {
+                        throw new FormatException("An item has no resourceData.id (the message id).");
+                    }
+                }
+                else
+                {
+                    lifecycleEvent = Text(element, "lifecycleEvent") ?? throw new FormatException("A lifecycle item has no lifecycleEvent.");
+                }
+
+                var subscription = await cache.FindAsync(subscriptionId, cancellationToken);
+                var rejection = subscription switch
+                {
+                    null => $"Unknown subscription {subscriptionId}: not one of this portal's subscriptions.",
+                    _ when !ClientStateMatches(subscription, Text(element, "clientState")) => $"The clientState does not match subscription {subscriptionId}: not sent by Graph for this portal.",
+                    { Status: SubscriptionStatus.Cancelled } => $"Subscription {subscriptionId} was cancelled.",
+                    _ => null,
+                };
+                items.Add(new IntakeItem(kind, subscriptionId, subscription, rejection, messageId, lifecycleEvent, Encoding.UTF8.GetBytes(element.GetRawText())));
+            }
+
+            return items;
+        }
+    }
+
+    private static bool ClientStateMatches(CachedSubscription subscription, string? clientState) =>
+        clientState is not null && CryptographicOperations.FixedTimeEquals(subscription.ClientState, Encoding.UTF8.GetBytes(clientState));
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.String && property.GetString() is { Length: > 0 } text ? text : null;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var group = new List<Pending>();
+        while (await _pending.Reader.WaitToReadAsync(stoppingToken))
+        {
+            group.Clear();
+            var count = 0;
+            while (count < MaxItemsPerCommit && _pending.Reader.TryRead(out var next))
+            {
+                group.Add(next);
+                count += next.Items.Count;
+            }
+
+            try
+            {
+                await CommitWithRetryAsync(group, stoppingToken);
+                foreach (var pending in group)
+                {
+                    pending.Done.TrySetResult();
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                foreach (var pending in group)
+                {
+                    pending.Done.TrySetException(ex as DbUpdateException ?? new DbUpdateException(ex.Message, ex));
+                }
+            }
+        }
+    }
+
+    private async Task CommitWithRetryAsync(List<Pending> group, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var work = await CommitAsync(group.SelectMany(p => p.Items).ToList(), thorough: attempt > 1, cancellationToken);
+                queue.Post(work);
+                return;
+            }
+            catch (DbUpdateException ex) when (attempt < 3)
+            {
+                // A scan inserted the same message meanwhile (unique key): the next attempt sees it and links to it.
+                logger.LogWarning("Notification commit attempt {Attempt} failed ({Message}); retrying", attempt, ex.InnerException?.Message ?? ex.Message);
+            }
+        }
+    }
+
+    /// <summary>One transaction for every waiting item: emails first (for their ids), then the requests, then the subscriptions' last-notification times.</summary>
+    private async Task<List<QueuedWork>> CommitAsync(List<IntakeItem> items, bool thorough, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        var accepted = items.Where(i => i.Rejection is null && i.Kind == RequestKind.Webhook).ToList();
+        var mailboxIds = accepted.Select(i => i.Subscription!.MailboxId).Distinct().ToList();
+        var graphIds = accepted.Select(i => i.MessageId!).Distinct().ToList();
+        var keys = graphIds.Select(id => "graph:" + id).ToList();
+        // By Graph id (indexed); after a unique-key conflict also by key (a message without Message-ID moved since).
+        var existing = graphIds.Count == 0
+            ? []
+            : thorough
+                ? await db.Set<InboundEmail>()
+                    .Where(e => mailboxIds.Contains(e.MailboxId) && (graphIds.Contains(e.GraphMessageId!) || keys.Contains(e.DedupeKey)))
+                    .ToListAsync(cancellationToken)
+                : await db.Set<InboundEmail>()
+                    .Where(e => mailboxIds.Contains(e.MailboxId) && graphIds.Contains(e.GraphMessageId!))
+                    .ToListAsync(cancellationToken);
+        var emails = new Dictionary<(int, string), InboundEmail>();
+        foreach (var email in existing)
+        {
+            emails.TryAdd((email.MailboxId, email.GraphMessageId ?? email.DedupeKey["graph:".Length..]), email);
+        }
+
+        var requests = new List<(IntakeItem Item, InboundRequest Request, InboundEmail? Email)>(items.Count);
+        foreach (var item in items)
+        {
+            var request = new InboundRequest
+            {
+                MailboxId = item.Subscription?.MailboxId ?? 0,
+                Kind = item.Kind,
+                ReceivedAt = now,
+                RawContentType = "application/json",
+                RawData = item.Raw,
+            };
+            var log = new List<LogLine>();
+            InboundEmail? email = null;
+            if (item.Rejection is not null)
+            {
+                request.Outcome = RequestOutcome.Rejected;
+                request.CompletedAt = now;
+                log.Add(new LogLine(now, "Warning", $"Rejected: {item.Rejection} Nothing was fetched."));
+            }
+            else if (item.Kind == RequestKind.Lifecycle)
+            {
+                log.Add(new LogLine(now, "Info", $"Lifecycle event '{item.LifecycleEvent}' for subscription {item.SubscriptionId} acknowledged; handled in the background."));
+            }
+            else
+            {
+                var key = (item.Subscription!.MailboxId, item.MessageId!);
+                if (emails.TryGetValue(key, out email))
+                {
+                    if (email.Stage == InboundStage.Done)
+                    {
+                        request.Outcome = RequestOutcome.Ignored;
+                        request.CompletedAt = now;
+                        log.Add(new LogLine(now, "Info", $"Notified again for message {item.MessageId}: already processed ({email.Status}); nothing to do."));
+                    }
+                    else
+                    {
+                        log.Add(new LogLine(now, "Info", $"Notified for message {item.MessageId}, already known (found by {email.FoundBy}); queued."));
+                    }
+                }
+                else
+                {
+                    email = new InboundEmail
+                    {
+                        MailboxId = item.Subscription.MailboxId,
+                        CredentialId = item.Subscription.CredentialId,
+                        DedupeKey = "graph:" + item.MessageId,
+                        GraphMessageId = item.MessageId,
+                        FoundBy = RequestKind.Webhook,
+                        CreatedAt = now,
+                        UpdatedAt = now,
+                    };
+                    db.Add(email);
+                    emails[key] = email;
+                    log.Add(new LogLine(now, "Info", $"Notified by Graph (subscription {item.SubscriptionId}) of new message {item.MessageId}; acknowledged and queued."));
+                }
+            }
+
+            request.LogJson = JsonSerializer.Serialize(log, LogLine.Json);
+            requests.Add((item, request, email));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (_, request, email) in requests)
+        {
+            request.InboundEmailId = email?.Id;
+            db.Add(request);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var subscriptionId in items.Where(i => i.Rejection is null).Select(i => i.Subscription!.Id).Distinct())
+        {
+            // "Last notification received" is for people: once a second is precise enough and saves a write per POST at high rates.
+            if (_lastNotificationWritten.TryGetValue(subscriptionId, out var written) && now - written < TimeSpan.FromSeconds(1))
+            {
+                continue;
+            }
+
+            await db.Set<GraphSubscription>().Where(s => s.Id == subscriptionId)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastNotificationAt, now), cancellationToken);
+            _lastNotificationWritten[subscriptionId] = now;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return requests
+            .Where(r => r.Item.Rejection is null && r.Request.Outcome == RequestOutcome.Pending)
+            .Select(r => new QueuedWork(r.Item.Subscription!.CredentialId, r.Item.Subscription.Id, r.Email?.Id, r.Request.Id, r.Item.LifecycleEvent))
+            .ToList();
+    }
+}

@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace HaloPortal.Engine.Subscriptions;
+
+/// <summary>Graph subscriptions and the webhook worker (section <c>Portal:Webhooks</c>).</summary>
+public sealed class WebhookOptions
+{
+    public const string SectionName = "Portal:Webhooks";
+
+    /// <summary>The longest lifetime Graph allows for mail subscriptions (documents say 10,080 minutes now, 4,230 earlier).</summary>
+    [Range(45, 100_000, ErrorMessage = "Portal:Webhooks:MaxSubscriptionMinutes must be between 45 and 100000.")]
+    public int MaxSubscriptionMinutes { get; set; } = 10_080;
+
+    /// <summary>A subscription is renewed once it is this close to expiry (2 days; at most half the lifetime).</summary>
+    [Range(15, 100_000, ErrorMessage = "Portal:Webhooks:RenewBeforeExpiryMinutes must be between 15 and 100000.")]
+    public int RenewBeforeExpiryMinutes { get; set; } = 2_880;
+
+    /// <summary>Consecutive failed renewals after which the subscription is marked Failed and the error shown on the credential.</summary>
+    [Range(1, 20, ErrorMessage = "Portal:Webhooks:MaxRenewalAttempts must be between 1 and 20.")]
+    public int MaxRenewalAttempts { get; set; } = 3;
+
+    /// <summary>Acknowledged notifications wait in the database instead of being processed (maintenance; tests of restarts).</summary>
+    public bool PauseProcessing { get; set; }
+
+    /// <summary>Most notifications taken into one processing batch.</summary>
+    [Range(1, 1000, ErrorMessage = "Portal:Webhooks:ProcessingBatchSize must be between 1 and 1000.")]
+    public int ProcessingBatchSize { get; set; } = 50;
+
+    /// <summary>Largest notification body accepted, in bytes.</summary>
+    [Range(1024, 10_000_000, ErrorMessage = "Portal:Webhooks:MaxBodyBytes must be between 1024 and 10000000.")]
+    public int MaxBodyBytes { get; set; } = 1_000_000;
+
+    internal TimeSpan Lifetime => TimeSpan.FromMinutes(MaxSubscriptionMinutes);
+
+    internal TimeSpan RenewWindow => TimeSpan.FromMinutes(Math.Min(RenewBeforeExpiryMinutes, MaxSubscriptionMinutes / 2.0));
+}

@@ -1,0 +1,339 @@
+using System.Text.Json;
+using HaloPortal.Engine.BackendServices;
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Portal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mailbox = HaloPortal.Engine.Mailboxes.Mailbox;
+
+namespace HaloPortal.Engine.Subscriptions;
+
+/// <summary>
+/// Processes acknowledged notifications in the background: fetches each message by id and runs the durable ingestion
+/// pipeline, in batches per credential; handles lifecycle events. At start-up it sweeps the database for notifications a
+/// restart left unprocessed, so an acknowledged notification is never lost.
+/// </summary>
+internal sealed class WebhookWorker(
+    IDbContextFactory<PortalDbContext> contexts,
+    WebhookQueue queue,
+    InboundProcessor processor,
+    MailboxScanner scanner,
+    Subscriptions subscriptions,
+    IBackendServices backendServices,
+    TimeProvider time,
+    IOptions<WebhookOptions> options,
+    IOptions<PortalOptions> portal,
+    IHostApplicationLifetime lifetime,
+    ILogger<WebhookWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.PauseProcessing)
+        {
+            logger.LogWarning("Portal:Webhooks:PauseProcessing is on: acknowledged notifications wait in the database");
+            return;
+        }
+
+        // Graph calls (and the sandbox's own address) need the server listening: start once the host has started.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
+        try
+        {
+            await SweepAsync(stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogError(ex, "The start-up sweep of unprocessed webhook notifications failed; the safety scan will pick them up");
+        }
+
+        await Task.WhenAll(MailLoopAsync(stoppingToken), LifecycleLoopAsync(stoppingToken));
+    }
+
+    private async Task MailLoopAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<QueuedWork>();
+        try
+        {
+            while (await queue.Mail.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < options.Value.ProcessingBatchSize && queue.Mail.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+
+                foreach (var group in batch.GroupBy(w => w.CredentialId))
+                {
+                    try
+                    {
+                        await ProcessAsync(group.Key, group.ToList(), stoppingToken);
+                    }
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Everything is still in the database at its stage: the next sweep or safety scan resumes it.
+                        logger.LogError(ex, "Processing {Count} webhook notification(s) of credential {CredentialId} failed", group.Count(), group.Key);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task LifecycleLoopAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var work in queue.Lifecycle.ReadAllAsync(stoppingToken))
+            {
+                await HandleLifecycleAsync(work, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ProcessAsync(int credentialId, List<QueuedWork> items, CancellationToken cancellationToken)
+    {
+        if (!(await backendServices.GetAsync(cancellationToken)).IngestionRunning)
+        {
+            logger.LogInformation("Backend services are off: {Count} webhook notification(s) wait for the next scan", items.Count);
+            return;
+        }
+
+        MailboxCredential? credential;
+        Mailbox? mailbox;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            credential = await db.Set<MailboxCredential>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken);
+            mailbox = credential is null ? null : await db.Set<Mailbox>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == credential.MailboxId, cancellationToken);
+        }
+
+        if (credential is null || mailbox is null || credential.Instance != portal.Value.Instance || credential.TargetAddress is null)
+        {
+            logger.LogWarning("Webhook notifications for credential {CredentialId} cannot be processed here (deleted, not connected, or another instance)", credentialId);
+            return;
+        }
+
+        using (await scanner.LockAsync(credentialId, cancellationToken))
+        {
+            var work = await CloseFinishedAsync(items, cancellationToken);
+            if (work.Count > 0)
+            {
+                await processor.ProcessAsync(credential, mailbox, work, cancellationToken);
+                await ScheduleRetriesAsync(credentialId, work, cancellationToken);
+            }
+        }
+
+        try
+        {
+            await subscriptions.RenewIfDueAsync(credentialId, RenewalTrigger.Webhook, cancellationToken);
+        }
+        catch (CredentialException ex)
+        {
+            logger.LogWarning("Renewing the subscription while processing webhooks failed: {Code}", ex.Error.Code);
+        }
+    }
+
+    /// <summary>Emails a scan finished meanwhile need no second pass: their webhook requests are closed with that note.</summary>
+    private async Task<List<WorkItem>> CloseFinishedAsync(List<QueuedWork> items, CancellationToken cancellationToken)
+    {
+        var emailIds = items.Select(i => i.EmailId!.Value).Distinct().ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var emails = await db.Set<InboundEmail>().AsNoTracking().Where(e => emailIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
+        var work = new List<WorkItem>();
+        var now = time.GetUtcNow();
+        foreach (var item in items)
+        {
+            if (emails.TryGetValue(item.EmailId!.Value, out var email) && email.Stage != InboundStage.Done && work.All(w => w.EmailId != email.Id))
+            {
+                work.Add(new WorkItem(email.Id, item.RequestId));
+                continue;
+            }
+
+            var request = await db.Set<InboundRequest>().SingleOrDefaultAsync(r => r.Id == item.RequestId, cancellationToken);
+            if (request is not null && request.Outcome == RequestOutcome.Pending)
+            {
+                request.Outcome = email is null ? RequestOutcome.Failed : RequestOutcome.Ignored;
+                request.CompletedAt = now;
+                request.LogJson = Append(request.LogJson, now, email is null
+                    ? "The email record no longer exists."
+                    : $"Already handled (status {email.Status}) by another request; nothing to do.");
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return work;
+    }
+
+    /// <summary>A transient failure (throttling, 5xx) left an email waiting: try it again when it is due, as a new request.</summary>
+    private async Task ScheduleRetriesAsync(int credentialId, List<WorkItem> work, CancellationToken cancellationToken)
+    {
+        var ids = work.Select(w => w.EmailId).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var waiting = await db.Set<InboundEmail>().AsNoTracking()
+            .Where(e => ids.Contains(e.Id) && e.Stage != InboundStage.Done && e.Status != InboundStatus.Failed && e.NextAttemptAt != null)
+            .Select(e => new { e.Id, e.MailboxId, e.NextAttemptAt }).ToListAsync(cancellationToken);
+        foreach (var email in waiting)
+        {
+            var delay = email.NextAttemptAt!.Value - time.GetUtcNow();
+            _ = RetryLaterAsync(credentialId, email.Id, email.MailboxId, delay < TimeSpan.Zero ? TimeSpan.Zero : delay, cancellationToken);
+        }
+    }
+
+    private async Task RetryLaterAsync(int credentialId, long emailId, int mailboxId, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken);
+            var requestId = await NewRequestAsync(emailId, mailboxId, "Retrying after a temporary failure.", cancellationToken);
+            queue.Post([new QueuedWork(credentialId, 0, emailId, requestId, null)]);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: the start-up sweep resumes it.
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Could not schedule the retry of inbound email {EmailId}", emailId);
+        }
+    }
+
+    private async Task HandleLifecycleAsync(QueuedWork work, CancellationToken cancellationToken)
+    {
+        var lines = new List<(string Level, string Message)>();
+        var outcome = RequestOutcome.Succeeded;
+        try
+        {
+            lines.Add(("Info", await subscriptions.HandleLifecycleAsync(work.SubscriptionId, work.LifecycleEvent!, cancellationToken)));
+            if (work.LifecycleEvent is "subscriptionRemoved" or "missed")
+            {
+                var report = await scanner.ScanAsync(work.CredentialId, RequestKind.Lifecycle, cancellationToken: cancellationToken);
+                if (report.Error is { } error)
+                {
+                    outcome = RequestOutcome.Failed;
+                    lines.Add(("Error", $"Catch-up scan failed: {error.Title}: {error.Message} How to fix: {error.Fix}"));
+                }
+                else
+                {
+                    lines.Add(("Info", report.Skipped ?? $"Catch-up scan (delta query): {report.Fetched} new email(s), {report.Created} ticket(s) opened, {report.Updated} updated."));
+                }
+            }
+        }
+        catch (CredentialException ex)
+        {
+            outcome = RequestOutcome.Failed;
+            lines.Add(("Error", $"{ex.Error.Title}: {ex.Error.Message} How to fix: {ex.Error.Fix}"));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            outcome = RequestOutcome.Failed;
+            logger.LogError(ex, "Handling lifecycle event {Event} failed", work.LifecycleEvent);
+            lines.Add(("Error", $"Handling the event failed: {ex.Message}"));
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var request = await db.Set<InboundRequest>().SingleOrDefaultAsync(r => r.Id == work.RequestId, cancellationToken);
+        if (request is not null)
+        {
+            var now = time.GetUtcNow();
+            var log = JsonSerializer.Deserialize<List<LogLine>>(request.LogJson, LogLine.Json) ?? [];
+            log.AddRange(lines.Select(l => new LogLine(now, l.Level, l.Message)));
+            request.LogJson = JsonSerializer.Serialize(log, LogLine.Json);
+            request.Outcome = outcome;
+            request.CompletedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Re-queues what a restart left: pending webhook requests of unfinished emails, webhook emails never fetched, pending lifecycle events.</summary>
+    internal async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var pending = await (from r in db.Set<InboundRequest>()
+                             join e in db.Set<InboundEmail>() on r.InboundEmailId equals e.Id
+                             where r.Kind == RequestKind.Webhook && r.Outcome == RequestOutcome.Pending && e.Stage != InboundStage.Done && e.CredentialId != null
+                             select new { RequestId = r.Id, EmailId = e.Id, CredentialId = e.CredentialId!.Value }).ToListAsync(cancellationToken);
+        var covered = pending.Select(p => p.EmailId).ToHashSet();
+        var work = pending.GroupBy(p => p.EmailId).Select(g => g.OrderByDescending(p => p.RequestId).First())
+            .Select(p => new QueuedWork(p.CredentialId, 0, p.EmailId, p.RequestId, null)).ToList();
+
+        var orphans = await db.Set<InboundEmail>().AsNoTracking()
+            .Where(e => e.FoundBy == RequestKind.Webhook && e.Stage == InboundStage.Discovered && e.Status != InboundStatus.Failed && e.CredentialId != null)
+            .Select(e => new { e.Id, e.MailboxId, CredentialId = e.CredentialId!.Value }).ToListAsync(cancellationToken);
+        foreach (var orphan in orphans.Where(o => !covered.Contains(o.Id)))
+        {
+            var requestId = await NewRequestAsync(orphan.Id, orphan.MailboxId, "Resuming a webhook email after a restart.", cancellationToken);
+            work.Add(new QueuedWork(orphan.CredentialId, 0, orphan.Id, requestId, null));
+        }
+
+        var lifecycle = await (from r in db.Set<InboundRequest>()
+                               where r.Kind == RequestKind.Lifecycle && r.Outcome == RequestOutcome.Pending
+                               select r).AsNoTracking().ToListAsync(cancellationToken);
+        foreach (var request in lifecycle)
+        {
+            if (LifecycleOf(request) is { } found)
+            {
+                work.Add(found);
+            }
+        }
+
+        if (work.Count > 0)
+        {
+            logger.LogInformation("Resuming {Count} acknowledged webhook notification(s) left unprocessed by a restart", work.Count);
+            queue.Post(work);
+        }
+    }
+
+    private QueuedWork? LifecycleOf(InboundRequest request)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(request.RawData ?? []);
+            var graphId = doc.RootElement.GetProperty("subscriptionId").GetString();
+            var lifecycleEvent = doc.RootElement.GetProperty("lifecycleEvent").GetString();
+            using var db = contexts.CreateDbContext();
+            var subscription = db.Set<GraphSubscription>().AsNoTracking().SingleOrDefault(s => s.GraphSubscriptionId == graphId);
+            return subscription is null || lifecycleEvent is null ? null : new QueuedWork(subscription.CredentialId, subscription.Id, null, request.Id, lifecycleEvent);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<long> NewRequestAsync(long emailId, int mailboxId, string message, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var request = new InboundRequest
+        {
+            InboundEmailId = emailId,
+            MailboxId = mailboxId,
+            Kind = RequestKind.Webhook,
+            ReceivedAt = now,
+            LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", message) }, LogLine.Json),
+        };
+        db.Add(request);
+        await db.SaveChangesAsync(cancellationToken);
+        return request.Id;
+    }
+
+    private static string Append(string json, DateTimeOffset at, string message)
+    {
+        var log = JsonSerializer.Deserialize<List<LogLine>>(json, LogLine.Json) ?? [];
+        log.Add(new LogLine(at, "Info", message));
+        return JsonSerializer.Serialize(log, LogLine.Json);
+    }
+}

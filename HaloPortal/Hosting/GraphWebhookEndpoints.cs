@@ -1,0 +1,74 @@
+using HaloPortal.Engine.Subscriptions;
+using Microsoft.Extensions.Options;
+
+namespace HaloPortal.Hosting;
+
+/// <summary>
+/// Microsoft Graph's callbacks (anonymous: Graph authenticates with the subscription's clientState, checked per item):
+/// the validation handshake, change notifications and lifecycle notifications. The answer is given only after the batch is
+/// committed, and never waits for Graph.
+/// </summary>
+public static class GraphWebhookEndpoints
+{
+    public static WebApplication MapGraphWebhooks(this WebApplication app)
+    {
+        var group = app.MapGroup("/api/graph").AllowAnonymous().DisableAntiforgery().WithTags("Graph webhooks");
+        group.MapPost("/notifications", (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
+            HandleAsync(http, options.Value, logs, notifications.ReceiveChangesAsync))
+            .WithName("GraphChangeNotifications")
+            .WithSummary("Graph change notifications; ?validationToken= is echoed as text/plain (validation handshake).");
+        group.MapPost("/lifecycle", (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
+            HandleAsync(http, options.Value, logs, notifications.ReceiveLifecycleAsync))
+            .WithName("GraphLifecycleNotifications")
+            .WithSummary("Graph lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed); same handshake.");
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext http, WebhookOptions options, ILoggerFactory logs,
+        Func<ReadOnlyMemory<byte>, CancellationToken, Task<NotificationResult>> receive)
+    {
+        if (http.Request.Query.TryGetValue("validationToken", out var token))
+        {
+            // The query value is already URL-decoded: the decoded token is the whole body.
+            return TypedResults.Text(token.ToString(), "text/plain", System.Text.Encoding.UTF8, StatusCodes.Status200OK);
+        }
+
+        var body = await ReadBodyAsync(http.Request, options.MaxBodyBytes, http.RequestAborted);
+        if (body is null)
+        {
+            logs.CreateLogger(typeof(GraphWebhookEndpoints)).LogWarning("Refused a Graph notification over {Limit} bytes from {Remote}", options.MaxBodyBytes, http.Connection.RemoteIpAddress);
+            return TypedResults.Problem(title: "Notification too large", detail: $"The body is over {options.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var result = await receive(body.Value, http.RequestAborted);
+        return result.Answer switch
+        {
+            NotificationAnswer.Accepted => TypedResults.Accepted((string?)null),
+            NotificationAnswer.Malformed => TypedResults.Problem(title: "Not a Graph notification batch", detail: result.Detail, statusCode: StatusCodes.Status400BadRequest),
+            _ => TypedResults.Problem(title: "Temporarily unavailable", detail: result.Detail, statusCode: StatusCodes.Status503ServiceUnavailable),
+        };
+    }
+
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}
