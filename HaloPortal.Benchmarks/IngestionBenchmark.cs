@@ -24,6 +24,20 @@ internal static class IngestionBenchmark
     public static async Task RunAsync(int backlog, int limitedBacklog)
     {
         Console.WriteLine($"Ingestion benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        PhaseResult free;
+        await using (var freeHost = new BenchmarkHost(new() { ["Portal:Ingestion:ScanIntervalMinutes"] = "1440" }))
+        {
+            _ = freeHost.BaseAddress;
+            free = await PhaseAsync(freeHost, "bench-free", backlog, throttling: false);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"== Backlog of {backlog} messages, throttling off ==");
+        Console.WriteLine($"ingested            {free.Count} in {free.Seconds:F1} s = {free.Count / free.Seconds:F0} emails/s (target >= 200)");
+        Console.WriteLine($"Graph per email     {free.Http / (double)free.Count:F2} HTTP requests, {free.Operations / (double)free.Count:F2} operations ($batch entries counted) (target <= 1.5)");
+        Console.WriteLine($"delivery -> ticket  p50 {free.P50:F2} s, p99 {free.P99:F2} s (the backlog waits for the import to start; import start -> ticket p50 {free.FromStartP50:F2} s, p99 {free.FromStartP99:F2} s)");
+
+        // Exchange's limit scaled from 10 minutes to 1, for the sandbox and the engine alike.
         await using var host = new BenchmarkHost(new()
         {
             ["Sandbox:ThrottleRequestsPerWindow"] = "1000",
@@ -33,14 +47,6 @@ internal static class IngestionBenchmark
             ["Portal:Ingestion:ScanIntervalMinutes"] = "1440",
         });
         _ = host.BaseAddress;
-
-        var free = await PhaseAsync(host, "bench-free", backlog, throttling: false);
-        Console.WriteLine();
-        Console.WriteLine($"== Backlog of {backlog} messages, throttling off ==");
-        Console.WriteLine($"ingested            {free.Count} in {free.Seconds:F1} s = {free.Count / free.Seconds:F0} emails/s (target >= 200)");
-        Console.WriteLine($"Graph per email     {free.Http / (double)free.Count:F2} HTTP requests, {free.Operations / (double)free.Count:F2} operations ($batch entries counted) (target <= 1.5)");
-        Console.WriteLine($"delivery -> ticket  p50 {free.P50:F2} s, p99 {free.P99:F2} s (the backlog waits for the import to start; import start -> ticket p50 {free.FromStartP50:F2} s, p99 {free.FromStartP99:F2} s)");
-
         var limited = await PhaseAsync(host, "bench-limited", limitedBacklog, throttling: true);
         var permittedOpsPerSecond = 1000 / 60.0;
         var permittedEmailsPerSecond = permittedOpsPerSecond / (limited.Operations / (double)limited.Count);
