@@ -36,11 +36,20 @@ public sealed class SandboxScreen(IPage page)
         ((await page.GetByTestId("demo-user").TextContentAsync())!.Trim(), (await page.GetByTestId("demo-password").TextContentAsync())!.Trim());
 
     /// <summary>New user or mailbox: a shared mailbox in the demo tenant.</summary>
-    public async Task CreateSharedMailboxAsync(string upn, string displayName)
+    public Task CreateSharedMailboxAsync(string upn, string displayName) => CreateUserAsync(upn, displayName, licensed: false);
+
+    /// <summary>New user or mailbox in the demo tenant: a licensed user (their own mailbox) or a shared mailbox.</summary>
+    public async Task CreateUserAsync(string upn, string displayName, bool licensed)
     {
         await DemoTenant.GetByTestId("new-user").ClickAsync();
         await page.GetByTestId("user-upn").FillAsync(upn);
         await page.GetByTestId("user-display-name").FillAsync(displayName);
+        if (licensed)
+        {
+            await page.ChooseAsync(page.GetByTestId("user-type"), "Licensed", exact: true);
+            await page.GetByTestId("user-password").FillAsync($"Sbx-{Guid.NewGuid():N}"[..16]);
+        }
+
         await page.GetByTestId("user-create").ClickAsync();
         await Assertions.Expect(page.Locator($"[data-testid='user-row'][data-upn='{upn}']")).ToBeVisibleAsync();
     }

@@ -10,10 +10,16 @@ namespace HaloPortal.E2E.Pages;
 public sealed partial class SandboxSignInPage(IPage page)
 {
     /// <summary>Clicks <paramref name="button"/> (authorize or reauthorise) and signs in as <paramref name="user"/>.</summary>
+    /// <param name="step">Called with "sign-in-warning", "sandbox-sign-in-page" and (when asked) "sandbox-consent" while each shows, e.g. to screenshot it.</param>
     public async Task SignInAsync(ILocator button, string user, string password, Func<string, Task>? step = null)
     {
         await button.ClickAsync();
         await Assertions.Expect(page.GetByTestId("signin-warning")).ToBeVisibleAsync();
+        if (step is not null)
+        {
+            await step("sign-in-warning");
+        }
+
         await page.GetByTestId("signin-continue").ClickAsync();
 
         await Assertions.Expect(page).ToHaveURLAsync(SandboxLogin());
@@ -30,6 +36,11 @@ public sealed partial class SandboxSignInPage(IPage page)
         await Assertions.Expect(consent.Or(page.GetByTestId("signin-ok"))).ToBeVisibleAsync(new() { Timeout = 30_000 });
         if (await consent.IsVisibleAsync())
         {
+            if (step is not null)
+            {
+                await step("sandbox-consent");
+            }
+
             await consent.ClickAsync();
         }
 
