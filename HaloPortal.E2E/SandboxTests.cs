@@ -68,26 +68,7 @@ public sealed partial class SandboxTests(AdminE2EFixture fixture)
             await editor.SaveSandboxCredentialAsync(authorisationCode: true, tenantId, clientId, secret, emailAddress: null);
             await session.StepAsync("credential-saved");
 
-            await mailbox.Card.GetByTestId("authorize").ClickAsync();
-            await Assertions.Expect(page.GetByTestId("signin-warning")).ToBeVisibleAsync();
-            await session.StepAsync("sign-in-warning");
-            await page.GetByTestId("signin-continue").ClickAsync();
-
-            await Assertions.Expect(page).ToHaveURLAsync(SandboxLogin());
-            await page.GetByTestId("sandbox-username").FillAsync(user);
-            await page.GetByTestId("sandbox-password").FillAsync(password);
-            await session.StepAsync("sandbox-sign-in-page");
-            await page.GetByTestId("sandbox-signin").ClickAsync();
-            await page.WaitForURLAsync(url => url.Contains("/configuration/email/mailboxes/", StringComparison.Ordinal) || url.Contains("/sandbox/login/", StringComparison.Ordinal));
-            if (page.Url.Contains("/sandbox/login/", StringComparison.Ordinal) && await page.GetByTestId("sandbox-consent-accept").CountAsync() > 0)
-            {
-                await session.StepAsync("sandbox-consent");
-                await page.GetByTestId("sandbox-consent-accept").ClickAsync();
-            }
-
-            await Assertions.Expect(page).ToHaveURLAsync(SignedIn());
-            await page.WaitForInteractiveAsync();
-            await Assertions.Expect(page.GetByTestId("signin-ok")).ToBeVisibleAsync();
+            await new SandboxSignInPage(page).SignInAsync(mailbox.Card.GetByTestId("authorize"), user, password, step => session.StepAsync(step));
             await Assertions.Expect(mailbox.Card.GetByTestId("connected-address")).ToContainTextAsync(user);
             await Assertions.Expect(mailbox.Card.GetByTestId("locked")).ToBeVisibleAsync();
             await session.StepAsync("connected");
@@ -207,12 +188,6 @@ public sealed partial class SandboxTests(AdminE2EFixture fixture)
             await mailbox.GotoAsync(DemoMailboxId, "incoming");
             await mailbox.SaveIncomingAsync(enabled: true);
         });
-
-    [GeneratedRegex("/sandbox/login/")]
-    private static partial Regex SandboxLogin();
-
-    [GeneratedRegex(@"/configuration/email/mailboxes/\d+\?tab=credentials.*signin=ok")]
-    private static partial Regex SignedIn();
 
     [GeneratedRegex("(?i)auto")]
     private static partial Regex AutoReplyReason();

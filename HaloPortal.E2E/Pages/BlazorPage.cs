@@ -38,10 +38,14 @@ public static class BlazorPage
 public static class MudInputs
 {
     /// <summary>Opens the MudSelect whose input carries <paramref name="select"/>'s test id and clicks the option containing <paramref name="option"/>.</summary>
-    public static async Task ChooseAsync(this IPage page, ILocator select, string option)
+    /// <param name="exact">Match the option's whole text (e.g. "Notes" but not "Business address: street").</param>
+    public static async Task ChooseAsync(this IPage page, ILocator select, string option, bool exact = false)
     {
         await page.Locator(".mud-input-control", new() { Has = select }).First.ClickAsync();
-        var item = page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First;
+        var items = page.Locator(".mud-popover-open .mud-list-item");
+        var item = (exact
+            ? items.Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^\\s*{System.Text.RegularExpressions.Regex.Escape(option)}\\s*$") })
+            : items.Filter(new() { HasText = option })).First;
         await item.ClickAsync();
         await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
     }

@@ -8,6 +8,12 @@ public sealed class SandboxScreen(IPage page)
     public const string DemoDomain = "contoso.sandbox";
     public const string SupportMailbox = "support@contoso.sandbox";
 
+    /// <summary>The portal's seeded demo mailbox "Support (sandbox)", connected to <see cref="SupportMailbox"/>.</summary>
+    public const int DemoMailboxId = 1;
+
+    /// <summary>The demo tenant's licensed user (a mailbox of their own; signs in on the sandbox's sign-in page).</summary>
+    public const string DemoUser = "alex@contoso.sandbox";
+
     public ILocator DemoTenant => page.Locator($"[data-testid='tenant-card'][data-domain='{DemoDomain}']");
 
     public ILocator Application(string name) => page.Locator($"[data-testid='application'][data-name='{name}']");
@@ -30,11 +36,20 @@ public sealed class SandboxScreen(IPage page)
         ((await page.GetByTestId("demo-user").TextContentAsync())!.Trim(), (await page.GetByTestId("demo-password").TextContentAsync())!.Trim());
 
     /// <summary>New user or mailbox: a shared mailbox in the demo tenant.</summary>
-    public async Task CreateSharedMailboxAsync(string upn, string displayName)
+    public Task CreateSharedMailboxAsync(string upn, string displayName) => CreateUserAsync(upn, displayName, licensed: false);
+
+    /// <summary>New user or mailbox in the demo tenant: a licensed user (their own mailbox) or a shared mailbox.</summary>
+    public async Task CreateUserAsync(string upn, string displayName, bool licensed)
     {
         await DemoTenant.GetByTestId("new-user").ClickAsync();
         await page.GetByTestId("user-upn").FillAsync(upn);
         await page.GetByTestId("user-display-name").FillAsync(displayName);
+        if (licensed)
+        {
+            await page.ChooseAsync(page.GetByTestId("user-type"), "Licensed", exact: true);
+            await page.GetByTestId("user-password").FillAsync($"Sbx-{Guid.NewGuid():N}"[..16]);
+        }
+
         await page.GetByTestId("user-create").ClickAsync();
         await Assertions.Expect(page.Locator($"[data-testid='user-row'][data-upn='{upn}']")).ToBeVisibleAsync();
     }
@@ -88,8 +103,14 @@ public sealed class SandboxScreen(IPage page)
     }
 
     /// <summary>Send test email (on the Mail section) to a mailbox; returns once the viewer lists it.</summary>
-    public async Task DeliverAsync(string to, string subject, string body, bool autoReply = false, FilePayload? attachment = null)
+    /// <param name="from">The sender (the composer's default, a customer outside the sandbox, when null).</param>
+    public async Task DeliverAsync(string to, string subject, string body, bool autoReply = false, FilePayload? attachment = null, string? from = null)
     {
+        if (from is not null)
+        {
+            await page.GetByTestId("composer-from").FillAsync(from);
+        }
+
         await page.ChooseAsync(page.GetByTestId("composer-to"), to);
         await page.GetByTestId("composer-subject").FillAsync(subject);
         await page.GetByTestId("composer-body").FillAsync(body);
@@ -104,6 +125,9 @@ public sealed class SandboxScreen(IPage page)
         await Assertions.Expect(page.GetByTestId("composer-delivered")).ToContainTextAsync(to);
         await Assertions.Expect(ViewerMessage(subject)).ToBeVisibleAsync();
     }
+
+    /// <summary>The viewer's messages whose subject contains <paramref name="text"/> (e.g. a reply's "RE: [#12] …").</summary>
+    public ILocator ViewerMessagesContaining(string text) => page.Locator("[data-testid='viewer-message']").Filter(new() { Has = page.GetByTestId("viewer-message-subject").Filter(new() { HasText = text }) });
 
     public ILocator ViewerMessage(string subject) => page.Locator($"[data-testid='viewer-message'][data-subject='{subject}']");
 
@@ -134,6 +158,15 @@ public sealed class SandboxScreen(IPage page)
         await page.ChooseAsync(page.GetByTestId("fault-mailbox"), mailbox);
         await page.GetByTestId("fault-add").ClickAsync();
         await Assertions.Expect(page.Locator($"[data-testid='fault-row'][data-kind='FailRequests'][data-mailbox='{mailbox}']")).ToContainTextAsync($"HTTP {status}");
+    }
+
+    /// <summary>Faults section: Revoke grants of one mailbox (immediate: it is not listed as an active fault).</summary>
+    public async Task RevokeGrantsAsync(string mailbox)
+    {
+        await page.ChooseAsync(page.GetByTestId("fault-kind"), "Revoke grants");
+        await page.ChooseAsync(page.GetByTestId("fault-mailbox"), mailbox);
+        await page.GetByTestId("fault-add").ClickAsync();
+        await Assertions.Expect(page.GetByText($"Revoke grants added for {mailbox}.").First).ToBeVisibleAsync();
     }
 
     public async Task ClearFaultsAsync()

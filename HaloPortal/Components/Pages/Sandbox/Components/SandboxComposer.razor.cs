@@ -121,7 +121,7 @@ public sealed partial class SandboxComposer
         }
         catch (Exception e) when (e is ArgumentException or SandboxNotFoundException or ParseException or FormatException or IOException)
         {
-            _error = e.Message;
+            _error = e is ArgumentException refusal ? HaloPortal.Components.Shared.FieldErrors.UserMessage(refusal) : e.Message;
         }
         finally
         {

@@ -78,7 +78,7 @@ public sealed partial class SandboxFaultsPanel
         }
         catch (Exception e) when (e is ArgumentException or SandboxNotFoundException)
         {
-            _error = e.Message;
+            _error = e is ArgumentException refusal ? HaloPortal.Components.Shared.FieldErrors.UserMessage(refusal) : e.Message;
         }
         finally
         {
