@@ -69,6 +69,15 @@ internal sealed class DemoMailboxSeeder(
 
         deployment.DemoMailboxSeeded = true;
         await db.SaveChangesAsync(cancellationToken);
+
+        // The demo mailbox can send, so it is also the default outgoing mailbox (replies, notification emails) until one is chosen.
+        var settings = await db.Set<Outbound.EmailSettingsRow>().SingleOrDefaultAsync(cancellationToken);
+        if (settings is not null && settings.DefaultOutgoingMailboxId is null && settings.DefaultOutgoingMailboxName is null && mailbox.Id != 0)
+        {
+            settings.DefaultOutgoingMailboxId = mailbox.Id;
+            settings.DefaultOutgoingMailboxName = mailbox.Name;
+            await db.SaveChangesAsync(cancellationToken);
+        }
         logger.LogInformation("Seeded the demo mailbox '{Name}' connected to the sandbox mailbox {Address}", DemoMailboxName, demo.SharedMailbox);
 
         if (services.GetService<ISandboxControl>() is { } control)
