@@ -56,6 +56,7 @@ internal sealed class NotificationIntake(
 {
     private const int MaxItemsPerCommit = 500;
     private readonly Dictionary<int, DateTimeOffset> _lastNotificationWritten = [];
+    private int _writtenSinceCheckpoint;
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     private sealed record Pending(IReadOnlyList<IntakeItem> Items, TaskCompletionSource Done);
@@ -168,6 +169,51 @@ internal sealed class NotificationIntake(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var checkpointer = CheckpointAsync(stoppingToken);
+        try
+        {
+            await WriteLoopAsync(stoppingToken);
+        }
+        finally
+        {
+            await checkpointer;
+        }
+    }
+
+    /// <summary>While notifications are being written, checkpoints the SQLite WAL every second without blocking the writer (PASSIVE).</summary>
+    private async Task CheckpointAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (Interlocked.Exchange(ref _writtenSinceCheckpoint, 0) == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await using var db = await contexts.CreateDbContextAsync(stoppingToken);
+                    if (db.Database.IsSqlite())
+                    {
+                        await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE);", stoppingToken);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogDebug(ex, "WAL checkpoint skipped");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken stoppingToken)
+    {
         var group = new List<Pending>();
         while (await _pending.Reader.WaitToReadAsync(stoppingToken))
         {
@@ -182,6 +228,7 @@ internal sealed class NotificationIntake(
             try
             {
                 await CommitWithRetryAsync(group, stoppingToken);
+                Interlocked.Add(ref _writtenSinceCheckpoint, count);
                 foreach (var pending in group)
                 {
                     pending.Done.TrySetResult();
@@ -220,6 +267,14 @@ internal sealed class NotificationIntake(
     {
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // The acknowledgement path never runs a WAL checkpoint itself (a checkpoint waits for the disk and would hold
+            // every waiting notification); the checkpointer below does it beside the writer.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=0;", cancellationToken);
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         var accepted = items.Where(i => i.Rejection is null && i.Kind == RequestKind.Webhook).ToList();
@@ -325,6 +380,12 @@ internal sealed class NotificationIntake(
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // Pooled connections serve the rest of the portal afterwards: give this one its default back.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=1000;", cancellationToken);
+        }
+
         return requests
             .Where(r => r.Item.Rejection is null && r.Request.Outcome == RequestOutcome.Pending)
             .Select(r => new QueuedWork(r.Item.Subscription!.CredentialId, r.Item.Subscription.Id, r.Email?.Id, r.Request.Id, r.Item.LifecycleEvent))

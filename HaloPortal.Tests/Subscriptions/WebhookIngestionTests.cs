@@ -190,7 +190,9 @@ public sealed class WebhookIngestionTests(WebhookPortalFactory app) : IClassFixt
 
         foreach (var message in messages)
         {
-            var emails = await _kit.WaitForTicketAsync(message);
+            await _kit.WaitForTicketAsync(message);
+            await WebhookKit.WaitAsync(async () => (await _kit.EmailsAsync(message)).All(e => e.Stage == InboundStage.Done), TimeSpan.FromSeconds(20), "every record settled");
+            var emails = await _kit.EmailsAsync(message);
             var tickets = emails.Where(e => e.TicketId is not null).Select(e => e.TicketId).Distinct().ToList();
             Assert.Single(tickets);
             // A second record may exist only as an explained duplicate or as "moved before it could be fetched".
