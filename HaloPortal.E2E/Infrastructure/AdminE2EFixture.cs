@@ -23,6 +23,8 @@ public sealed class AdminE2EFixture : E2EFixture
     {
         ["Portal__BootstrapAdmin__Email"] = BootstrapEmail,
         ["Portal__BootstrapAdmin__Password"] = BootstrapPassword,
+        // Webhooks: Graph (the sandbox) sends change notifications to the portal's own address.
+        ["Portal__PublicBaseUrl"] = $"http://127.0.0.1:{PortalPort}",
     };
 
     protected override async Task OnStartedAsync()

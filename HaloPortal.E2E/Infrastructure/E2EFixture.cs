@@ -56,7 +56,7 @@ public partial class E2EFixture : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDirectory);
 
         // Start both at once: the portal's start-up (migrations) and Chromium's launch overlap.
-        var portal = PortalProcess.StartAsync(PortalEnvironment);
+        var portal = PortalProcess.StartAsync(PortalEnvironment, PortalPort);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {
@@ -67,6 +67,9 @@ public partial class E2EFixture : IAsyncLifetime
         _portal = await portal;
         await OnStartedAsync();
     }
+
+    /// <summary>The loopback port this fixture's portal listens on, chosen before it starts so <see cref="PortalEnvironment"/> can name its URL.</summary>
+    protected int PortalPort { get; } = PortalProcess.FreeLoopbackPort();
 
     /// <summary>Extra environment variables of this fixture's portal.</summary>
     protected virtual IReadOnlyDictionary<string, string>? PortalEnvironment => null;

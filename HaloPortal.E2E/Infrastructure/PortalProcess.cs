@@ -43,7 +43,9 @@ public sealed class PortalProcess : IAsyncDisposable
 
     /// <summary>Starts the portal and returns once <c>GET /health</c> answers 200.</summary>
     /// <param name="environment">Extra environment variables for the portal (e.g. <c>Portal__BootstrapAdmin__Email</c>); they win over the defaults.</param>
-    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    /// <param name="port">The loopback port to listen on (from <see cref="FreeLoopbackPort"/>, so its URL can go into <paramref name="environment"/>); a free one when null.</param>
+    /// <param name="cancellationToken">Stops waiting for the portal to become healthy.</param>
+    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, int? port = null, CancellationToken cancellationToken = default)
     {
         var assembly = RepoPaths.PortalAssembly();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "haloportal-e2e", Guid.NewGuid().ToString("N"));
@@ -52,7 +54,7 @@ public sealed class PortalProcess : IAsyncDisposable
         Directory.CreateDirectory(logDirectory);
         var logPath = Path.Combine(logDirectory, $"portal-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log");
         var apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        var baseAddress = new Uri($"http://127.0.0.1:{FreeLoopbackPort()}/");
+        var baseAddress = new Uri($"http://127.0.0.1:{port ?? FreeLoopbackPort()}/");
 
         var start = new ProcessStartInfo("dotnet")
         {
@@ -225,7 +227,8 @@ public sealed class PortalProcess : IAsyncDisposable
             $"The portal at {BaseAddress} did not answer GET /health with 200 within {StartDeadline.TotalSeconds:0} s (last: {last}). Its log ({LogPath}):\n{LogTail()}");
     }
 
-    private static int FreeLoopbackPort()
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

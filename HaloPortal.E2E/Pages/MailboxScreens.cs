@@ -57,6 +57,25 @@ public sealed class MailboxPage(IPage page)
         return editor;
     }
 
+    /// <summary>The Webhook subscription panel of the (first) credential card.</summary>
+    public ILocator Subscription => Card.GetByTestId("subscription-panel");
+
+    /// <summary>Create subscription on the card; returns the Graph subscription ID once the panel shows it Active.</summary>
+    public async Task<string> CreateSubscriptionAsync()
+    {
+        await Subscription.GetByTestId("create-subscription").ClickAsync();
+        await Assertions.Expect(Subscription.GetByTestId("subscription-status")).ToHaveTextAsync("Active", new() { Timeout = 60_000 });
+        return (await Subscription.GetByTestId("subscription-id").TextContentAsync())!.Trim();
+    }
+
+    /// <summary>Cancel subscription on the card, confirmed in the dialog; returns once the panel no longer shows it live.</summary>
+    public async Task CancelSubscriptionAsync()
+    {
+        await Subscription.GetByTestId("cancel-subscription").ClickAsync();
+        await page.GetByTestId("confirm-ok").ClickAsync();
+        await Assertions.Expect(Subscription.GetByTestId("create-subscription")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+    }
+
     /// <summary>Incoming tab: sets the switch and the maximum email size, then saves.</summary>
     public async Task SaveIncomingAsync(bool? enabled = null, int? maxSizeMb = null)
     {
@@ -106,12 +125,19 @@ public sealed class CredentialEditorPage(IPage page)
     }
 
     /// <summary>Fills a Sandbox-authority credential and saves it; the portal returns to the mailbox's Credentials tab.</summary>
-    public async Task SaveSandboxCredentialAsync(bool authorisationCode, string tenantId, string clientId, string secret, string? emailAddress)
+    /// <param name="webhooks">Processing method Webhooks (Client credentials only) instead of Mailbox scan.</param>
+    public async Task SaveSandboxCredentialAsync(bool authorisationCode, string tenantId, string clientId, string secret, string? emailAddress, bool webhooks = false)
     {
         if (authorisationCode)
         {
             await page.Locator("label", new() { Has = page.GetByTestId("auth-method-authorization-code") }).First.ClickAsync();
             await Assertions.Expect(page.GetByTestId("shared-mailbox")).ToBeVisibleAsync();
+        }
+
+        if (webhooks)
+        {
+            await page.Locator("label", new() { Has = page.GetByTestId("processing-webhooks") }).First.ClickAsync();
+            await Assertions.Expect(page.GetByText("Microsoft Graph notifies the portal as soon as mail arrives")).ToBeVisibleAsync();
         }
 
         await page.ChooseAsync(page.GetByTestId("authority"), "Sandbox");
