@@ -187,13 +187,7 @@ internal sealed class CredentialConnections(
         var before = CredentialView.AuditSnapshot(credential);
         credential.HomeAccountId = null;
         credential.TokenCacheProtected = null;
-        credential.Status = CredentialStatus.NotConnected;
-        credential.ConnectedAddress = null;
-        credential.ConnectedDisplayName = null;
-        credential.ConnectedAt = null;
-        credential.LastErrorCode = null;
-        credential.LastErrorMessage = null;
-        credential.LastErrorAt = null;
+        credential.ForgetConnection();
         credential.UpdatedAt = time.GetUtcNow();
         db.Audit(time, actor, "Credential.Disconnected", "MailboxCredential", credentialId.ToString(), before, CredentialView.AuditSnapshot(credential));
         await db.SaveChangesAsync(cancellationToken);

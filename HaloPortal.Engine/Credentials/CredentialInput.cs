@@ -70,7 +70,11 @@ public sealed class CredentialInput
         FederatedTokenFile = string.IsNullOrWhiteSpace(FederatedTokenFile) ? null : FederatedTokenFile.Trim();
     }
 
-    public static CredentialInput From(MailboxCredential c) => new()
+    /// <summary>The editable settings of a stored credential (secrets are never copied back).</summary>
+    public static CredentialInput From(MailboxCredential c) => From(CredentialView.From(c, c.Instance));
+
+    /// <summary>The editable settings of a credential as screens see it (secrets are never copied back).</summary>
+    public static CredentialInput From(CredentialView c) => new()
     {
         Instance = c.Instance,
         AuthMethod = c.AuthMethod,

@@ -120,13 +120,7 @@ internal sealed class CredentialService(
         if (connectionChanged)
         {
             // Different app, tenant, mailbox or secret: what was verified before no longer holds.
-            credential.Status = CredentialStatus.NotConnected;
-            credential.ConnectedAddress = null;
-            credential.ConnectedDisplayName = null;
-            credential.ConnectedAt = null;
-            credential.LastErrorCode = null;
-            credential.LastErrorMessage = null;
-            credential.LastErrorAt = null;
+            credential.ForgetConnection();
         }
 
         credential.UpdatedAt = time.GetUtcNow();

@@ -87,6 +87,18 @@ public sealed class MailboxCredential
 
     public DateTimeOffset? UpdatedAt { get; set; }
 
+    /// <summary>Forgets what a test or sign-in verified (status, connected address, last error): it no longer holds.</summary>
+    internal void ForgetConnection()
+    {
+        Status = CredentialStatus.NotConnected;
+        ConnectedAddress = null;
+        ConnectedDisplayName = null;
+        ConnectedAt = null;
+        LastErrorCode = null;
+        LastErrorMessage = null;
+        LastErrorAt = null;
+    }
+
     /// <summary>The mailbox address the engine reads: the configured address, or for a delegate's own mailbox the connected one.</summary>
     public string? TargetAddress => AuthMethod == AuthMethod.ClientCredentials
         ? EmailAddress

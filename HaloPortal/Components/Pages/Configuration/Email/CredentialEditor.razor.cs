@@ -106,22 +106,7 @@ public sealed partial class CredentialEditor
         return new CredentialInput { Instance = instance };
     }
 
-    private static CredentialInput InputFrom(CredentialView c) => new()
-    {
-        Instance = c.Instance,
-        AuthMethod = c.AuthMethod,
-        CredentialType = c.CredentialType,
-        ProcessingMethod = c.ProcessingMethod,
-        Authority = c.Authority,
-        TenantId = c.TenantId,
-        ClientId = c.ClientId,
-        SecretExpiresAt = c.SecretExpiresAt,
-        FederatedTokenFile = c.FederatedTokenFile,
-        EmailAddress = c.EmailAddress,
-        SharedMailbox = c.SharedMailbox,
-        UsesRbacForApplications = c.UsesRbacForApplications,
-        ImportContacts = c.ImportContacts,
-    };
+    private static CredentialInput InputFrom(CredentialView c) => CredentialInput.From(c);
 
     private Task OnChangedAsync()
     {
