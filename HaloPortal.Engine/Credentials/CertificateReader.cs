@@ -26,7 +26,7 @@ public static class CertificateReader
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
-            throw new ArgumentException("The PEM file must contain the certificate and its unencrypted private key (BEGIN CERTIFICATE and BEGIN PRIVATE KEY blocks).", "certificate", ex);
+            throw new ArgumentException("The PEM file must contain the certificate and its unencrypted private key (a CERTIFICATE block and an unencrypted private-key block).", "certificate", ex);
         }
 
         using (certificate)
