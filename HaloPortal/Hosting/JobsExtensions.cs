@@ -27,6 +27,7 @@ public static class JobsExtensions
         });
         builder.Services.AddHangfire((sp, config) =>
         {
+            config.UseLogProvider(new HangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()));
             storage = new Hangfire.InMemory.InMemoryStorage();
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
