@@ -88,6 +88,37 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task Emails_that_fail_permanently_notify_subscribed_agents_once_per_problem()
+    {
+        var subscribed = await AgentAsync("IngestionWatcher", emailProcessing: true, integration: false);
+        var mailboxes = _kit.Get<HaloPortal.Engine.Mailboxes.IMailboxes>();
+        var incoming = (await mailboxes.GetAsync(SandboxMail.DemoMailboxId))!.Incoming;
+        await mailboxes.UpdateIncomingAsync(SandboxMail.DemoMailboxId, incoming with { MaxEmailSizeMb = 1 }, Actor.System);
+        try
+        {
+            // Two oversized emails in two scans: both Failed, one open problem, one notification.
+            var padding = new string('x', 1_200_000);
+            foreach (var subject in new[] { "Oversized one", "Oversized two" })
+            {
+                await _kit.Mail.DeliverAsync(SandboxMail.Mime("big@customer.example", _kit.Mail.Demo.SharedMailbox, subject, padding, SandboxMail.NewMessageId()));
+                await _kit.Mail.ImportAsync();
+            }
+        }
+        finally
+        {
+            await mailboxes.UpdateIncomingAsync(SandboxMail.DemoMailboxId, incoming, Actor.System);
+        }
+
+        var key = ProblemKeys.Ingestion(SandboxMail.DemoMailboxId);
+        var problem = await _kit.QueryAsync(db => db.Set<Problem>().AsNoTracking().SingleAsync(p => p.Key == key && p.ResolvedAt == null));
+        Assert.Equal(2, problem.Occurrences);
+        var alert = Assert.Single(await InboxAsync(subscribed), n => n.Title.Contains("could not be processed"));
+        Assert.Equal(NotificationKind.Problem, alert.Kind);
+        Assert.Contains("Oversized", alert.Message);
+        Assert.Equal($"/configuration/email/mailboxes/{SandboxMail.DemoMailboxId}?tab=inbound-log", alert.Link);
+    }
+
+    [Fact]
     public async Task Raise_and_resolve_are_idempotent_per_key()
     {
         var agent = await AgentAsync("Integrator", emailProcessing: false, integration: true);
