@@ -217,7 +217,21 @@ internal sealed class MailboxScanner(
                 var work = await DiscoverAsync(mailbox.Id, credential.Id, kind, candidates, cancellationToken);
                 fetched += work.Count;
                 progress?.Report(new ScanProgress(fetched, processed, "Processing"));
-                total.Add(await processor.ProcessAsync(credential, mailbox, work, cancellationToken));
+
+                // The next page is read while this one is processed (its messages are discovered only after this page is done).
+                var nextPage = fetched < cap && page.OdataNextLink is { } next
+                    ? GraphCall.RunAsync(() => folder.WithUrl(next).GetAsDeltaGetResponseAsync(PageSize, cancellationToken))
+                    : null;
+                try
+                {
+                    total.Add(await processor.ProcessAsync(credential, mailbox, work, cancellationToken));
+                }
+                catch when (nextPage is not null)
+                {
+                    _ = nextPage.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    throw;
+                }
+
                 processed += work.Count;
                 progress?.Report(new ScanProgress(fetched, processed, "Reading the mailbox"));
 
@@ -226,9 +240,9 @@ internal sealed class MailboxScanner(
                     break;
                 }
 
-                if (page.OdataNextLink is { } next)
+                if (nextPage is not null)
                 {
-                    page = await GraphCall.RunAsync(() => folder.WithUrl(next).GetAsDeltaGetResponseAsync(PageSize, cancellationToken));
+                    page = await nextPage;
                     continue;
                 }
 

@@ -13,6 +13,12 @@ internal sealed class ProcessingLog(TimeProvider time)
 
     public void Error(string message) => _lines.Add(new LogLine(time.GetUtcNow(), "Error", message));
 
+    /// <summary>A point to return to when the work logged after it is undone (a transaction rolled back and retried).</summary>
+    public int Mark() => _lines.Count;
+
+    /// <summary>Forgets the lines logged since <paramref name="mark"/>.</summary>
+    public void Reset(int mark) => _lines.RemoveRange(mark, _lines.Count - mark);
+
     public string ToJson() => JsonSerializer.Serialize(_lines, LogLine.Json);
 
     public static string Append(string existingJson, ProcessingLog log)

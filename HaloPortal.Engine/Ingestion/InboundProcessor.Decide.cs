@@ -1,0 +1,246 @@
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Rules;
+using HaloPortal.Engine.Tickets;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace HaloPortal.Engine.Ingestion;
+
+/// <summary>Stage 2: parse, classify, apply the rules and write the ticket (Fetched → Decided).</summary>
+internal sealed partial class InboundProcessor
+{
+    // One writer decides tickets at a time: ticket numbers and threading stay consistent on every provider.
+    private static readonly SemaphoreSlim DecideGate = new(1, 1);
+
+    private sealed record DecisionContext(IReadOnlyList<EmailRule> Rules, ClassificationContext Classification);
+
+    private async Task<DecisionContext> LoadDecisionContextAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rules = await db.Set<EmailRule>().AsNoTracking().Where(r => r.Enabled).ToListAsync(cancellationToken);
+        var connected = await db.Set<MailboxCredential>().AsNoTracking()
+            .Select(c => new { c.EmailAddress, c.SharedMailbox, c.ConnectedAddress })
+            .ToListAsync(cancellationToken);
+        var addresses = connected.SelectMany(c => new[] { c.EmailAddress, c.SharedMailbox, c.ConnectedAddress })
+            .Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a!.ToLowerInvariant()).ToHashSet();
+        return new DecisionContext(rules, new ClassificationContext(deployment.DeploymentId, addresses));
+    }
+
+    /// <summary>
+    /// Decides a run of emails in arrival order in one transaction (one email at a time when the run fails as a whole), and
+    /// returns the emails whose mailbox side effect is now due.
+    /// </summary>
+    private async Task<List<SideEffectWork>> DecideRunAsync(Mailbox mailbox, IReadOnlyList<WorkItem> items, Dictionary<long, ProcessingLog> logs, DecisionContext context, CancellationToken cancellationToken)
+    {
+        var due = new List<SideEffectWork>();
+        var decidedNow = new List<long>();
+        var opened = false;
+        await DecideGate.WaitAsync(cancellationToken);
+        try
+        {
+            var together = items.Count > 1;
+            if (together)
+            {
+                var marks = items.ToDictionary(i => i.EmailId, i => logs[i.EmailId].Mark());
+                try
+                {
+                    opened = await DecideTogetherAsync(mailbox, items, logs, context, due, decidedNow, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogDebug(ex, "Deciding {Count} emails together failed; deciding them one at a time", items.Count);
+                    foreach (var item in items)
+                    {
+                        logs[item.EmailId].Reset(marks[item.EmailId]);
+                    }
+
+                    due.Clear();
+                    decidedNow.Clear();
+                    together = false;
+                }
+            }
+
+            if (!together)
+            {
+                foreach (var item in items)
+                {
+                    opened |= await DecideTogetherAsync(mailbox, [item], logs, context, due, decidedNow, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            DecideGate.Release();
+        }
+
+        if (opened)
+        {
+            foreach (var observer in newTicketObservers)
+            {
+                observer.Committed();
+            }
+        }
+
+        if (AfterStage is { } hook)
+        {
+            foreach (var id in decidedNow)
+            {
+                await hook("decided", id);
+            }
+        }
+
+        return due;
+    }
+
+    private async Task<bool> DecideTogetherAsync(
+        Mailbox mailbox, IReadOnlyList<WorkItem> items, Dictionary<long, ProcessingLog> logs, DecisionContext context,
+        List<SideEffectWork> due, List<long> decidedNow, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var ids = items.Select(i => i.EmailId).ToList();
+        var rows = await db.Set<InboundEmail>().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
+        var opened = false;
+        var now = time.GetUtcNow();
+        var decided = new List<long>();
+        foreach (var item in items)
+        {
+            if (rows.TryGetValue(item.EmailId, out var email) && email.Stage == InboundStage.Fetched)
+            {
+                opened |= await DecideOneAsync(db, mailbox, email, logs[item.EmailId], context, now, cancellationToken);
+                decided.Add(email.Id);
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        decidedNow.AddRange(decided);
+        foreach (var item in items)
+        {
+            if (rows.TryGetValue(item.EmailId, out var email) && email.Stage == InboundStage.Decided && email.GraphMessageId is not null)
+            {
+                due.Add(new SideEffectWork(email.Id, email.GraphMessageId, email.PendingSideEffect));
+            }
+        }
+
+        return opened;
+    }
+
+    /// <summary>Decides one email inside the caller's transaction; true when it opened a ticket.</summary>
+    private async Task<bool> DecideOneAsync(PortalDbContext db, Mailbox mailbox, InboundEmail email, ProcessingLog log, DecisionContext context, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var opened = false;
+        email.UpdatedAt = now;
+        ParsedEmail parsed;
+        try
+        {
+            parsed = _parser.Parse(new MemoryStream(email.RawMime ?? []));
+        }
+        catch (Exception ex)
+        {
+            email.Status = InboundStatus.Failed;
+            email.Stage = InboundStage.Done;
+            email.ErrorCode = "Unparseable";
+            email.Reason = $"The message could not be read as MIME ({ex.Message}). It was left in the mailbox; download the raw message from the inbound log.";
+            log.Error(email.Reason);
+            return false;
+        }
+
+        log.Info($"Parsed: from {parsed.From?.Address ?? "(none)"}, subject \"{parsed.Subject}\", {parsed.Attachments.Count} attachment(s).");
+        email.Subject ??= parsed.Subject;
+        email.From ??= parsed.From?.Address;
+        email.InternetMessageId ??= parsed.MessageId;
+
+        var verdict = MailClassifier.Classify(parsed, context.Classification);
+        var rule = verdict.Kind == MailKind.Normal ? RuleEvaluator.FirstMatch(context.Rules, mailbox.Id, parsed) : null;
+        email.PendingSideEffect = mailbox.ProcessedAction.ToString();
+
+        if (verdict.Kind == MailKind.Bounce)
+        {
+            email.Status = InboundStatus.Ignored;
+            email.Reason = verdict.Reason ?? "Delivery failure report (bounce).";
+            var concerned = parsed.BouncedMessageId is null
+                ? null
+                : await db.Set<TicketMessage>().Where(m => m.InternetMessageId == parsed.BouncedMessageId).Select(m => (int?)m.TicketId).FirstOrDefaultAsync(cancellationToken);
+            if (concerned is { } ticketId)
+            {
+                var ticket = await db.Set<Ticket>().SingleAsync(t => t.Id == ticketId, cancellationToken);
+                ticket.Messages.Add(BounceMessage(email, parsed, now));
+                email.TicketId = ticketId;
+                email.Reason += $" Attached to ticket #{ticket.Number}, which it concerns.";
+            }
+
+            log.Info(email.Reason);
+        }
+        else if (verdict.Kind != MailKind.Normal)
+        {
+            email.Status = InboundStatus.Ignored;
+            email.Reason = verdict.Reason ?? verdict.Kind.ToString();
+            log.Info($"Ignored: {email.Reason}. No ticket and no auto-response.");
+        }
+        else if (rule is { Action: RuleAction.Ignore or RuleAction.Delete })
+        {
+            email.Status = InboundStatus.Ignored;
+            email.Rule = rule.Name;
+            email.Reason = rule.Action == RuleAction.Delete
+                ? $"Email rule '{rule.Name}' matched: deleted from the mailbox."
+                : $"Email rule '{rule.Name}' matched: ignored.";
+            if (rule.Action == RuleAction.Delete)
+            {
+                email.PendingSideEffect = nameof(ProcessedMailAction.Delete);
+            }
+
+            log.Info(email.Reason);
+        }
+        else
+        {
+            if (rule is not null)
+            {
+                email.Rule = rule.Name;
+                log.Info($"Email rule '{rule.Name}' matched: priority {rule.Priority?.ToString() ?? "default"}, category {rule.Category ?? "none"}.");
+            }
+
+            var outcome = await TicketWriter.ApplyAsync(db, email.Id, mailbox.Id, parsed, rule?.Priority, rule?.Category, now, cancellationToken);
+            email.TicketId = outcome.Ticket.Id;
+            email.Reason = outcome.Explanation;
+            log.Info(outcome.Explanation);
+            if (outcome.Created)
+            {
+                // Observers add their rows (e.g. a queued acknowledgement) to this transaction: committed with the ticket or not at all.
+                opened = true;
+                foreach (var observer in newTicketObservers)
+                {
+                    if (await observer.OnTicketOpenedAsync(db, new NewTicketFromEmail(outcome.Ticket, mailbox.Id, parsed, verdict, now), cancellationToken) is { } note)
+                    {
+                        log.Info(note);
+                    }
+                }
+            }
+        }
+
+        email.Stage = InboundStage.Decided;
+        if (email.Status != InboundStatus.Ignored)
+        {
+            email.Status = InboundStatus.Processing;
+        }
+
+        return opened;
+    }
+
+    private static TicketMessage BounceMessage(InboundEmail email, ParsedEmail parsed, DateTimeOffset now) => new()
+    {
+        InboundEmailId = email.Id,
+        Direction = MessageDirection.Inbound,
+        From = parsed.From?.Address ?? "mailer-daemon",
+        FromName = parsed.From?.Name,
+        Subject = parsed.Subject,
+        SentAt = parsed.Date ?? now,
+        BodyText = parsed.TextBody,
+        BodyHtml = parsed.HtmlBody,
+        InternetMessageId = parsed.MessageId,
+        CreatedAt = now,
+    };
+}

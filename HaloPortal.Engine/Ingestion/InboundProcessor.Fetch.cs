@@ -1,0 +1,285 @@
+using HaloPortal.Engine.Errors;
+using HaloPortal.Engine.Graph;
+using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Mailboxes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Graph;
+
+namespace HaloPortal.Engine.Ingestion;
+
+/// <summary>Stage 1: fetch the raw message and commit it (Discovered → Fetched).</summary>
+internal sealed partial class InboundProcessor
+{
+    /// <summary>Raw messages larger than this are committed by the fetch itself instead of waiting in memory for their run.</summary>
+    private const int HeldInMemoryLimit = 1024 * 1024;
+
+    /// <summary>What fetching one email gave: its raw message, the Graph error, or nothing to do.</summary>
+    private sealed record Fetched(WorkItem Item, byte[]? Raw = null, CredentialException? Error = null, bool HoldsWindow = false);
+
+    /// <summary>Fetches raw messages ahead of the decisions: a bounded window ahead, a bounded number at a time.</summary>
+    private sealed class Fetcher(InboundProcessor processor, GraphServiceClient client, string address, Mailbox mailbox, SemaphoreSlim window, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        public async Task<Fetched> FetchAsync(WorkItem item, StageOf? stage, ProcessingLog log)
+        {
+            if (stage is not { Stage: InboundStage.Discovered })
+            {
+                return new Fetched(item);
+            }
+
+            await window.WaitAsync(cancellationToken);
+            var holdsWindow = true;
+            try
+            {
+                byte[] raw;
+                await slots.WaitAsync(cancellationToken);
+                try
+                {
+                    log.Info($"Fetching the raw message from {address}.");
+                    await using var stream = await GraphCall.RunAsync(() => client.Users[address].Messages[stage.GraphMessageId].Content.GetAsync(cancellationToken: cancellationToken))
+                        ?? throw new InvalidOperationException("Graph returned no content for the message.");
+                    using var buffer = new MemoryStream();
+                    await stream.CopyToAsync(buffer, cancellationToken);
+                    raw = buffer.ToArray();
+                    log.Info($"Fetched {raw.Length:N0} bytes.");
+                }
+                catch (CredentialException ex)
+                {
+                    return new Fetched(item, Error: ex, HoldsWindow: true);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+
+                if (raw.Length > HeldInMemoryLimit)
+                {
+                    await processor.CommitFetchedOneAsync(mailbox, new Fetched(item, raw), log, cancellationToken);
+                    window.Release();
+                    holdsWindow = false;
+                    return new Fetched(item);
+                }
+
+                return new Fetched(item, raw, HoldsWindow: true);
+            }
+            catch
+            {
+                if (holdsWindow)
+                {
+                    window.Release();
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Commits a run of fetched raw messages in one transaction; a run that cannot is committed one email at a time.</summary>
+    private async Task CommitFetchedAsync(Mailbox mailbox, IReadOnlyList<Fetched> run, Dictionary<long, ProcessingLog> logs, CancellationToken cancellationToken)
+    {
+        var pending = run.Where(f => f.Raw is not null || f.Error is not null).ToList();
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        if (pending.Count > 1)
+        {
+            var marks = pending.ToDictionary(f => f.Item.EmailId, f => logs[f.Item.EmailId].Mark());
+            try
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                var ids = pending.Select(f => f.Item.EmailId).ToList();
+                var rows = await db.Set<InboundEmail>().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
+                // Webhook-found mail is keyed by its Graph id until its Message-ID is read from the MIME: those take the careful path.
+                if (rows.Values.All(r => !r.DedupeKey.StartsWith("graph:", StringComparison.Ordinal)))
+                {
+                    foreach (var fetched in pending)
+                    {
+                        if (rows.TryGetValue(fetched.Item.EmailId, out var row) && row.Stage == InboundStage.Discovered)
+                        {
+                            ApplyFetched(mailbox, row, fetched, logs[fetched.Item.EmailId]);
+                        }
+                    }
+
+                    await db.SaveChangesAsync(cancellationToken);
+                    return;
+                }
+            }
+            catch (DbUpdateException ex)
+            {
+                logger.LogDebug(ex, "Committing {Count} fetched emails together failed; committing them one at a time", pending.Count);
+                foreach (var fetched in pending)
+                {
+                    logs[fetched.Item.EmailId].Reset(marks[fetched.Item.EmailId]);
+                }
+            }
+        }
+
+        foreach (var fetched in pending)
+        {
+            await CommitFetchedOneAsync(mailbox, fetched, logs[fetched.Item.EmailId], cancellationToken);
+        }
+    }
+
+    /// <summary>Commits one fetched email, recognising a webhook-found email whose Message-ID a scan already holds.</summary>
+    private async Task CommitFetchedOneAsync(Mailbox mailbox, Fetched fetched, ProcessingLog log, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Set<InboundEmail>().SingleOrDefaultAsync(e => e.Id == fetched.Item.EmailId, cancellationToken);
+        if (row is null || row.Stage != InboundStage.Discovered)
+        {
+            return;
+        }
+
+        var originalKey = row.DedupeKey;
+        if (fetched.Raw is { } raw && await RekeyAsync(db, row, raw, log, cancellationToken))
+        {
+            row.RawMime = raw;
+            row.SizeBytes = raw.Length;
+            row.UpdatedAt = time.GetUtcNow();
+        }
+        else
+        {
+            ApplyFetched(mailbox, row, fetched, log);
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (row.DedupeKey != originalKey && fetched.Raw is not null)
+        {
+            // A scan committed the same Message-ID meanwhile: this one becomes its duplicate.
+            db.ChangeTracker.Clear();
+            await FetchedDuplicateAsync(fetched.Item.EmailId, fetched.Raw, row.DedupeKey, log, cancellationToken);
+        }
+    }
+
+    /// <summary>Records what the fetch gave on the email's row: the raw message (Fetched), or the end or retry it calls for.</summary>
+    private void ApplyFetched(Mailbox mailbox, InboundEmail row, Fetched fetched, ProcessingLog log)
+    {
+        var now = time.GetUtcNow();
+        row.UpdatedAt = now;
+        if (fetched.Error is { Error.Code: "ErrorItemNotFound" } notFound)
+        {
+            Finish(row, InboundStatus.Ignored, "The message was deleted or moved out of the folder before it could be fetched.", notFound.Error.Code, log);
+            return;
+        }
+
+        if (fetched.Error is { } error)
+        {
+            FailOrRetry(row, error.Error, log, error.RetryAfter);
+            return;
+        }
+
+        var raw = fetched.Raw!;
+        row.RawMime = raw;
+        row.SizeBytes = raw.Length;
+        row.Stage = InboundStage.Fetched;
+        var limit = (long)mailbox.MaxEmailSizeMb * 1024 * 1024;
+        if (raw.LongLength > limit)
+        {
+            row.Status = InboundStatus.Failed;
+            row.Stage = InboundStage.Done;
+            row.ErrorCode = "TooLarge";
+            row.Reason = $"The email is {raw.LongLength / 1024.0 / 1024.0:F1} MB, over this mailbox's {mailbox.MaxEmailSizeMb} MB limit. It was left in the mailbox; download the raw message from the inbound log, or raise the limit on the mailbox's Incoming tab and replay.";
+            log.Error(row.Reason);
+        }
+    }
+
+    /// <summary>
+    /// An email discovered by a webhook is keyed "graph:{id}" until its MIME is here; now it takes its Message-ID as key. If a
+    /// scan already holds that Message-ID, this record is the duplicate: it is closed as such and never opens a second ticket.
+    /// </summary>
+    private static async Task<bool> RekeyAsync(Data.PortalDbContext db, InboundEmail row, byte[] raw, ProcessingLog log, CancellationToken cancellationToken)
+    {
+        if (!row.DedupeKey.StartsWith("graph:", StringComparison.Ordinal) || MessageIdOf(raw) is not { } messageId)
+        {
+            return false;
+        }
+
+        var original = await db.Set<InboundEmail>().AsNoTracking()
+            .Where(e => e.MailboxId == row.MailboxId && e.DedupeKey == messageId && e.Id != row.Id)
+            .Select(e => new { e.Id, e.FoundBy })
+            .FirstOrDefaultAsync(cancellationToken);
+        row.InternetMessageId ??= messageId;
+        if (original is null)
+        {
+            row.DedupeKey = messageId;
+            return false;
+        }
+
+        MarkDuplicate(row, original.Id, original.FoundBy, log);
+        return true;
+    }
+
+    private async Task FetchedDuplicateAsync(long emailId, byte[] raw, string messageId, ProcessingLog log, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Set<InboundEmail>().SingleAsync(e => e.Id == emailId, cancellationToken);
+        var original = await db.Set<InboundEmail>().AsNoTracking().Where(e => e.MailboxId == row.MailboxId && e.DedupeKey == messageId).Select(e => new { e.Id, e.FoundBy }).FirstAsync(cancellationToken);
+        row.RawMime = raw;
+        row.SizeBytes = raw.Length;
+        row.InternetMessageId ??= messageId;
+        MarkDuplicate(row, original.Id, original.FoundBy, log);
+        row.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static void MarkDuplicate(InboundEmail row, long originalId, RequestKind foundBy, ProcessingLog log)
+    {
+        row.Status = InboundStatus.Ignored;
+        row.Stage = InboundStage.Done;
+        row.ErrorCode = "Duplicate";
+        row.Reason = $"Duplicate of #{originalId}: the same message (Message-ID {row.InternetMessageId}) was already found by {foundBy}; it is processed there, so no second ticket.";
+        log.Info(row.Reason);
+    }
+
+    private static string? MessageIdOf(byte[] raw)
+    {
+        try
+        {
+            var headers = MimeKit.HeaderList.Load(new MemoryStream(raw, writable: false));
+            var value = headers[MimeKit.HeaderId.MessageId]?.Trim().Trim('<', '>').Trim();
+            return string.IsNullOrEmpty(value) ? null : value;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private void Finish(InboundEmail row, InboundStatus status, string reason, string? code, ProcessingLog log)
+    {
+        row.Status = status;
+        row.Stage = InboundStage.Done;
+        row.Reason = reason;
+        row.ErrorCode = code;
+        row.NextAttemptAt = null;
+        row.UpdatedAt = time.GetUtcNow();
+        (status == InboundStatus.Failed ? (Action<string>)log.Error : log.Info)(reason);
+    }
+
+    private void FailOrRetry(InboundEmail row, KnownError error, ProcessingLog log, TimeSpan? retryAfter = null)
+    {
+        row.Attempts++;
+        row.UpdatedAt = time.GetUtcNow();
+        if (error.Kind == ErrorKind.Transient && row.Attempts < options.Value.MaxAttempts)
+        {
+            row.NextAttemptAt = time.GetUtcNow() + (retryAfter ?? Backoff(row.Attempts));
+            row.ErrorCode = error.Code;
+            row.Reason = $"{error.Message} Retrying at {row.NextAttemptAt:HH:mm:ss} UTC (attempt {row.Attempts + 1}).";
+            log.Warn(row.Reason);
+        }
+        else
+        {
+            row.Status = InboundStatus.Failed;
+            row.ErrorCode = error.Code;
+            row.NextAttemptAt = null;
+            row.Reason = $"{error.Title}: {error.Message} How to fix: {error.Fix}";
+            log.Error(row.Reason);
+            logger.LogWarning("Inbound email {EmailId} failed: {Code}", row.Id, error.Code);
+        }
+    }
+}
