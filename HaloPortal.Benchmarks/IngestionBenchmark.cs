@@ -34,6 +34,7 @@ internal static class IngestionBenchmark
         Console.WriteLine();
         Console.WriteLine($"== Backlog of {backlog} messages, throttling off ==");
         Console.WriteLine($"ingested            {free.Count} in {free.Seconds:F1} s = {free.Count / free.Seconds:F0} emails/s (target >= 200)");
+        Console.WriteLine($"CPU per email       {free.CpuMsPerEmail:F2} ms (portal and sandbox together, all cores; {Environment.ProcessorCount * 1000 / free.CpuMsPerEmail:F0} emails/s if every core did nothing else)");
         Console.WriteLine($"Graph per email     {free.Http / (double)free.Count:F2} HTTP requests, {free.Operations / (double)free.Count:F2} operations ($batch entries counted) (target <= 1.5)");
         Console.WriteLine($"delivery -> ticket  p50 {free.P50:F2} s, p99 {free.P99:F2} s (the backlog waits for the import to start; import start -> ticket p50 {free.FromStartP50:F2} s, p99 {free.FromStartP99:F2} s)");
 
@@ -59,7 +60,7 @@ internal static class IngestionBenchmark
         Console.WriteLine($"429 responses       {limited.Throttled} (target 0)");
     }
 
-    private sealed record PhaseResult(int Count, double Seconds, long Http, long Operations, long Throttled, double P50, double P99, double FromStartP50, double FromStartP99);
+    private sealed record PhaseResult(int Count, double Seconds, long Http, long Operations, long Throttled, double P50, double P99, double FromStartP50, double FromStartP99, double CpuMsPerEmail);
 
     private static async Task<PhaseResult> PhaseAsync(BenchmarkHost host, string name, int count, bool throttling)
     {
@@ -101,6 +102,7 @@ internal static class IngestionBenchmark
         Console.WriteLine("done");
 
         var before = host.Traffic.Snapshot();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         var report = await services.GetRequiredService<IMailboxScanner>().ImportAsync(mailbox.Id);
@@ -123,6 +125,7 @@ internal static class IngestionBenchmark
         }
 
         stopwatch.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var after = host.Traffic.Snapshot();
         List<(string? Id, DateTimeOffset Created)> tickets;
         await using (var db = await contexts.CreateDbContextAsync())
@@ -136,6 +139,6 @@ internal static class IngestionBenchmark
         var latencies = tickets.Where(t => t.Id is not null && delivered.ContainsKey(t.Id)).Select(t => (t.Created - delivered[t.Id!]).TotalSeconds).Order().ToList();
         var fromStart = tickets.Where(t => t.Id is not null && delivered.ContainsKey(t.Id)).Select(t => (t.Created - started).TotalSeconds).Order().ToList();
         return new PhaseResult(count, stopwatch.Elapsed.TotalSeconds, after.Http - before.Http, after.Operations - before.Operations, after.Throttled - before.Throttled,
-            Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), Stats.Percentile(fromStart, 50), Stats.Percentile(fromStart, 99));
+            Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), Stats.Percentile(fromStart, 50), Stats.Percentile(fromStart, 99), cpu.TotalMilliseconds / count);
     }
 }

@@ -15,6 +15,9 @@ internal sealed partial class InboundProcessor
     // One writer decides tickets at a time: ticket numbers and threading stay consistent on every provider.
     private static readonly SemaphoreSlim DecideGate = new(1, 1);
 
+    /// <summary>Test hook called before each email is decided; a test makes it throw to prove one bad email holds back no other.</summary>
+    internal Func<long, Task>? BeforeDecide { get; set; }
+
     private sealed record DecisionContext(IReadOnlyList<EmailRule> Rules, ClassificationContext Classification);
 
     private async Task<DecisionContext> LoadDecisionContextAsync(CancellationToken cancellationToken)
@@ -67,7 +70,17 @@ internal sealed partial class InboundProcessor
             {
                 foreach (var item in items)
                 {
-                    opened |= await DecideTogetherAsync(mailbox, [item], logs, context, due, decidedNow, cancellationToken);
+                    var mark = logs[item.EmailId].Mark();
+                    try
+                    {
+                        opened |= await DecideTogetherAsync(mailbox, [item], logs, context, due, decidedNow, cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // One email that cannot be decided never holds back the others: it is retried later, then failed with the reason.
+                        logs[item.EmailId].Reset(mark);
+                        await DecideFailedAsync(item.EmailId, ex, logs[item.EmailId], cancellationToken);
+                    }
                 }
             }
         }
@@ -95,6 +108,26 @@ internal sealed partial class InboundProcessor
         return due;
     }
 
+    private async Task DecideFailedAsync(long emailId, Exception exception, ProcessingLog log, CancellationToken cancellationToken)
+    {
+        logger.LogError(exception, "Inbound email {EmailId} could not be decided", emailId);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Set<InboundEmail>().SingleOrDefaultAsync(e => e.Id == emailId, cancellationToken);
+        if (row is null)
+        {
+            return;
+        }
+
+        var error = new Errors.KnownError(
+            "DecisionFailed",
+            "The email could not be turned into a ticket",
+            $"Processing stopped with an unexpected error ({exception.GetType().Name}: {exception.Message}).",
+            "Download the raw message from the inbound log to check it, then replay the email; if it fails again, report the error shown here.",
+            Errors.ErrorKind.Transient);
+        FailOrRetry(row, error, log);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
     private async Task<bool> DecideTogetherAsync(
         Mailbox mailbox, IReadOnlyList<WorkItem> items, Dictionary<long, ProcessingLog> logs, DecisionContext context,
         List<SideEffectWork> due, List<long> decidedNow, CancellationToken cancellationToken)
@@ -102,7 +135,7 @@ internal sealed partial class InboundProcessor
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var ids = items.Select(i => i.EmailId).ToList();
-        var rows = await db.Set<InboundEmail>().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
+        var rows = await db.Set<InboundEmail>().AsNoTracking().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
         var opened = false;
         var now = time.GetUtcNow();
         var decided = new List<long>();
@@ -110,8 +143,16 @@ internal sealed partial class InboundProcessor
         {
             if (rows.TryGetValue(item.EmailId, out var email) && email.Stage == InboundStage.Fetched)
             {
+                db.Attach(email);
                 opened |= await DecideOneAsync(db, mailbox, email, logs[item.EmailId], context, now, cancellationToken);
                 decided.Add(email.Id);
+
+                // The tickets, messages and requesters of an email are saved by then; the change tracker forgets them so the
+                // work per email stays the same however long the run is (the emails' own rows are saved together at the end).
+                foreach (var entry in db.ChangeTracker.Entries().Where(e => e.Entity is not InboundEmail && e.State == EntityState.Unchanged).ToList())
+                {
+                    entry.State = EntityState.Detached;
+                }
             }
         }
 
@@ -132,6 +173,11 @@ internal sealed partial class InboundProcessor
     /// <summary>Decides one email inside the caller's transaction; true when it opened a ticket.</summary>
     private async Task<bool> DecideOneAsync(PortalDbContext db, Mailbox mailbox, InboundEmail email, ProcessingLog log, DecisionContext context, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (BeforeDecide is { } hook)
+        {
+            await hook(email.Id);
+        }
+
         var opened = false;
         email.UpdatedAt = now;
         ParsedEmail parsed;

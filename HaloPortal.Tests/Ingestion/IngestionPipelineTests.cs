@@ -170,4 +170,91 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
             Assert.Equal(InboundStatus.Processed, (await EmailAsync(id)).Status);
         }
     }
+
+    [Fact]
+    public async Task A_backlog_with_replies_behind_their_originals_threads_every_reply_when_imported_at_once()
+    {
+        // Replies land in the same decision run as their original, or in a later run, or on a later page of the pipeline.
+        var originals = Enumerable.Range(0, 40).Select(_ => SandboxMail.NewMessageId()).ToList();
+        var replies = originals.ToDictionary(o => o, _ => SandboxMail.NewMessageId());
+        for (var i = 0; i < originals.Count; i++)
+        {
+            await _mail.DeliverAsync(SandboxMail.Mime($"batch{i}@customer.example", _mail.Demo.SharedMailbox, $"Backlog case {i}", "First report.", originals[i]));
+            if (i % 2 == 0)
+            {
+                await _mail.DeliverAsync(SandboxMail.Mime($"batch{i}@customer.example", _mail.Demo.SharedMailbox, $"RE: Backlog case {i}", "More detail.", replies[originals[i]], inReplyTo: originals[i]));
+            }
+        }
+
+        for (var i = 1; i < originals.Count; i += 2)
+        {
+            await _mail.DeliverAsync(SandboxMail.Mime($"batch{i}@customer.example", _mail.Demo.SharedMailbox, $"RE: Backlog case {i}", "More detail.", replies[originals[i]], inReplyTo: originals[i]));
+        }
+
+        var report = await _mail.ImportAsync();
+
+        Assert.Null(report.Error);
+        Assert.Equal(40, report.Created);
+        Assert.Equal(40, report.Updated);
+        foreach (var original in originals)
+        {
+            var first = await EmailAsync(original);
+            var reply = await EmailAsync(replies[original]);
+            Assert.Equal(InboundStatus.Processed, first.Status);
+            Assert.Equal(InboundStatus.Processed, reply.Status);
+            Assert.Equal(first.TicketId, reply.TicketId);
+            Assert.Equal(2, await QueryAsync(db => db.Set<TicketMessage>().CountAsync(m => m.TicketId == first.TicketId)));
+        }
+
+        var numbers = await QueryAsync(db => db.Set<Ticket>().Where(t => t.Subject.StartsWith("Backlog case ")).Select(t => t.Number).ToListAsync());
+        Assert.Equal(40, numbers.Distinct().Count());
+        var inbox = await _mail.Control.ListMessagesAsync(_mail.Demo.SharedMailbox, "inbox");
+        Assert.DoesNotContain(inbox, m => originals.Concat(replies.Values).Any(id => m.InternetMessageId?.Contains(id) == true));
+    }
+
+    [Fact]
+    public async Task An_email_that_cannot_be_decided_holds_back_no_other_and_is_retried_with_its_reason()
+    {
+        var ids = Enumerable.Range(0, 5).Select(_ => SandboxMail.NewMessageId()).ToList();
+        foreach (var id in ids)
+        {
+            await _mail.DeliverAsync(SandboxMail.Mime("poison@customer.example", _mail.Demo.SharedMailbox, $"Run member {id[..6]}", "body", id));
+        }
+
+        var poison = ids[1];
+        var processor = app.Services.GetRequiredService<InboundProcessor>();
+        processor.BeforeDecide = async emailId =>
+        {
+            if (await QueryAsync(db => db.Set<InboundEmail>().AnyAsync(e => e.Id == emailId && e.InternetMessageId == poison)))
+            {
+                throw new InvalidOperationException("Simulated defect while deciding.");
+            }
+        };
+        try
+        {
+            await _mail.ImportAsync();
+        }
+        finally
+        {
+            processor.BeforeDecide = null;
+        }
+
+        foreach (var id in ids.Where(i => i != poison))
+        {
+            Assert.Equal(InboundStatus.Processed, (await EmailAsync(id)).Status);
+        }
+
+        var stuck = await EmailAsync(poison);
+        Assert.Equal(InboundStage.Fetched, stuck.Stage);
+        Assert.Equal("DecisionFailed", stuck.ErrorCode);
+        Assert.NotNull(stuck.NextAttemptAt);
+        Assert.Contains("Simulated defect while deciding.", stuck.Reason);
+
+        var log = app.Services.GetRequiredService<IInboundLog>();
+        var requestId = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == stuck.Id).Select(r => r.Id).FirstAsync());
+        await log.RunReplayAsync(await log.ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
+        var replayed = await EmailAsync(poison);
+        Assert.Equal(InboundStatus.Processed, replayed.Status);
+        Assert.Equal(1, await QueryAsync(db => db.Set<TicketMessage>().CountAsync(m => m.InternetMessageId == poison)));
+    }
 }
