@@ -149,10 +149,7 @@ internal sealed partial class InboundProcessor
 
                 // The tickets, messages and requesters of an email are saved by then; the change tracker forgets them so the
                 // work per email stays the same however long the run is (the emails' own rows are saved together at the end).
-                foreach (var entry in db.ChangeTracker.Entries().Where(e => e.Entity is not InboundEmail && e.State == EntityState.Unchanged).ToList())
-                {
-                    entry.State = EntityState.Detached;
-                }
+                db.ForgetSavedExcept<InboundEmail>();
             }
         }
 

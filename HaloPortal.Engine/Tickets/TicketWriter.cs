@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion.Parsing;
 using HaloPortal.Engine.Users;
 using Microsoft.EntityFrameworkCore;
@@ -155,7 +156,7 @@ internal static class TicketWriter
 
     private static async Task<int> NextNumberAsync(Data.PortalDbContext db, CancellationToken cancellationToken)
     {
-        var local = db.Set<Ticket>().Local.Where(t => t.Number > 0).Select(t => t.Number).DefaultIfEmpty(0).Max();
+        var local = db.Tracked<Ticket>().Where(t => t.Number > 0).Select(t => t.Number).DefaultIfEmpty(0).Max();
         var stored = await db.Set<Ticket>().MaxAsync(t => (int?)t.Number, cancellationToken) ?? 1000;
         return Math.Max(local, stored) + 1;
     }

@@ -11,7 +11,7 @@ internal static class Requesters
     public static async Task<EndUser> FindOrCreateAsync(PortalDbContext db, string address, string? name, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var email = address.Trim().ToLowerInvariant();
-        var user = db.Set<EndUser>().Local.FirstOrDefault(u => u.Email == email)
+        var user = db.Tracked<EndUser>().FirstOrDefault(u => u.Email == email)
             ?? await db.Set<EndUser>().SingleOrDefaultAsync(u => u.Email == email, cancellationToken);
         if (user is not null)
         {
@@ -56,7 +56,7 @@ internal static class Requesters
             return existing;
         }
 
-        var site = db.Set<Site>().Local.FirstOrDefault(s => s.IsDefaultForNewUsers);
+        var site = db.Tracked<Site>().FirstOrDefault(s => s.IsDefaultForNewUsers);
         if (site is null)
         {
             site = new Site { Name = DefaultSiteName, IsDefaultForNewUsers = true, CreatedAt = now };
