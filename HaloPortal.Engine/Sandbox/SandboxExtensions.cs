@@ -49,6 +49,7 @@ public static class SandboxExtensions
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<AuthorizeEndpoint>();
         services.AddSingleton<GraphTokenValidator>();
+        services.AddSingleton<SandboxDirectoryCache>();
         services.AddSingleton(_ => new GraphRouter(GraphRoutes.All()));
         services.AddSingleton<Throttler>();
         services.AddSingleton<FaultRegistry>();

@@ -55,7 +55,7 @@ internal static partial class SubscriptionHandlers
                       ?? throw Extension(404, "NotFound", $"The requested user '{userKey}' is invalid.");
         try
         {
-            await call.Services.GetRequiredService<GraphPipeline>().AuthorizeAsync(db, caller, mailbox, GraphAccess.MailRead, call.Aborted);
+            await call.Services.GetRequiredService<GraphPipeline>().AuthorizeAsync(caller, mailbox, GraphAccess.MailRead, call.Aborted);
         }
         catch (GraphRequestException ex)
         {
