@@ -59,8 +59,22 @@ internal static class MessageHandlers
     public static async Task<GraphResult> GetMime(GraphCall call)
     {
         await using var db = await Db(call);
-        var message = await FindAsync(db, call);
-        var mime = await db.MessageContents.AsNoTracking().Where(c => c.MessageId == message.Id).Select(c => c.Mime).SingleAsync(call.Aborted);
+        byte[] mime;
+        if (call.Values.ContainsKey("folder"))
+        {
+            var message = await FindAsync(db, call);
+            mime = await db.MessageContents.AsNoTracking().Where(c => c.MessageId == message.Id).Select(c => c.Mime).SingleAsync(call.Aborted);
+        }
+        else
+        {
+            // One query: the mailbox's message joined to its MIME (nothing else is read).
+            var (mailboxId, id) = (call.RequiredMailbox.Id, call["message"]);
+            mime = await db.Messages.AsNoTracking().Where(m => m.MailboxId == mailboxId && m.Id == id)
+                       .Join(db.MessageContents, m => m.Id, c => c.MessageId, (m, c) => c.Mime)
+                       .FirstOrDefaultAsync(call.Aborted)
+                   ?? throw GraphRequestException.ItemNotFound();
+        }
+
         return new GraphResult(200, Raw: mime, ContentType: "text/plain");
     }
 
@@ -147,14 +161,13 @@ internal static class MessageHandlers
             throw new GraphRequestException(400, "ErrorInvalidIdMalformed", "Id is malformed.");
         }
 
+        SbMessage message;
         await using (var db = await Db(call))
         {
-            await FindAsync(db, call);
+            message = await FindAsync(db, call);
         }
 
-        var moved = await call.Services.GetRequiredService<MailStore>().MoveAsync(call.RequiredMailbox.Id, call["message"], destination, call.Aborted);
-        await using var read = await Db(call);
-        var content = await read.MessageContents.AsNoTracking().SingleAsync(c => c.MessageId == moved.Id, call.Aborted);
+        var (moved, content) = await call.Services.GetRequiredService<MailStore>().MoveAsync(message, destination, call.Aborted);
         var json = MessageJson.Message(moved, content, MessageJson.PrefersText(call.Request), null, call.RequiredMailbox.Id.ToString());
         json.Insert(0, "@odata.context", Paging.Context(call.Request, $"{call.UserSegment}/messages/$entity"));
         return GraphResult.Created(json);

@@ -2,6 +2,7 @@ using HaloPortal.Engine.Sandbox.Data;
 using HaloPortal.Engine.Sandbox.Graph;
 using HaloPortal.Engine.Sandbox.Notifications;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace HaloPortal.Engine.Sandbox.Mail;
 
@@ -88,27 +89,31 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
         return message;
     }
 
-    /// <summary>Moves a message: it gets a new id in the destination folder; the old id is removed from the source.</summary>
-    public async Task<SbMessage> MoveAsync(Guid mailboxId, string messageId, string destination, CancellationToken ct)
+    /// <summary>
+    /// Moves a message (as last read by the caller): it gets a new id in the destination folder; the old id is removed from the source.
+    /// Answers the moved message and its bodies (without the MIME or headers).
+    /// </summary>
+    public async Task<(SbMessage Moved, SbMessageContent Content)> MoveAsync(SbMessage message, string destination, CancellationToken ct)
     {
         List<MailChange> changes;
         SbMessage moved;
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var target = await FindFolderAsync(db, message.MailboxId, destination, ct) ?? throw GraphRequestException.ItemNotFound();
         await _gate.WaitAsync(ct);
         try
         {
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            var message = await db.Messages.SingleOrDefaultAsync(m => m.MailboxId == mailboxId && m.Id == messageId, ct) ?? throw GraphRequestException.ItemNotFound();
-            var target = await FindFolderAsync(db, mailboxId, destination, ct) ?? throw GraphRequestException.ItemNotFound();
             (moved, changes) = await MoveCoreAsync(db, message, target, ct);
-            await db.SaveChangesAsync(ct);
         }
         finally
         {
             _gate.Release();
         }
 
+        var content = await db.MessageContents.AsNoTracking().Where(c => c.MessageId == moved.Id)
+            .Select(c => new SbMessageContent { MessageId = c.MessageId, Mime = Array.Empty<byte>(), BodyHtml = c.BodyHtml, BodyText = c.BodyText })
+            .SingleAsync(ct);
         await notifier.PublishAsync(changes, ct);
-        return moved;
+        return (moved, content);
     }
 
     /// <summary>Deletes a message: from a folder it moves to Deleted Items; from Deleted Items it is gone.</summary>
@@ -134,9 +139,8 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
                 await db.MessageContents.Where(c => c.MessageId == message.Id).ExecuteDeleteAsync(ct);
                 db.Messages.Remove(message);
                 changes = [new MailChange(mailboxId, message.FolderId, message.Id, "deleted", seq)];
+                await db.SaveChangesAsync(ct);
             }
-
-            await db.SaveChangesAsync(ct);
         }
         finally
         {
@@ -245,20 +249,50 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
         }
     }
 
+    /// <summary>
+    /// Moves a message in place, in one transaction (call inside the gate): the row takes a new id, folder and change sequence, its
+    /// content and attachments follow (attachments get new ids, as in Exchange), and a tombstone records the old id in the source.
+    /// <paramref name="message"/> may have been read before the gate: when it changed meanwhile it is read again.
+    /// </summary>
     private async Task<(SbMessage Moved, List<MailChange> Changes)> MoveCoreAsync(SandboxDbContext db, SbMessage message, SbFolder target, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var removedSeq = await db.NextSeqAsync(ct);
-        db.Tombstones.Add(new SbTombstone { MailboxId = message.MailboxId, ContainerId = message.FolderId, ItemId = message.Id, ChangeSeq = removedSeq, RemovedAt = now });
         var newId = SandboxIds.MessageId();
-        var content = await db.MessageContents.SingleAsync(c => c.MessageId == message.Id, ct);
-        var attachments = await db.Attachments.Where(a => a.MessageId == message.Id).ToListAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var seq = await AllocateSeqAsync(db, 2, ct);
+        var (removedSeq, movedSeq) = (seq - 1, seq);
+        var updated = await UpdateMessageAsync(message.ChangeSeq);
+        if (updated == 0)
+        {
+            message = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.MailboxId == message.MailboxId && m.Id == message.Id, ct)
+                      ?? throw GraphRequestException.ItemNotFound();
+            updated = await UpdateMessageAsync(message.ChangeSeq);
+        }
+
+        if (updated == 0)
+        {
+            throw new InvalidOperationException($"The message {message.Id} could not be moved.");
+        }
+
+        var oldId = message.Id;
+        await db.MessageContents.Where(c => c.MessageId == oldId).ExecuteUpdateAsync(s => s.SetProperty(c => c.MessageId, newId), ct);
+        var attachmentIds = await db.Attachments.Where(a => a.MessageId == oldId).Select(a => a.Id).ToListAsync(ct);
+        foreach (var attachmentId in attachmentIds)
+        {
+            var newAttachmentId = SandboxIds.AttachmentId();
+            await db.Attachments.Where(a => a.Id == attachmentId)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Id, newAttachmentId).SetProperty(a => a.MessageId, newId), ct);
+        }
+
+        db.Tombstones.Add(new SbTombstone { MailboxId = message.MailboxId, ContainerId = message.FolderId, ItemId = oldId, ChangeSeq = removedSeq, RemovedAt = now });
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         var moved = new SbMessage
         {
             Id = newId,
             MailboxId = message.MailboxId,
             FolderId = target.Id,
-            ChangeSeq = await db.NextSeqAsync(ct),
+            ChangeSeq = movedSeq,
             InternetMessageId = message.InternetMessageId,
             ConversationId = message.ConversationId,
             Subject = message.Subject,
@@ -280,23 +314,35 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
             CreatedAt = message.CreatedAt,
             LastModifiedAt = now,
         };
-        db.Messages.Add(moved);
-        db.MessageContents.Add(new SbMessageContent { MessageId = newId, Mime = content.Mime, BodyHtml = content.BodyHtml, BodyText = content.BodyText, Headers = content.Headers });
-        foreach (var attachment in attachments)
-        {
-            db.Attachments.Add(new SbAttachment
-            {
-                Id = SandboxIds.AttachmentId(), MessageId = newId, Name = attachment.Name, ContentType = attachment.ContentType, IsInline = attachment.IsInline,
-                ContentId = attachment.ContentId, Content = attachment.Content, LastModifiedAt = attachment.LastModifiedAt,
-            });
-        }
-
-        db.Attachments.RemoveRange(attachments);
-        db.MessageContents.Remove(content);
-        db.Messages.Remove(message);
         return (moved, [
-            new MailChange(message.MailboxId, message.FolderId, message.Id, "deleted", removedSeq),
-            new MailChange(message.MailboxId, target.Id, newId, "created", moved.ChangeSeq),
+            new MailChange(message.MailboxId, message.FolderId, oldId, "deleted", removedSeq),
+            new MailChange(message.MailboxId, target.Id, newId, "created", movedSeq),
         ]);
+
+        Task<int> UpdateMessageAsync(long expectedSeq)
+        {
+            var (mailboxId, id, folderId) = (message.MailboxId, message.Id, message.FolderId);
+            return db.Messages.Where(m => m.MailboxId == mailboxId && m.Id == id && m.FolderId == folderId && m.ChangeSeq == expectedSeq)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.Id, newId)
+                    .SetProperty(m => m.FolderId, target.Id)
+                    .SetProperty(m => m.ChangeSeq, movedSeq)
+                    .SetProperty(m => m.LastModifiedAt, now), ct);
+        }
+    }
+
+    /// <summary>Takes <paramref name="count"/> values of the change sequence in one statement (inside the gate and a transaction); returns the last.</summary>
+    private static async Task<long> AllocateSeqAsync(SandboxDbContext db, int count, CancellationToken ct)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = "INSERT INTO \"Counters\" (\"Name\", \"Value\") VALUES ('change', $count) "
+                              + "ON CONFLICT (\"Name\") DO UPDATE SET \"Value\" = \"Value\" + $count RETURNING \"Value\";";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "$count";
+        parameter.Value = count;
+        command.Parameters.Add(parameter);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
