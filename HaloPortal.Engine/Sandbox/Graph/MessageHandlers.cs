@@ -161,13 +161,9 @@ internal static class MessageHandlers
             throw new GraphRequestException(400, "ErrorInvalidIdMalformed", "Id is malformed.");
         }
 
-        SbMessage message;
-        await using (var db = await Db(call))
-        {
-            message = await FindAsync(db, call);
-        }
-
-        var (moved, content) = await call.Services.GetRequiredService<MailStore>().MoveAsync(message, destination, call.Aborted);
+        await using var db = await Db(call);
+        var message = await FindAsync(db, call);
+        var (moved, content) = await call.Services.GetRequiredService<MailStore>().MoveAsync(db, message, destination, call.Aborted);
         var json = MessageJson.Message(moved, content, MessageJson.PrefersText(call.Request), null, call.RequiredMailbox.Id.ToString());
         json.Insert(0, "@odata.context", Paging.Context(call.Request, $"{call.UserSegment}/messages/$entity"));
         return GraphResult.Created(json);

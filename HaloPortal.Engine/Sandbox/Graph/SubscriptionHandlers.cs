@@ -97,6 +97,7 @@ internal static partial class SubscriptionHandlers
         };
         db.Subscriptions.Add(subscription);
         await db.SaveChangesAsync(call.Aborted);
+        call.Services.GetRequiredService<ChangeNotifier>().SubscriptionsChanged();
         return GraphResult.Created(Render(call.Request, subscription, entity: true));
     }
 
@@ -137,6 +138,7 @@ internal static partial class SubscriptionHandlers
         }
 
         await db.SaveChangesAsync(call.Aborted);
+        call.Services.GetRequiredService<ChangeNotifier>().SubscriptionsChanged();
         return GraphResult.Ok(Render(call.Request, subscription, entity: true));
     }
 
@@ -146,6 +148,7 @@ internal static partial class SubscriptionHandlers
         var subscription = await FindAsync(db, call);
         db.Subscriptions.Remove(subscription);
         await db.SaveChangesAsync(call.Aborted);
+        call.Services.GetRequiredService<ChangeNotifier>().SubscriptionsChanged();
         return GraphResult.NoContent;
     }
 

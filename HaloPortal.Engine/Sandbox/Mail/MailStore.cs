@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using HaloPortal.Engine.Sandbox.Data;
 using HaloPortal.Engine.Sandbox.Graph;
 using HaloPortal.Engine.Sandbox.Notifications;
@@ -27,6 +28,7 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
     ];
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConcurrentDictionary<(Guid Mailbox, string Key), SbFolder> _folders = new();
 
     /// <summary>Creates the root and the well-known folders of a new mailbox (in the caller's unit of work).</summary>
     public void AddWellKnownFolders(SandboxDbContext db, Guid mailboxId)
@@ -46,6 +48,31 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
         var wellKnown = folder.ToLowerInvariant();
         return await db.Folders.AsNoTracking().FirstOrDefaultAsync(
             f => f.MailboxId == mailboxId && (f.Id == folder || f.WellKnownName == wellKnown), ct);
+    }
+
+    /// <summary>
+    /// <see cref="FindFolderAsync"/>, remembering what it found: folders are never renamed, moved or deleted, so a folder found once
+    /// stays what the key names (a folder created later is found then: nothing missing is remembered).
+    /// </summary>
+    public async Task<SbFolder?> FindFolderCachedAsync(SandboxDbContext db, Guid mailboxId, string folder, CancellationToken ct)
+    {
+        if (_folders.TryGetValue((mailboxId, folder), out var known))
+        {
+            return known;
+        }
+
+        var found = await FindFolderAsync(db, mailboxId, folder, ct);
+        if (found is not null)
+        {
+            if (_folders.Count >= 10_000)
+            {
+                _folders.Clear();
+            }
+
+            _folders[(mailboxId, folder)] = found;
+        }
+
+        return found;
     }
 
     /// <summary>Stores raw MIME in a folder as a new message.</summary>
@@ -91,14 +118,13 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
 
     /// <summary>
     /// Moves a message (as last read by the caller): it gets a new id in the destination folder; the old id is removed from the source.
-    /// Answers the moved message and its bodies (without the MIME or headers).
+    /// Answers the moved message and its bodies (without the MIME or headers). Uses the caller's unit of work (no changes tracked).
     /// </summary>
-    public async Task<(SbMessage Moved, SbMessageContent Content)> MoveAsync(SbMessage message, string destination, CancellationToken ct)
+    public async Task<(SbMessage Moved, SbMessageContent Content)> MoveAsync(SandboxDbContext db, SbMessage message, string destination, CancellationToken ct)
     {
         List<MailChange> changes;
         SbMessage moved;
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var target = await FindFolderAsync(db, message.MailboxId, destination, ct) ?? throw GraphRequestException.ItemNotFound();
+        var target = await FindFolderCachedAsync(db, message.MailboxId, destination, ct) ?? throw GraphRequestException.ItemNotFound();
         await _gate.WaitAsync(ct);
         try
         {
@@ -274,18 +300,20 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
             throw new InvalidOperationException($"The message {message.Id} could not be moved.");
         }
 
-        var oldId = message.Id;
-        await db.MessageContents.Where(c => c.MessageId == oldId).ExecuteUpdateAsync(s => s.SetProperty(c => c.MessageId, newId), ct);
-        var attachmentIds = await db.Attachments.Where(a => a.MessageId == oldId).Select(a => a.Id).ToListAsync(ct);
+        var (oldId, mailboxId, sourceId, removedAt) = (message.Id, message.MailboxId, message.FolderId, now.UtcTicks);
+        var attachmentIds = await db.Database
+            .SqlQuery<string>($"SELECT \"Id\" AS \"Value\" FROM \"Attachments\" WHERE \"MessageId\" = {oldId}").ToListAsync(ct);
         foreach (var attachmentId in attachmentIds)
         {
             var newAttachmentId = SandboxIds.AttachmentId();
-            await db.Attachments.Where(a => a.Id == attachmentId)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Id, newAttachmentId).SetProperty(a => a.MessageId, newId), ct);
+            await db.Database.ExecuteSqlAsync($"UPDATE \"Attachments\" SET \"Id\" = {newAttachmentId}, \"MessageId\" = {newId} WHERE \"Id\" = {attachmentId}", ct);
         }
 
-        db.Tombstones.Add(new SbTombstone { MailboxId = message.MailboxId, ContainerId = message.FolderId, ItemId = oldId, ChangeSeq = removedSeq, RemovedAt = now });
-        await db.SaveChangesAsync(ct);
+        await db.Database.ExecuteSqlAsync(
+            $"""
+             UPDATE "MessageContents" SET "MessageId" = {newId} WHERE "MessageId" = {oldId};
+             INSERT INTO "Tombstones" ("MailboxId", "ContainerId", "ItemId", "ChangeSeq", "RemovedAt") VALUES ({mailboxId}, {sourceId}, {oldId}, {removedSeq}, {removedAt});
+             """, ct);
         await transaction.CommitAsync(ct);
         var moved = new SbMessage
         {
@@ -321,13 +349,12 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
 
         Task<int> UpdateMessageAsync(long expectedSeq)
         {
-            var (mailboxId, id, folderId) = (message.MailboxId, message.Id, message.FolderId);
-            return db.Messages.Where(m => m.MailboxId == mailboxId && m.Id == id && m.FolderId == folderId && m.ChangeSeq == expectedSeq)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(m => m.Id, newId)
-                    .SetProperty(m => m.FolderId, target.Id)
-                    .SetProperty(m => m.ChangeSeq, movedSeq)
-                    .SetProperty(m => m.LastModifiedAt, now), ct);
+            var (mailboxId, id, folderId, targetId, modifiedAt) = (message.MailboxId, message.Id, message.FolderId, target.Id, now.UtcTicks);
+            return db.Database.ExecuteSqlAsync(
+                $"""
+                 UPDATE "Messages" SET "Id" = {newId}, "FolderId" = {targetId}, "ChangeSeq" = {movedSeq}, "LastModifiedAt" = {modifiedAt}
+                 WHERE "Id" = {id} AND "MailboxId" = {mailboxId} AND "FolderId" = {folderId} AND "ChangeSeq" = {expectedSeq}
+                 """, ct);
         }
     }
 
