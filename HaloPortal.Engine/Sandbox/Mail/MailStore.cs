@@ -117,10 +117,10 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
     }
 
     /// <summary>
-    /// Moves a message (as last read by the caller): it gets a new id in the destination folder; the old id is removed from the source.
-    /// Answers the moved message and its bodies (without the MIME or headers). Uses the caller's unit of work (no changes tracked).
+    /// Moves a message (as last read by the caller, in the caller's unit of work; nothing is tracked): it gets a new id in the
+    /// destination folder; the old id is removed from the source. Bodies, MIME and attachments move with it unchanged.
     /// </summary>
-    public async Task<(SbMessage Moved, SbMessageContent Content)> MoveAsync(SandboxDbContext db, SbMessage message, string destination, CancellationToken ct)
+    public async Task<SbMessage> MoveAsync(SandboxDbContext db, SbMessage message, string destination, CancellationToken ct)
     {
         List<MailChange> changes;
         SbMessage moved;
@@ -135,11 +135,8 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
             _gate.Release();
         }
 
-        var content = await db.MessageContents.AsNoTracking().Where(c => c.MessageId == moved.Id)
-            .Select(c => new SbMessageContent { MessageId = c.MessageId, Mime = Array.Empty<byte>(), BodyHtml = c.BodyHtml, BodyText = c.BodyText })
-            .SingleAsync(ct);
         await notifier.PublishAsync(changes, ct);
-        return (moved, content);
+        return moved;
     }
 
     /// <summary>Deletes a message: from a folder it moves to Deleted Items; from Deleted Items it is gone.</summary>
