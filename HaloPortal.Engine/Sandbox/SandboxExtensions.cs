@@ -39,7 +39,7 @@ public static class SandboxExtensions
         }
 
         var file = Path.Combine(configuration.DataDirectory(environment), "sandbox.db");
-        services.AddDbContextFactory<SandboxDbContext>(o => o.UseSqlite($"Data Source={file}", s => s.MigrationsHistoryTable("__sandbox_migrations")).AddInterceptors(new HaloPortal.Engine.Data.SqlitePragmas()));
+        services.AddPooledDbContextFactory<SandboxDbContext>(o => o.UseSqlite($"Data Source={file}", s => s.MigrationsHistoryTable("__sandbox_migrations")).AddInterceptors(new SandboxSqlitePragmas()));
         services.AddHttpClient(SandboxHttpClients.Outbound)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<ISandboxConnector>().CreateHandler());
 
@@ -49,6 +49,7 @@ public static class SandboxExtensions
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<AuthorizeEndpoint>();
         services.AddSingleton<GraphTokenValidator>();
+        services.AddSingleton<SandboxDirectoryCache>();
         services.AddSingleton(_ => new GraphRouter(GraphRoutes.All()));
         services.AddSingleton<Throttler>();
         services.AddSingleton<FaultRegistry>();

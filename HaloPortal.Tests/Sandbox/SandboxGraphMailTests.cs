@@ -128,6 +128,44 @@ public sealed class SandboxGraphMailTests(PortalAppFactory app) : IClassFixture<
     }
 
     [Fact]
+    public async Task Moved_message_keeps_its_body_mime_and_attachments_under_new_ids()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var mime = "From: Pat <pat@external.test>\r\nTo: " + tenant.User + "\r\nSubject: Move with files\r\nMessage-ID: <move-files@external.test>\r\n" +
+                   "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n" +
+                   "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>See <b>attached</b>.</p>\r\n" +
+                   "--b1\r\nContent-Type: text/plain; name=\"a.txt\"\r\nContent-Disposition: attachment; filename=\"a.txt\"\r\n\r\nfirst\r\n" +
+                   "--b1\r\nContent-Type: text/plain; name=\"b.txt\"\r\nContent-Disposition: attachment; filename=\"b.txt\"\r\n\r\nsecond\r\n--b1--\r\n";
+        var delivered = await app.DeliverAsync(tenant.User, mime);
+        var graph = app.AppGraph(tenant);
+        var before = await graph.Users[tenant.User].Messages[delivered.Id].GetAsync();
+        var oldAttachments = (await graph.Users[tenant.User].Messages[delivered.Id].Attachments.GetAsync())!.Value!;
+
+        var moved = await graph.Users[tenant.User].Messages[delivered.Id].Move.PostAsync(new MovePostRequestBody { DestinationId = "archive" });
+
+        Assert.Contains("<b>attached</b>", moved!.Body!.Content);
+        Assert.Equal(before!.Subject, moved.Subject);
+        Assert.Equal(before.ConversationId, moved.ConversationId);
+        Assert.Equal(before.ReceivedDateTime, moved.ReceivedDateTime);
+        Assert.True(moved.HasAttachments);
+        Assert.NotEqual(before.ChangeKey, moved.ChangeKey);
+        var archive = await graph.Users[tenant.User].MailFolders["archive"].GetAsync();
+        Assert.Equal(archive!.Id, moved.ParentFolderId);
+        var read = await graph.Users[tenant.User].Messages[moved.Id].GetAsync();
+        Assert.Equal(moved.ChangeKey, read!.ChangeKey);
+        Assert.Equal(moved.Body.Content, read.Body!.Content);
+        var attachments = (await graph.Users[tenant.User].Messages[moved.Id].Attachments.GetAsync())!.Value!.Cast<FileAttachment>().OrderBy(a => a.Name).ToList();
+        Assert.Equal(["a.txt", "b.txt"], attachments.Select(a => a.Name));
+        Assert.Equal(["first", "second"], attachments.Select(a => Encoding.ASCII.GetString(a.ContentBytes!)));
+        Assert.Empty(attachments.Select(a => a.Id).Intersect(oldAttachments.Select(a => a.Id)));
+        using var raw = await graph.Users[tenant.User].Messages[moved.Id].Content.GetAsync();
+        Assert.Equal(mime, await new StreamReader(raw!).ReadToEndAsync());
+        var gone = await Assert.ThrowsAsync<ODataError>(() => graph.Users[tenant.User].Messages[delivered.Id].Content.GetAsync());
+        Assert.Equal(404, gone.ResponseStatusCode);
+        Assert.Equal("ErrorItemNotFound", gone.Error!.Code);
+    }
+
+    [Fact]
     public async Task Delta_pages_to_a_deltaLink_that_then_reports_new_and_removed_messages()
     {
         var tenant = await app.CreateTenantAsync();

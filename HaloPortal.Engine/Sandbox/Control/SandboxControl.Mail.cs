@@ -164,6 +164,7 @@ internal sealed partial class SandboxControl
         {
             db.Subscriptions.Remove(subscription);
             await db.SaveChangesAsync(cancellationToken);
+            notifier.SubscriptionsChanged();
         }
     }
 

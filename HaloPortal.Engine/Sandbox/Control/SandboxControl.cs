@@ -20,6 +20,7 @@ internal sealed partial class SandboxControl(
     FaultRegistry faults,
     Throttler throttler,
     ChangeNotifier notifier,
+    SandboxDirectoryCache directory,
     TimeProvider time) : ISandboxControl
 {
     private static readonly PasswordHasher<SbUser> Passwords = new();
@@ -132,6 +133,7 @@ internal sealed partial class SandboxControl(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        directory.Changed();
         return new SandboxUserInfo(entity.Id, entity.UserPrincipalName, entity.DisplayName, entity.MailboxType, delegateNames);
     }
 
@@ -301,6 +303,7 @@ internal sealed partial class SandboxControl(
 
         policy.AllowedMailboxes = allowedMailboxes.Select(m => m.Trim().ToLowerInvariant()).Where(m => m.Length > 0).Distinct().ToList();
         await db.SaveChangesAsync(cancellationToken);
+        directory.Changed();
     }
 
     private static List<string> Clean(IReadOnlyList<string>? permissions) =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using HaloPortal.Engine.Sandbox.Data;
 using HaloPortal.Engine.Sandbox.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -15,10 +16,15 @@ internal sealed record GraphCaller(Guid TenantId, Guid AppId, Guid? UserId, IRea
         permissions.Any(p => IsApp ? Roles.Contains(p) : Scopes.Contains(p));
 }
 
-/// <summary>Validates Graph bearer tokens: signature (the tenant's key), issuer, audience (any cloud's Graph) and expiry by the injected clock.</summary>
+/// <summary>
+/// Validates Graph bearer tokens: signature (the tenant's key), issuer, audience (any cloud's Graph) and expiry by the injected clock.
+/// A token that passed is remembered (by its text, bounded) so its signature is checked once; its expiry is checked on every use.
+/// </summary>
 internal sealed class GraphTokenValidator(IDbContextFactory<SandboxDbContext> contexts, TenantKeys keys, TimeProvider time)
 {
+    private const int MaxCachedTokens = 1_000;
     private static readonly JsonWebTokenHandler Handler = new();
+    private readonly ConcurrentDictionary<string, (GraphCaller Caller, DateTime ValidTo)> _valid = new(StringComparer.Ordinal);
 
     public async Task<GraphCaller> ValidateAsync(string? authorization, CancellationToken ct)
     {
@@ -28,6 +34,38 @@ internal sealed class GraphTokenValidator(IDbContextFactory<SandboxDbContext> co
         }
 
         var raw = authorization[7..].Trim();
+        if (_valid.TryGetValue(raw, out var known))
+        {
+            return known.ValidTo <= time.GetUtcNow().UtcDateTime ? throw Expired() : known.Caller;
+        }
+
+        var (caller, validTo) = await ValidateCoreAsync(raw, ct);
+        if (_valid.Count >= MaxCachedTokens)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            foreach (var (token, entry) in _valid)
+            {
+                if (entry.ValidTo <= now)
+                {
+                    _valid.TryRemove(token, out _);
+                }
+            }
+
+            if (_valid.Count >= MaxCachedTokens)
+            {
+                _valid.Clear();
+            }
+        }
+
+        _valid[raw] = (caller, validTo);
+        return caller;
+    }
+
+    private static GraphRequestException Expired() =>
+        new(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.");
+
+    private async Task<(GraphCaller Caller, DateTime ValidTo)> ValidateCoreAsync(string raw, CancellationToken ct)
+    {
         JsonWebToken jwt;
         try
         {
@@ -73,13 +111,13 @@ internal sealed class GraphTokenValidator(IDbContextFactory<SandboxDbContext> co
 
         if (jwt.ValidTo <= time.GetUtcNow().UtcDateTime)
         {
-            throw new GraphRequestException(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.");
+            throw Expired();
         }
 
         var appId = Guid.Parse(jwt.GetPayloadValue<string>("appid"));
         var roles = jwt.TryGetPayloadValue<string[]>("roles", out var r) ? r.ToHashSet(StringComparer.OrdinalIgnoreCase) : [];
         var scopes = jwt.TryGetPayloadValue<string>("scp", out var s) ? s.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) : [];
         Guid? userId = jwt.TryGetPayloadValue<string>("idtyp", out var type) && type == "user" ? Guid.Parse(jwt.GetPayloadValue<string>("oid")) : null;
-        return new GraphCaller(tenantId, appId, userId, roles, scopes);
+        return (new GraphCaller(tenantId, appId, userId, roles, scopes), jwt.ValidTo);
     }
 }

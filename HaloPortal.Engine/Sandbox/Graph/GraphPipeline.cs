@@ -18,7 +18,7 @@ internal sealed class GraphPipeline(
     GraphRouter router,
     Throttler throttler,
     FaultRegistry faults,
-    IDbContextFactory<SandboxDbContext> contexts,
+    SandboxDirectoryCache directory,
     TimeProvider time)
 {
     public const int MaxBatchRequests = 20;
@@ -98,10 +98,9 @@ internal sealed class GraphPipeline(
             SbUser? mailbox = null;
             if (values.TryGetValue("user", out var userKey))
             {
-                await using var db = await contexts.CreateDbContextAsync(ct);
-                mailbox = await db.FindUserAsync(caller.TenantId, userKey, ct)
+                mailbox = await directory.FindUserAsync(caller.TenantId, userKey, ct)
                     ?? throw new GraphRequestException(404, "ErrorInvalidUser", $"The requested user '{userKey}' is invalid.");
-                await AuthorizeAsync(db, caller, mailbox, route.Access, ct);
+                await AuthorizeAsync(caller, mailbox, route.Access, ct);
                 if (route.Access != GraphAccess.User)
                 {
                     await ApplyFaultsAsync(mailbox.UserPrincipalName, ct);
@@ -129,7 +128,7 @@ internal sealed class GraphPipeline(
         }
     }
 
-    internal async Task AuthorizeAsync(SandboxDbContext db, GraphCaller caller, SbUser mailbox, GraphAccess access, CancellationToken ct)
+    internal async Task AuthorizeAsync(GraphCaller caller, SbUser mailbox, GraphAccess access, CancellationToken ct)
     {
         var own = caller.UserId == mailbox.Id;
         string[] needed = (access, caller.IsApp, own) switch
@@ -177,7 +176,7 @@ internal sealed class GraphPipeline(
 
         if (!caller.IsApp && !own)
         {
-            var isDelegate = await db.Delegates.AnyAsync(d => d.MailboxId == mailbox.Id && d.DelegateId == caller.UserId, ct);
+            var isDelegate = await directory.IsDelegateAsync(mailbox.Id, caller.UserId!.Value, ct);
             if (!isDelegate)
             {
                 throw GraphRequestException.AccessDenied();
@@ -186,8 +185,8 @@ internal sealed class GraphPipeline(
 
         if (caller.IsApp)
         {
-            var policies = await db.AccessPolicies.AsNoTracking().Where(p => p.TenantId == caller.TenantId && p.AppId == caller.AppId).ToListAsync(ct);
-            if (policies.Count > 0 && !policies.Any(p => p.AllowedMailboxes.Contains(mailbox.UserPrincipalName, StringComparer.OrdinalIgnoreCase)))
+            var policies = await directory.AccessPoliciesAsync(caller.TenantId, caller.AppId, ct);
+            if (policies.Length > 0 && !policies.Any(p => p.AllowedMailboxes.Contains(mailbox.UserPrincipalName, StringComparer.OrdinalIgnoreCase)))
             {
                 throw new GraphRequestException(403, "ErrorAccessDenied", "Access to OData is disabled.");
             }

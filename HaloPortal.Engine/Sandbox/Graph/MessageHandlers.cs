@@ -12,6 +12,32 @@ internal static class MessageHandlers
 {
     private static readonly string[] ContentProperties = ["body", "uniqueBody", "internetMessageHeaders"];
 
+    // The hot paths of mail ingestion (read a message, its MIME, move it) as compiled queries: no expression tree per call.
+    private static readonly Func<SandboxDbContext, Guid, string, CancellationToken, Task<SbMessage?>> MessageQuery =
+        EF.CompileAsyncQuery((SandboxDbContext db, Guid mailboxId, string id, CancellationToken ct) =>
+            db.Messages.AsNoTracking().SingleOrDefault(m => m.MailboxId == mailboxId && m.Id == id));
+
+    private static readonly Func<SandboxDbContext, Guid, string, CancellationToken, Task<byte[]?>> MimeQuery =
+        EF.CompileAsyncQuery((SandboxDbContext db, Guid mailboxId, string id, CancellationToken ct) =>
+            db.Messages.Where(m => m.MailboxId == mailboxId && m.Id == id)
+                .Join(db.MessageContents, m => m.Id, c => c.MessageId, (m, c) => c.Mime)
+                .FirstOrDefault());
+
+    private static readonly Func<SandboxDbContext, string, CancellationToken, Task<SbMessageContent?>> BodiesQuery =
+        EF.CompileAsyncQuery((SandboxDbContext db, string id, CancellationToken ct) =>
+            db.MessageContents.Where(c => c.MessageId == id)
+                .Select(c => new SbMessageContent { MessageId = c.MessageId, Mime = Array.Empty<byte>(), BodyHtml = c.BodyHtml, BodyText = c.BodyText })
+                .SingleOrDefault());
+
+    private static readonly Func<SandboxDbContext, Guid, string, CancellationToken, Task<MessageWithBodies?>> MessageWithBodiesQuery =
+        EF.CompileAsyncQuery((SandboxDbContext db, Guid mailboxId, string id, CancellationToken ct) =>
+            db.Messages.AsNoTracking().Where(m => m.MailboxId == mailboxId && m.Id == id)
+                .Join(db.MessageContents, m => m.Id, c => c.MessageId,
+                    (m, c) => new MessageWithBodies(m, new SbMessageContent { MessageId = c.MessageId, Mime = Array.Empty<byte>(), BodyHtml = c.BodyHtml, BodyText = c.BodyText }))
+                .FirstOrDefault());
+
+    private sealed record MessageWithBodies(SbMessage Message, SbMessageContent Bodies);
+
     public static async Task<GraphResult> List(GraphCall call)
     {
         var request = call.Request;
@@ -59,8 +85,18 @@ internal static class MessageHandlers
     public static async Task<GraphResult> GetMime(GraphCall call)
     {
         await using var db = await Db(call);
-        var message = await FindAsync(db, call);
-        var mime = await db.MessageContents.AsNoTracking().Where(c => c.MessageId == message.Id).Select(c => c.Mime).SingleAsync(call.Aborted);
+        byte[] mime;
+        if (call.Values.ContainsKey("folder"))
+        {
+            var message = await FindAsync(db, call);
+            mime = await db.MessageContents.AsNoTracking().Where(c => c.MessageId == message.Id).Select(c => c.Mime).SingleAsync(call.Aborted);
+        }
+        else
+        {
+            // One query: the mailbox's message joined to its MIME (nothing else is read).
+            mime = await MimeQuery(db, call.RequiredMailbox.Id, call["message"], call.Aborted) ?? throw GraphRequestException.ItemNotFound();
+        }
+
         return new GraphResult(200, Raw: mime, ContentType: "text/plain");
     }
 
@@ -147,15 +183,24 @@ internal static class MessageHandlers
             throw new GraphRequestException(400, "ErrorInvalidIdMalformed", "Id is malformed.");
         }
 
-        await using (var db = await Db(call))
+        await using var db = await Db(call);
+        SbMessage message;
+        SbMessageContent? bodies;
+        if (call.Values.ContainsKey("folder"))
         {
-            await FindAsync(db, call);
+            message = await FindAsync(db, call);
+            bodies = await BodiesQuery(db, message.Id, call.Aborted);
+        }
+        else
+        {
+            var found = await MessageWithBodiesQuery(db, call.RequiredMailbox.Id, call["message"], call.Aborted) ?? throw GraphRequestException.ItemNotFound();
+            (message, bodies) = (found.Message, found.Bodies);
         }
 
-        var moved = await call.Services.GetRequiredService<MailStore>().MoveAsync(call.RequiredMailbox.Id, call["message"], destination, call.Aborted);
-        await using var read = await Db(call);
-        var content = await read.MessageContents.AsNoTracking().SingleAsync(c => c.MessageId == moved.Id, call.Aborted);
-        var json = MessageJson.Message(moved, content, MessageJson.PrefersText(call.Request), null, call.RequiredMailbox.Id.ToString());
+        // The bodies never change, so those read before the move are the moved message's.
+        var moved = await call.Services.GetRequiredService<MailStore>().MoveAsync(db, message, destination, call.Aborted);
+        var json = MessageJson.Message(moved, bodies ?? throw new InvalidOperationException($"The message {message.Id} has no content."),
+            MessageJson.PrefersText(call.Request), null, call.RequiredMailbox.Id.ToString());
         json.Insert(0, "@odata.context", Paging.Context(call.Request, $"{call.UserSegment}/messages/$entity"));
         return GraphResult.Created(json);
     }
@@ -173,9 +218,7 @@ internal static class MessageHandlers
 
     private static async Task<SbMessage> FindAsync(SandboxDbContext db, GraphCall call)
     {
-        var id = call["message"];
-        var message = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.MailboxId == call.RequiredMailbox.Id && m.Id == id, call.Aborted)
-                      ?? throw GraphRequestException.ItemNotFound();
+        var message = await MessageQuery(db, call.RequiredMailbox.Id, call["message"], call.Aborted) ?? throw GraphRequestException.ItemNotFound();
         if (call.Values.TryGetValue("folder", out var folderKey))
         {
             var folder = await MailStore.FindFolderAsync(db, call.RequiredMailbox.Id, folderKey, call.Aborted);

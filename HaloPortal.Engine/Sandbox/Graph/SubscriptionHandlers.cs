@@ -55,7 +55,7 @@ internal static partial class SubscriptionHandlers
                       ?? throw Extension(404, "NotFound", $"The requested user '{userKey}' is invalid.");
         try
         {
-            await call.Services.GetRequiredService<GraphPipeline>().AuthorizeAsync(db, caller, mailbox, GraphAccess.MailRead, call.Aborted);
+            await call.Services.GetRequiredService<GraphPipeline>().AuthorizeAsync(caller, mailbox, GraphAccess.MailRead, call.Aborted);
         }
         catch (GraphRequestException ex)
         {
@@ -97,6 +97,7 @@ internal static partial class SubscriptionHandlers
         };
         db.Subscriptions.Add(subscription);
         await db.SaveChangesAsync(call.Aborted);
+        call.Services.GetRequiredService<ChangeNotifier>().SubscriptionsChanged();
         return GraphResult.Created(Render(call.Request, subscription, entity: true));
     }
 
@@ -137,6 +138,7 @@ internal static partial class SubscriptionHandlers
         }
 
         await db.SaveChangesAsync(call.Aborted);
+        call.Services.GetRequiredService<ChangeNotifier>().SubscriptionsChanged();
         return GraphResult.Ok(Render(call.Request, subscription, entity: true));
     }
 
@@ -146,6 +148,7 @@ internal static partial class SubscriptionHandlers
         var subscription = await FindAsync(db, call);
         db.Subscriptions.Remove(subscription);
         await db.SaveChangesAsync(call.Aborted);
+        call.Services.GetRequiredService<ChangeNotifier>().SubscriptionsChanged();
         return GraphResult.NoContent;
     }
 

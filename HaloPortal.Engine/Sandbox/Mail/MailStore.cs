@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using HaloPortal.Engine.Sandbox.Data;
 using HaloPortal.Engine.Sandbox.Graph;
 using HaloPortal.Engine.Sandbox.Notifications;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace HaloPortal.Engine.Sandbox.Mail;
 
@@ -26,6 +28,7 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
     ];
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConcurrentDictionary<(Guid Mailbox, string Key), SbFolder> _folders = new();
 
     /// <summary>Creates the root and the well-known folders of a new mailbox (in the caller's unit of work).</summary>
     public void AddWellKnownFolders(SandboxDbContext db, Guid mailboxId)
@@ -45,6 +48,31 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
         var wellKnown = folder.ToLowerInvariant();
         return await db.Folders.AsNoTracking().FirstOrDefaultAsync(
             f => f.MailboxId == mailboxId && (f.Id == folder || f.WellKnownName == wellKnown), ct);
+    }
+
+    /// <summary>
+    /// <see cref="FindFolderAsync"/>, remembering what it found: folders are never renamed, moved or deleted, so a folder found once
+    /// stays what the key names (a folder created later is found then: nothing missing is remembered).
+    /// </summary>
+    public async Task<SbFolder?> FindFolderCachedAsync(SandboxDbContext db, Guid mailboxId, string folder, CancellationToken ct)
+    {
+        if (_folders.TryGetValue((mailboxId, folder), out var known))
+        {
+            return known;
+        }
+
+        var found = await FindFolderAsync(db, mailboxId, folder, ct);
+        if (found is not null)
+        {
+            if (_folders.Count >= 10_000)
+            {
+                _folders.Clear();
+            }
+
+            _folders[(mailboxId, folder)] = found;
+        }
+
+        return found;
     }
 
     /// <summary>Stores raw MIME in a folder as a new message.</summary>
@@ -88,19 +116,19 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
         return message;
     }
 
-    /// <summary>Moves a message: it gets a new id in the destination folder; the old id is removed from the source.</summary>
-    public async Task<SbMessage> MoveAsync(Guid mailboxId, string messageId, string destination, CancellationToken ct)
+    /// <summary>
+    /// Moves a message (as last read by the caller, in the caller's unit of work; nothing is tracked): it gets a new id in the
+    /// destination folder; the old id is removed from the source. Bodies, MIME and attachments move with it unchanged.
+    /// </summary>
+    public async Task<SbMessage> MoveAsync(SandboxDbContext db, SbMessage message, string destination, CancellationToken ct)
     {
         List<MailChange> changes;
         SbMessage moved;
+        var target = await FindFolderCachedAsync(db, message.MailboxId, destination, ct) ?? throw GraphRequestException.ItemNotFound();
         await _gate.WaitAsync(ct);
         try
         {
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            var message = await db.Messages.SingleOrDefaultAsync(m => m.MailboxId == mailboxId && m.Id == messageId, ct) ?? throw GraphRequestException.ItemNotFound();
-            var target = await FindFolderAsync(db, mailboxId, destination, ct) ?? throw GraphRequestException.ItemNotFound();
             (moved, changes) = await MoveCoreAsync(db, message, target, ct);
-            await db.SaveChangesAsync(ct);
         }
         finally
         {
@@ -134,9 +162,8 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
                 await db.MessageContents.Where(c => c.MessageId == message.Id).ExecuteDeleteAsync(ct);
                 db.Messages.Remove(message);
                 changes = [new MailChange(mailboxId, message.FolderId, message.Id, "deleted", seq)];
+                await db.SaveChangesAsync(ct);
             }
-
-            await db.SaveChangesAsync(ct);
         }
         finally
         {
@@ -245,20 +272,52 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
         }
     }
 
+    /// <summary>
+    /// Moves a message in place, in one transaction (call inside the gate): the row takes a new id, folder and change sequence, its
+    /// content and attachments follow (attachments get new ids, as in Exchange), and a tombstone records the old id in the source.
+    /// <paramref name="message"/> may have been read before the gate: when it changed meanwhile it is read again.
+    /// </summary>
     private async Task<(SbMessage Moved, List<MailChange> Changes)> MoveCoreAsync(SandboxDbContext db, SbMessage message, SbFolder target, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var removedSeq = await db.NextSeqAsync(ct);
-        db.Tombstones.Add(new SbTombstone { MailboxId = message.MailboxId, ContainerId = message.FolderId, ItemId = message.Id, ChangeSeq = removedSeq, RemovedAt = now });
         var newId = SandboxIds.MessageId();
-        var content = await db.MessageContents.SingleAsync(c => c.MessageId == message.Id, ct);
-        var attachments = await db.Attachments.Where(a => a.MessageId == message.Id).ToListAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var seq = await AllocateSeqAsync(db, 2, ct);
+        var (removedSeq, movedSeq) = (seq - 1, seq);
+        var updated = await UpdateMessageAsync(message.ChangeSeq);
+        if (updated == 0)
+        {
+            message = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.MailboxId == message.MailboxId && m.Id == message.Id, ct)
+                      ?? throw GraphRequestException.ItemNotFound();
+            updated = await UpdateMessageAsync(message.ChangeSeq);
+        }
+
+        if (updated == 0)
+        {
+            throw new InvalidOperationException($"The message {message.Id} could not be moved.");
+        }
+
+        var (oldId, mailboxId, sourceId, removedAt) = (message.Id, message.MailboxId, message.FolderId, now.UtcTicks);
+        var attachmentIds = await db.Database
+            .SqlQuery<string>($"SELECT \"Id\" AS \"Value\" FROM \"Attachments\" WHERE \"MessageId\" = {oldId}").ToListAsync(ct);
+        foreach (var attachmentId in attachmentIds)
+        {
+            var newAttachmentId = SandboxIds.AttachmentId();
+            await db.Database.ExecuteSqlAsync($"UPDATE \"Attachments\" SET \"Id\" = {newAttachmentId}, \"MessageId\" = {newId} WHERE \"Id\" = {attachmentId}", ct);
+        }
+
+        await db.Database.ExecuteSqlAsync(
+            $"""
+             UPDATE "MessageContents" SET "MessageId" = {newId} WHERE "MessageId" = {oldId};
+             INSERT INTO "Tombstones" ("MailboxId", "ContainerId", "ItemId", "ChangeSeq", "RemovedAt") VALUES ({mailboxId}, {sourceId}, {oldId}, {removedSeq}, {removedAt});
+             """, ct);
+        await transaction.CommitAsync(ct);
         var moved = new SbMessage
         {
             Id = newId,
             MailboxId = message.MailboxId,
             FolderId = target.Id,
-            ChangeSeq = await db.NextSeqAsync(ct),
+            ChangeSeq = movedSeq,
             InternetMessageId = message.InternetMessageId,
             ConversationId = message.ConversationId,
             Subject = message.Subject,
@@ -280,23 +339,34 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
             CreatedAt = message.CreatedAt,
             LastModifiedAt = now,
         };
-        db.Messages.Add(moved);
-        db.MessageContents.Add(new SbMessageContent { MessageId = newId, Mime = content.Mime, BodyHtml = content.BodyHtml, BodyText = content.BodyText, Headers = content.Headers });
-        foreach (var attachment in attachments)
-        {
-            db.Attachments.Add(new SbAttachment
-            {
-                Id = SandboxIds.AttachmentId(), MessageId = newId, Name = attachment.Name, ContentType = attachment.ContentType, IsInline = attachment.IsInline,
-                ContentId = attachment.ContentId, Content = attachment.Content, LastModifiedAt = attachment.LastModifiedAt,
-            });
-        }
-
-        db.Attachments.RemoveRange(attachments);
-        db.MessageContents.Remove(content);
-        db.Messages.Remove(message);
         return (moved, [
-            new MailChange(message.MailboxId, message.FolderId, message.Id, "deleted", removedSeq),
-            new MailChange(message.MailboxId, target.Id, newId, "created", moved.ChangeSeq),
+            new MailChange(message.MailboxId, message.FolderId, oldId, "deleted", removedSeq),
+            new MailChange(message.MailboxId, target.Id, newId, "created", movedSeq),
         ]);
+
+        Task<int> UpdateMessageAsync(long expectedSeq)
+        {
+            var (mailboxId, id, folderId, targetId, modifiedAt) = (message.MailboxId, message.Id, message.FolderId, target.Id, now.UtcTicks);
+            return db.Database.ExecuteSqlAsync(
+                $"""
+                 UPDATE "Messages" SET "Id" = {newId}, "FolderId" = {targetId}, "ChangeSeq" = {movedSeq}, "LastModifiedAt" = {modifiedAt}
+                 WHERE "Id" = {id} AND "MailboxId" = {mailboxId} AND "FolderId" = {folderId} AND "ChangeSeq" = {expectedSeq}
+                 """, ct);
+        }
+    }
+
+    /// <summary>Takes <paramref name="count"/> values of the change sequence in one statement (inside the gate and a transaction); returns the last.</summary>
+    private static async Task<long> AllocateSeqAsync(SandboxDbContext db, int count, CancellationToken ct)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = "INSERT INTO \"Counters\" (\"Name\", \"Value\") VALUES ('change', $count) "
+                              + "ON CONFLICT (\"Name\") DO UPDATE SET \"Value\" = \"Value\" + $count RETURNING \"Value\";";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "$count";
+        parameter.Value = count;
+        command.Parameters.Add(parameter);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

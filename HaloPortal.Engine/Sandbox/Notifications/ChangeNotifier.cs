@@ -7,9 +7,22 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Sandbox.Notifications;
 
-/// <summary>Queues change notifications (in Graph's documented shape) for the subscriptions a mailbox change matches.</summary>
+/// <summary>
+/// Queues change notifications (in Graph's documented shape) for the subscriptions a mailbox change matches. The subscriptions are
+/// kept in memory between changes (most changes match none); whoever creates, renews or removes one calls <see cref="SubscriptionsChanged"/>.
+/// </summary>
 internal sealed class ChangeNotifier(IDbContextFactory<SandboxDbContext> contexts, TimeProvider time, NotificationSignal signal, FaultRegistry faults)
 {
+    private SbSubscription[]? _subscriptions;
+    private long _version;
+
+    /// <summary>Forgets the remembered subscriptions; call after a subscription was created, renewed or removed.</summary>
+    public void SubscriptionsChanged()
+    {
+        Interlocked.Increment(ref _version);
+        Volatile.Write(ref _subscriptions, null);
+    }
+
     public async Task PublishAsync(IReadOnlyList<MailChange> changes, CancellationToken ct)
     {
         if (changes.Count == 0)
@@ -17,15 +30,16 @@ internal sealed class ChangeNotifier(IDbContextFactory<SandboxDbContext> context
             return;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
-        var mailboxIds = changes.Select(c => c.MailboxId).Distinct().ToList();
-        var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => mailboxIds.Contains(s.MailboxId) && s.ExpiresAt > now).ToListAsync(ct);
+        var all = await SubscriptionsAsync(ct);
+        var subscriptions = all.Where(s => s.ExpiresAt > now && changes.Any(c => c.MailboxId == s.MailboxId)).ToList();
         if (subscriptions.Count == 0)
         {
             return;
         }
 
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var mailboxIds = changes.Select(c => c.MailboxId).Distinct().ToList();
         var addresses = await db.Users.AsNoTracking().Where(u => mailboxIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.UserPrincipalName, ct);
         var queued = 0;
         foreach (var change in changes)
@@ -62,6 +76,26 @@ internal sealed class ChangeNotifier(IDbContextFactory<SandboxDbContext> context
             await db.SaveChangesAsync(ct);
             signal.Set();
         }
+    }
+
+    private async Task<SbSubscription[]> SubscriptionsAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref _subscriptions) is { } known)
+        {
+            return known;
+        }
+
+        var version = Volatile.Read(ref _version);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var subscriptions = await db.Subscriptions.AsNoTracking().ToArrayAsync(ct);
+        // Kept unless a change happened while reading (the read may predate it).
+        Interlocked.CompareExchange(ref _subscriptions, subscriptions, null);
+        if (Volatile.Read(ref _version) != version)
+        {
+            Volatile.Write(ref _subscriptions, null);
+        }
+
+        return subscriptions;
     }
 
     /// <summary>Queues a lifecycle notification to the subscription's lifecycle URL.</summary>
