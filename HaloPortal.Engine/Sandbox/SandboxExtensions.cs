@@ -39,7 +39,7 @@ public static class SandboxExtensions
         }
 
         var file = Path.Combine(configuration.DataDirectory(environment), "sandbox.db");
-        services.AddPooledDbContextFactory<SandboxDbContext>(o => o.UseSqlite($"Data Source={file}", s => s.MigrationsHistoryTable("__sandbox_migrations")).AddInterceptors(new SandboxSqlitePragmas()));
+        services.AddPooledDbContextFactory<SandboxDbContext>(o => o.UseSqlite($"Data Source={file}", s => s.MigrationsHistoryTable("__sandbox_migrations")).AddInterceptors(new SqlitePragmas()));
         services.AddHttpClient(SandboxHttpClients.Outbound)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<ISandboxConnector>().CreateHandler());
 
