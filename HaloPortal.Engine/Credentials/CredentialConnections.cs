@@ -43,7 +43,8 @@ internal sealed class CredentialConnections(
     TimeProvider time,
     MailboxService mailboxes,
     ILogger<CredentialConnections> logger,
-    Notifications.EngineProblems problems) : ICredentialConnections
+    Notifications.EngineProblems problems,
+    CredentialRetirements retirements) : ICredentialConnections
 {
     private static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(15);
 
@@ -184,6 +185,8 @@ internal sealed class CredentialConnections(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var credential = await db.Set<MailboxCredential>().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken)
             ?? throw new KeyNotFoundException($"Credential {credentialId} does not exist.");
+        await retirements.RetiringAsync(credentialId, "disconnected", actor, cancellationToken);
+
         var before = CredentialView.AuditSnapshot(credential);
         credential.HomeAccountId = null;
         credential.TokenCacheProtected = null;

@@ -37,7 +37,8 @@ internal sealed class CredentialService(
     ICredentialSecrets secrets,
     TimeProvider time,
     IOptions<PortalOptions> options,
-    MailboxService mailboxes) : ICredentials
+    MailboxService mailboxes,
+    CredentialRetirements retirements) : ICredentials
 {
     private PortalOptions Options => options.Value;
 
@@ -116,6 +117,17 @@ internal sealed class CredentialService(
 
         var before = CredentialView.AuditSnapshot(credential);
         var connectionChanged = ConnectionChanges(credential, input) || input.ClientSecret is not null || certificate is not null;
+        if (credential.ProcessingMethod == ProcessingMethod.Webhooks)
+        {
+            var reason = input.ProcessingMethod != ProcessingMethod.Webhooks ? $"processing switched to {input.ProcessingMethod}"
+                : input.Instance != credential.Instance ? $"moved to the {input.Instance} instance"
+                : OwnerChanges(credential, input) ? "connected to another app, tenant or mailbox" : null;
+            if (reason is not null)
+            {
+                await RetireAsync(id, reason, actor, cancellationToken);
+            }
+        }
+
         Apply(credential, input, certificate);
         if (connectionChanged)
         {
@@ -139,12 +151,16 @@ internal sealed class CredentialService(
             return false;
         }
 
+        await RetireAsync(id, "credential deleted", actor, cancellationToken);
         db.Remove(credential);
         db.Audit(time, actor, "Credential.Deleted", "MailboxCredential", id.ToString(), CredentialView.AuditSnapshot(credential), null);
         await db.SaveChangesAsync(cancellationToken);
         mailboxes.RaiseChanged(credential.MailboxId);
         return true;
     }
+
+    private Task RetireAsync(int id, string reason, Actor actor, CancellationToken cancellationToken) =>
+        retirements.RetiringAsync(id, reason, actor, cancellationToken);
 
     private static CertificateInfo? ReadCertificate(CredentialInput input, CredentialValidation validation)
     {
@@ -163,6 +179,14 @@ internal sealed class CredentialService(
             return null;
         }
     }
+
+    /// <summary>A subscription belongs to an app in a tenant watching a mailbox: a new secret, certificate or sign-in method keeps it.</summary>
+    private static bool OwnerChanges(MailboxCredential c, CredentialInput i) =>
+        c.Authority != i.Authority ||
+        !string.Equals(c.TenantId, i.TenantId, StringComparison.OrdinalIgnoreCase) ||
+        !string.Equals(c.ClientId, i.ClientId, StringComparison.OrdinalIgnoreCase) ||
+        !string.Equals(c.EmailAddress, i.EmailAddress, StringComparison.OrdinalIgnoreCase) ||
+        !string.Equals(c.SharedMailbox, i.SharedMailbox, StringComparison.OrdinalIgnoreCase);
 
     private static bool ConnectionChanges(MailboxCredential c, CredentialInput i) =>
         c.AuthMethod != i.AuthMethod || c.CredentialType != i.CredentialType || c.Authority != i.Authority ||

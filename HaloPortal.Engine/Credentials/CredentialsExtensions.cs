@@ -18,6 +18,7 @@ internal static class CredentialsExtensions
         services.AddSingleton<MsalApplications>();
         services.AddSingleton<CredentialTokens>();
         services.AddSingleton<ICredentialTokens>(sp => sp.GetRequiredService<CredentialTokens>());
+        services.AddSingleton<CredentialRetirements>();
         services.AddSingleton<CredentialConnections>();
         services.AddSingleton<ICredentialConnections>(sp => sp.GetRequiredService<CredentialConnections>());
         services.AddOptions<GraphLimitsOptions>().BindConfiguration(GraphLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

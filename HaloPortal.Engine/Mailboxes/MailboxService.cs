@@ -42,7 +42,11 @@ public interface IMailboxes
     event Action<int>? Changed;
 }
 
-internal sealed class MailboxService(IDbContextFactory<PortalDbContext> contexts, TimeProvider time, IOptions<PortalOptions> options) : IMailboxes
+internal sealed class MailboxService(
+    IDbContextFactory<PortalDbContext> contexts,
+    TimeProvider time,
+    IOptions<PortalOptions> options,
+    Credentials.CredentialRetirements retirements) : IMailboxes
 {
     public event Action<int>? Changed;
 
@@ -134,6 +138,11 @@ internal sealed class MailboxService(IDbContextFactory<PortalDbContext> contexts
         if (mailbox is null)
         {
             return false;
+        }
+
+        foreach (var credential in mailbox.Credentials)
+        {
+            await retirements.RetiringAsync(credential.Id, "mailbox deleted", actor, cancellationToken);
         }
 
         db.Remove(mailbox);

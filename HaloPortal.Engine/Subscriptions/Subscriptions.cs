@@ -27,7 +27,7 @@ internal sealed class Subscriptions(
     TimeProvider time,
     IOptions<WebhookOptions> options,
     IOptions<PortalOptions> portal,
-    ILogger<Subscriptions> logger) : ISubscriptions
+    ILogger<Subscriptions> logger) : ISubscriptions, ICredentialRetirement
 {
     public const string NotificationsPath = "/api/graph/notifications";
     public const string LifecyclePath = "/api/graph/lifecycle";
@@ -132,6 +132,41 @@ internal sealed class Subscriptions(
         {
             gate.Release();
         }
+    }
+
+    public async Task RetiringAsync(int credentialId, string reason, Actor actor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await CancelAsync(credentialId, actor, cancellationToken))
+            {
+                logger.LogInformation("Subscription of credential {CredentialId} deleted at Graph: {Reason}", credentialId, reason);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Graph could not be told (unreachable, or the grant is already gone): the subscription is cancelled here, its
+            // notifications are refused as unknown, and Graph drops it when it expires.
+            logger.LogWarning("Could not delete the subscription of credential {CredentialId} at Graph ({Reason}): {Error}", credentialId, reason, ex.Message);
+            await CancelHereAsync(credentialId, actor, cancellationToken);
+        }
+    }
+
+    private async Task CancelHereAsync(int credentialId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var mailboxId = await db.Set<MailboxCredential>().Where(c => c.Id == credentialId).Select(c => c.MailboxId).SingleOrDefaultAsync(cancellationToken);
+        var subscriptions = await db.Set<GraphSubscription>().Where(s => s.CredentialId == credentialId && s.Status != SubscriptionStatus.Cancelled).ToListAsync(cancellationToken);
+        foreach (var subscription in subscriptions)
+        {
+            subscription.Status = SubscriptionStatus.Cancelled;
+            subscription.CancelledAt = time.GetUtcNow();
+            db.Audit(time, actor, "Subscription.Cancelled", "GraphSubscription", subscription.Id.ToString(), new { subscription.GraphSubscriptionId }, null);
+            cache.Put(subscription, mailboxId);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        Changed?.Invoke(credentialId);
     }
 
     public async Task<SubscriptionView?> RenewIfDueAsync(int credentialId, RenewalTrigger trigger, CancellationToken cancellationToken = default)

@@ -11,6 +11,7 @@ internal static class SubscriptionsExtensions
         services.AddSingleton<WebhookQueue>();
         services.AddSingleton<Subscriptions>();
         services.AddSingleton<ISubscriptions>(sp => sp.GetRequiredService<Subscriptions>());
+        services.AddSingleton<Credentials.ICredentialRetirement>(sp => sp.GetRequiredService<Subscriptions>());
         services.AddSingleton<NotificationIntake>();
         services.AddSingleton<IGraphNotifications>(sp => sp.GetRequiredService<NotificationIntake>());
         services.AddHostedService(sp => sp.GetRequiredService<NotificationIntake>());
