@@ -28,7 +28,9 @@ public static class JobsExtensions
         builder.Services.AddHangfire((sp, config) =>
         {
             config.UseLogProvider(new HangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()));
-            storage = new Hangfire.InMemory.InMemoryStorage();
+            // A generous command timeout: on a busy 2-core machine the storage's single dispatcher thread can fall behind
+            // for a while, and a job that cannot be queued is worse than one queued late.
+            storage = new Hangfire.InMemory.InMemoryStorage(new Hangfire.InMemory.InMemoryStorageOptions { CommandTimeout = TimeSpan.FromMinutes(1) });
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
                 .UseRecommendedSerializerSettings()
