@@ -257,4 +257,47 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
         Assert.Equal(InboundStatus.Processed, replayed.Status);
         Assert.Equal(1, await QueryAsync(db => db.Set<TicketMessage>().CountAsync(m => m.InternetMessageId == poison)));
     }
+
+    [Fact]
+    public async Task A_large_email_among_small_ones_is_committed_on_its_own_and_keeps_its_attachment()
+    {
+        // Over a megabyte, a raw message is committed as soon as it is fetched instead of waiting in memory for its run.
+        var small = Enumerable.Range(0, 6).Select(_ => SandboxMail.NewMessageId()).ToList();
+        var large = SandboxMail.NewMessageId();
+        var attachment = new byte[2_500_000];
+        Random.Shared.NextBytes(attachment);
+        for (var i = 0; i < small.Count; i++)
+        {
+            await _mail.DeliverAsync(SandboxMail.Mime("mixed@customer.example", _mail.Demo.SharedMailbox, $"Small {i}", "body", small[i]));
+            if (i == 2)
+            {
+                var message = new MimeKit.MimeMessage();
+                message.From.Add(MimeKit.MailboxAddress.Parse("mixed@customer.example"));
+                message.To.Add(MimeKit.MailboxAddress.Parse(_mail.Demo.SharedMailbox));
+                message.Subject = "Logs attached";
+                message.MessageId = large;
+                var body = new MimeKit.BodyBuilder { TextBody = "The log file is attached." };
+                body.Attachments.Add("trace.bin", attachment, new MimeKit.ContentType("application", "octet-stream"));
+                message.Body = body.ToMessageBody();
+                using var raw = new MemoryStream();
+                await message.WriteToAsync(raw);
+                await _mail.Control.DeliverMimeAsync(_mail.Demo.SharedMailbox, new MemoryStream(raw.ToArray()));
+            }
+        }
+
+        await _mail.ImportAsync();
+
+        foreach (var id in small.Append(large))
+        {
+            Assert.Equal(InboundStatus.Processed, (await EmailAsync(id)).Status);
+        }
+
+        var email = await EmailAsync(large);
+        Assert.True(email.SizeBytes > 3_000_000);
+        var stored = await QueryAsync(db => (from a in db.Set<TicketAttachment>()
+                                             join m in db.Set<TicketMessage>() on a.TicketMessageId equals m.Id
+                                             where m.TicketId == email.TicketId && a.Name == "trace.bin"
+                                             select a.Content).SingleAsync());
+        Assert.Equal(attachment, stored);
+    }
 }
