@@ -21,22 +21,34 @@ namespace HaloPortal.Benchmarks;
 /// </summary>
 internal static class IngestionBenchmark
 {
-    public static async Task RunAsync(int backlog, int limitedBacklog)
+    public static async Task RunAsync(int backlog, int limitedBacklog, int runs)
     {
-        Console.WriteLine($"Ingestion benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        PhaseResult free;
+        Console.WriteLine($"Ingestion benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}");
+        var results = new List<PhaseResult>();
         await using (var freeHost = new BenchmarkHost(new() { ["Portal:Ingestion:ScanIntervalMinutes"] = "1440" }))
         {
             _ = freeHost.BaseAddress;
-            free = await PhaseAsync(freeHost, "bench-free", backlog, throttling: false);
+            for (var run = 1; run <= runs; run++)
+            {
+                // Each run imports a new backlog into its own mailbox of the same running portal.
+                var result = await PhaseAsync(freeHost, $"bench-free-{run}", backlog, throttling: false);
+                results.Add(result);
+                Console.WriteLine($"  run {run}: {result.Count / result.Seconds:F0} emails/s, {result.CpuMsPerEmail:F2} ms CPU per email (load average {LoadAverage()})");
+            }
         }
 
+        var free = results.OrderBy(r => r.Count / r.Seconds).ElementAt(results.Count / 2);
         Console.WriteLine();
-        Console.WriteLine($"== Backlog of {backlog} messages, throttling off ==");
-        Console.WriteLine($"ingested            {free.Count} in {free.Seconds:F1} s = {free.Count / free.Seconds:F0} emails/s (target >= 200)");
+        Console.WriteLine($"== Backlog of {backlog} messages, throttling off (the median of {results.Count} run(s) by rate) ==");
+        Console.WriteLine($"ingested            {free.Count} in {free.Seconds:F1} s = {free.Count / free.Seconds:F0} emails/s (target >= 200); all runs: {string.Join(", ", results.Select(r => $"{r.Count / r.Seconds:F0}"))}");
         Console.WriteLine($"CPU per email       {free.CpuMsPerEmail:F2} ms (portal and sandbox together, all cores; {Environment.ProcessorCount * 1000 / free.CpuMsPerEmail:F0} emails/s if every core did nothing else)");
         Console.WriteLine($"Graph per email     {free.Http / (double)free.Count:F2} HTTP requests (target <= 1.5); {free.Operations / (double)free.Count:F2} operations when each $batch entry counts, as Graph's throttling counts them (floor 2: one $value read and one move per email)");
         Console.WriteLine($"delivery -> ticket  p50 {free.P50:F2} s, p99 {free.P99:F2} s (the backlog waits for the import to start; import start -> ticket p50 {free.FromStartP50:F2} s, p99 {free.FromStartP99:F2} s)");
+
+        if (limitedBacklog <= 0)
+        {
+            return;
+        }
 
         // Exchange's limit scaled from 10 minutes to 1, for the sandbox and the engine alike.
         await using var host = new BenchmarkHost(new()
@@ -59,6 +71,9 @@ internal static class IngestionBenchmark
         Console.WriteLine($"drain share         {drain / permittedEmailsPerSecond:P0} of the permitted rate (target >= 90%); the first window's allowance is a burst, so short runs read above 100%");
         Console.WriteLine($"429 responses       {limited.Throttled} (target 0)");
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
     private sealed record PhaseResult(int Count, double Seconds, long Http, long Operations, long Throttled, double P50, double P99, double FromStartP50, double FromStartP99, double CpuMsPerEmail);
 
