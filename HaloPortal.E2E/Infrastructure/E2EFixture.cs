@@ -158,6 +158,8 @@ public partial class E2EFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(ScreenshotDirectory);
         var path = Path.Combine(ScreenshotDirectory, $"{Safe(test)}-{Safe(step)}.png");
+        // A full-page capture draws the fixed app bar where the viewport was: from the top it sits where users see it.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await page.ScreenshotAsync(new() { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });
         return path;
     }
