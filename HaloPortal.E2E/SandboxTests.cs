@@ -166,6 +166,9 @@ public sealed partial class SandboxTests(AdminE2EFixture fixture)
             await mailbox.GotoAsync(DemoMailboxId, "incoming");
             report = await mailbox.ImportAsync();
             await Assertions.Expect(report.GetByTestId("count-failed")).ToHaveTextAsync("1");
+            var failure = report.GetByTestId("import-failure");
+            await Assertions.Expect(failure).ToContainTextAsync(bigSubject);
+            await Assertions.Expect(failure).ToContainTextAsync("MB limit");
             await session.StepAsync("oversized-failed");
             await mailbox.GotoAsync(DemoMailboxId, "inbound-log");
             var failed = MailboxPage.LogRow(page, bigSubject);

@@ -177,9 +177,16 @@ internal sealed partial class InboundProcessor(
     internal static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(15 * Math.Pow(2, Math.Max(0, attempts - 1)), 1800));
 }
 
-/// <summary>Counts of a processed batch.</summary>
+/// <summary>Counts of a processed batch, and the first failures with their reasons.</summary>
 internal sealed class BatchOutcome
 {
+    /// <summary>How many failed emails a report lists; the inbound log has them all.</summary>
+    public const int MaxFailuresListed = 10;
+
+    private readonly List<ScanFailure> _failures = [];
+
+    public IReadOnlyList<ScanFailure> Failures => _failures;
+
     public int Created { get; private set; }
 
     public int Updated { get; private set; }
@@ -199,6 +206,11 @@ internal sealed class BatchOutcome
                 break;
             case InboundStatus.Failed:
                 Failed++;
+                if (_failures.Count < MaxFailuresListed)
+                {
+                    _failures.Add(new ScanFailure(email.Id, email.Subject, email.From, email.Reason));
+                }
+
                 break;
             case InboundStatus.Processed or InboundStatus.Processing when email.TicketId is not null:
                 if (email.Reason?.StartsWith("Opened", StringComparison.Ordinal) == true)
@@ -224,5 +236,6 @@ internal sealed class BatchOutcome
         Ignored += other.Ignored;
         Failed += other.Failed;
         Pending += other.Pending;
+        _failures.AddRange(other._failures.Take(MaxFailuresListed - _failures.Count));
     }
 }

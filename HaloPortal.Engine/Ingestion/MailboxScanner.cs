@@ -18,7 +18,14 @@ using Microsoft.Kiota.Abstractions.Serialization;
 namespace HaloPortal.Engine.Ingestion;
 
 /// <summary>What a scan did: the counts of API.md's import report, and the problem that stopped it, if any.</summary>
-public sealed record ScanReport(int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, KnownError? Error, string? Skipped = null);
+public sealed record ScanReport(int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, KnownError? Error, string? Skipped = null)
+{
+    /// <summary>The first emails that failed in this scan (at most 10; the inbound log has them all), each with its reason.</summary>
+    public IReadOnlyList<ScanFailure> Failures { get; init; } = [];
+}
+
+/// <summary>An email that failed during a scan, with the reason the inbound log shows.</summary>
+public sealed record ScanFailure(long EmailId, string? Subject, string? From, string? Reason);
 
 /// <summary>Progress of a running scan, for the Import emails screen.</summary>
 public sealed record ScanProgress(int Discovered, int Processed, string Stage);
@@ -256,14 +263,14 @@ internal sealed class MailboxScanner(
 
             await RecordHealthAsync(credential.Id, null, cancellationToken);
             progress?.Report(new ScanProgress(fetched, processed, "Done"));
-            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, null);
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, null) { Failures = total.Failures };
         }
         catch (CredentialException ex)
         {
             var error = DelegateAccess.Explain(credential, ex.Error);
             logger.LogWarning("Mailbox {Mailbox}: scan stopped: {Code} {Message}", mailbox.Name, error.Code, error.Message);
             await RecordHealthAsync(credential.Id, error, cancellationToken);
-            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, error);
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, error) { Failures = total.Failures };
         }
     }
 

@@ -300,4 +300,33 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
                                              select a.Content).SingleAsync());
         Assert.Equal(attachment, stored);
     }
+
+    [Fact]
+    public async Task The_import_report_lists_each_failed_email_with_its_reason()
+    {
+        var mailboxes = app.Services.GetRequiredService<HaloPortal.Engine.Mailboxes.IMailboxes>();
+        var incoming = (await mailboxes.GetAsync(SandboxMail.DemoMailboxId))!.Incoming;
+        await mailboxes.UpdateIncomingAsync(SandboxMail.DemoMailboxId, incoming with { MaxEmailSizeMb = 1 }, HaloPortal.Engine.Audit.Actor.System);
+        ScanReport report;
+        var big = SandboxMail.NewMessageId();
+        var fine = SandboxMail.NewMessageId();
+        try
+        {
+            await _mail.DeliverAsync(SandboxMail.Mime("reporter@customer.example", _mail.Demo.SharedMailbox, "Scanned invoice", new string('x', 1_300_000), big));
+            await _mail.DeliverAsync(SandboxMail.Mime("reporter@customer.example", _mail.Demo.SharedMailbox, "Small question", "body", fine));
+            report = await _mail.ImportAsync();
+        }
+        finally
+        {
+            await mailboxes.UpdateIncomingAsync(SandboxMail.DemoMailboxId, incoming, HaloPortal.Engine.Audit.Actor.System);
+        }
+
+        Assert.Equal(1, report.Failed);
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal((await EmailAsync(big)).Id, failure.EmailId);
+        Assert.Equal("Scanned invoice", failure.Subject);
+        Assert.Equal("reporter@customer.example", failure.From);
+        Assert.Contains("over this mailbox's 1 MB limit", failure.Reason);
+        Assert.Equal(InboundStatus.Processed, (await EmailAsync(fine)).Status);
+    }
 }

@@ -25,6 +25,7 @@ internal static class IngestionApi
                 report.Fetched, report.Created, report.Updated, report.Ignored, report.Failed, report.Pending,
                 report.Skipped,
                 Error = report.Error is null ? null : new { report.Error.Code, report.Error.Title, report.Error.Message, report.Error.Fix },
+                Failures = report.Failures.Select(f => new { f.EmailId, f.Subject, f.From, f.Reason }),
             });
         }).RequireAuthorization(PortalPolicies.Administrator).WithTags("Mailboxes").WithName("ImportEmails")
           .WithSummary("Scan the mailbox now; ?wait=true answers with the report. ?backlogDays=&backlogCap= imports older mail explicitly.");
