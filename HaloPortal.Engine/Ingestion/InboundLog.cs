@@ -37,6 +37,18 @@ public sealed record RawData(string ContentType, byte[] Content, string FileName
 /// <summary>How many emails of one status were logged on one UTC day.</summary>
 public sealed record InboundDayCount(DateOnly Day, InboundStatus Status, int Count);
 
+/// <summary>Filters of the rejected-notification list: received between <paramref name="From"/> and <paramref name="To"/> (both optional).</summary>
+public sealed record RejectedNotificationQuery(DateTimeOffset? From = null, DateTimeOffset? To = null, int Page = 1, int PageSize = 25);
+
+/// <summary>
+/// A Graph notification (change or lifecycle) the receiver refused: its subscription is unknown, its clientState did not match, or its
+/// subscription was cancelled. <paramref name="MailboxId"/> is 0 (and <paramref name="MailboxName"/> null) when the subscription is unknown.
+/// </summary>
+public sealed record RejectedNotificationRow(
+    long Id, RequestKind Kind, DateTimeOffset ReceivedAt, string Reason, string? SubscriptionId, int MailboxId, string? MailboxName, long RawSize);
+
+public sealed record RejectedNotificationPage(IReadOnlyList<RejectedNotificationRow> Items, int Total);
+
 /// <summary>The inbound log (per mailbox and global), drill-down to requests, raw data, and replay.</summary>
 public interface IInboundLog
 {
@@ -61,6 +73,9 @@ public interface IInboundLog
 
     /// <summary>CSV of every row the query matches (paging ignored).</summary>
     Task<string> ExportCsvAsync(InboundQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Notifications the webhook receiver rejected (no email was recorded for them), newest first, one page.</summary>
+    Task<RejectedNotificationPage> RejectedNotificationsAsync(RejectedNotificationQuery query, CancellationToken cancellationToken = default);
 }
 
 public sealed class ReplayJob(IInboundLog log)
@@ -246,6 +261,64 @@ internal sealed class InboundLog(
         }
 
         return csv.ToString();
+    }
+
+    public async Task<RejectedNotificationPage> RejectedNotificationsAsync(RejectedNotificationQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = db.Set<InboundRequest>().AsNoTracking()
+            .Where(r => r.Outcome == RequestOutcome.Rejected && r.InboundEmailId == null && (r.Kind == RequestKind.Webhook || r.Kind == RequestKind.Lifecycle));
+        if (query.From is { } from)
+        {
+            rows = rows.Where(r => r.ReceivedAt >= from);
+        }
+
+        if (query.To is { } to)
+        {
+            rows = rows.Where(r => r.ReceivedAt <= to);
+        }
+
+        var total = await rows.CountAsync(cancellationToken);
+        var pageSize = Math.Clamp(query.PageSize, 1, 500);
+        var page = await (
+                from r in rows.OrderByDescending(r => r.Id).Skip((Math.Max(1, query.Page) - 1) * pageSize).Take(pageSize)
+                join m in db.Set<Mailbox>() on r.MailboxId equals m.Id into mj
+                from m in mj.DefaultIfEmpty()
+                select new { r.Id, r.Kind, r.ReceivedAt, r.MailboxId, MailboxName = m == null ? null : m.Name, r.LogJson, r.RawData })
+            .ToListAsync(cancellationToken);
+
+        // The reason is the receiver's log line; the subscription id is in the item's raw JSON (a notification item is about 1 KB).
+        var items = page.Select(r => new RejectedNotificationRow(r.Id, r.Kind, r.ReceivedAt, RejectionReason(r.LogJson), SubscriptionIdOf(r.RawData), r.MailboxId,
+            r.MailboxName, r.RawData?.Length ?? 0)).OrderByDescending(r => r.Id).ToList();
+        return new RejectedNotificationPage(items, total);
+    }
+
+    private static string RejectionReason(string logJson)
+    {
+        const string prefix = "Rejected: ";
+        var lines = JsonSerializer.Deserialize<List<LogLine>>(logJson, LogLine.Json) ?? [];
+        var line = lines.FirstOrDefault(l => l.Message.StartsWith(prefix, StringComparison.Ordinal)) ?? lines.FirstOrDefault();
+        return line is null ? "Rejected (no reason was logged)." : line.Message.StartsWith(prefix, StringComparison.Ordinal) ? line.Message[prefix.Length..] : line.Message;
+    }
+
+    private static string? SubscriptionIdOf(byte[]? raw)
+    {
+        if (raw is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(raw);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("subscriptionId", out var id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string Csv(string? value)

@@ -46,7 +46,9 @@ public sealed class IngestionTestContext : BunitContext
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddLogging();
         Services.AddHaloEngine(configuration, new TestHostEnvironment(_directory));
-        Services.AddHangfire(c => c.UseInMemoryStorage());
+        // Hangfire's log provider is process-wide: the portal's disposal-safe one, so a portal host started by another test class
+        // never logs through this context's logger factory after it is disposed.
+        Services.AddHangfire((sp, c) => c.UseLogProvider(new HaloPortal.Hosting.HangfireLogProvider(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())).UseInMemoryStorage());
         Services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.ShowTransitionDuration = 0;

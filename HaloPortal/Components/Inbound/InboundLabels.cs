@@ -15,8 +15,26 @@ public static class InboundLabels
         _ => MudBlazor.Color.Warning,
     };
 
-    /// <summary>Chart colours in <see cref="InboundStatus"/> order (matching the chips).</summary>
-    public static readonly string[] ChartPalette = ["#ff9800", "#2196f3", "#4caf50", "#9e9e9e", "#f44336"];
+    /// <summary>The statuses in the order the chart stacks them (bottom first) and lists them in its legend.</summary>
+    public static readonly IReadOnlyList<InboundStatus> ChartOrder =
+        [InboundStatus.Processed, InboundStatus.Ignored, InboundStatus.Failed, InboundStatus.Pending, InboundStatus.Processing];
+
+    /// <summary>Chart colours in <see cref="ChartOrder"/>: the theme's colours of the status chips (Ignored a mid grey, visible on white and dark).</summary>
+    public static readonly string[] ChartPalette = ChartOrder.Select(ChartColour).ToArray();
+
+    private static string ChartColour(InboundStatus status)
+    {
+        var palette = Layout.PortalTheme.Theme.PaletteLight;
+        var colour = Color(status) switch
+        {
+            MudBlazor.Color.Success => palette.Success,
+            MudBlazor.Color.Error => palette.Error,
+            MudBlazor.Color.Info => palette.Info,
+            MudBlazor.Color.Warning => palette.Warning,
+            _ => palette.GrayDefault,
+        };
+        return colour.ToString(MudBlazor.Utilities.MudColorOutputFormats.Hex);
+    }
 
     public static Color Color(RequestOutcome outcome) => outcome switch
     {
