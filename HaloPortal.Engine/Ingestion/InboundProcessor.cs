@@ -162,7 +162,7 @@ internal sealed partial class InboundProcessor(
         }
     }
 
-    private sealed record StageOf(InboundStage Stage, string? GraphMessageId, string DedupeKey);
+    private sealed record StageOf(InboundStage Stage, string? GraphMessageId);
 
     private async Task<Dictionary<long, StageOf>> LoadStagesAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken)
     {
@@ -170,8 +170,8 @@ internal sealed partial class InboundProcessor(
         var ids = items.Select(i => i.EmailId).ToList();
         return await db.Set<InboundEmail>().AsNoTracking()
             .Where(e => ids.Contains(e.Id))
-            .Select(e => new { e.Id, e.Stage, e.GraphMessageId, e.DedupeKey })
-            .ToDictionaryAsync(e => e.Id, e => new StageOf(e.Stage, e.GraphMessageId, e.DedupeKey), cancellationToken);
+            .Select(e => new { e.Id, e.Stage, e.GraphMessageId })
+            .ToDictionaryAsync(e => e.Id, e => new StageOf(e.Stage, e.GraphMessageId), cancellationToken);
     }
 
     internal static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(15 * Math.Pow(2, Math.Max(0, attempts - 1)), 1800));

@@ -93,7 +93,29 @@ internal sealed class Subscriptions(
         }
     }
 
-    public async Task<bool> CancelAsync(int credentialId, Actor actor, CancellationToken cancellationToken = default)
+    public Task<bool> CancelAsync(int credentialId, Actor actor, CancellationToken cancellationToken = default) =>
+        CancelAsync(credentialId, actor, atGraph: true, cancellationToken);
+
+    public async Task RetiringAsync(int credentialId, string reason, Actor actor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await CancelAsync(credentialId, actor, atGraph: true, cancellationToken))
+            {
+                logger.LogInformation("Subscription of credential {CredentialId} deleted at Graph: {Reason}", credentialId, reason);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Graph could not be told (unreachable, or the grant is already gone): the subscription is cancelled here, its
+            // notifications are refused as cancelled, and Graph drops it when it expires.
+            logger.LogWarning("Could not delete the subscription of credential {CredentialId} at Graph ({Reason}): {Error}", credentialId, reason, ex.Message);
+            await CancelAsync(credentialId, actor, atGraph: false, cancellationToken);
+        }
+    }
+
+    /// <summary>Marks the credential's subscriptions cancelled, deleting them at Graph first when <paramref name="atGraph"/>.</summary>
+    private async Task<bool> CancelAsync(int credentialId, Actor actor, bool atGraph, CancellationToken cancellationToken)
     {
         var gate = Gate(credentialId);
         await gate.WaitAsync(cancellationToken);
@@ -111,7 +133,10 @@ internal sealed class Subscriptions(
             {
                 try
                 {
-                    await CallAsync(credential, client => client.Subscriptions[subscription.GraphSubscriptionId].DeleteAsync(cancellationToken: cancellationToken));
+                    if (atGraph)
+                    {
+                        await CallAsync(credential, client => client.Subscriptions[subscription.GraphSubscriptionId].DeleteAsync(cancellationToken: cancellationToken));
+                    }
                 }
                 catch (CredentialException ex) when (IsNotFound(ex))
                 {
@@ -132,41 +157,6 @@ internal sealed class Subscriptions(
         {
             gate.Release();
         }
-    }
-
-    public async Task RetiringAsync(int credentialId, string reason, Actor actor, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (await CancelAsync(credentialId, actor, cancellationToken))
-            {
-                logger.LogInformation("Subscription of credential {CredentialId} deleted at Graph: {Reason}", credentialId, reason);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Graph could not be told (unreachable, or the grant is already gone): the subscription is cancelled here, its
-            // notifications are refused as unknown, and Graph drops it when it expires.
-            logger.LogWarning("Could not delete the subscription of credential {CredentialId} at Graph ({Reason}): {Error}", credentialId, reason, ex.Message);
-            await CancelHereAsync(credentialId, actor, cancellationToken);
-        }
-    }
-
-    private async Task CancelHereAsync(int credentialId, Actor actor, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var mailboxId = await db.Set<MailboxCredential>().Where(c => c.Id == credentialId).Select(c => c.MailboxId).SingleOrDefaultAsync(cancellationToken);
-        var subscriptions = await db.Set<GraphSubscription>().Where(s => s.CredentialId == credentialId && s.Status != SubscriptionStatus.Cancelled).ToListAsync(cancellationToken);
-        foreach (var subscription in subscriptions)
-        {
-            subscription.Status = SubscriptionStatus.Cancelled;
-            subscription.CancelledAt = time.GetUtcNow();
-            db.Audit(time, actor, "Subscription.Cancelled", "GraphSubscription", subscription.Id.ToString(), new { subscription.GraphSubscriptionId }, null);
-            cache.Put(subscription, mailboxId);
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
-        Changed?.Invoke(credentialId);
     }
 
     public async Task<SubscriptionView?> RenewIfDueAsync(int credentialId, RenewalTrigger trigger, CancellationToken cancellationToken = default)

@@ -44,3 +44,46 @@ public sealed class SubscriptionRetirementTests(WebhookPortalFactory app) : ICla
         Assert.Equal(1, await AuditedCancellationsAsync(second.Id));
     }
 }
+
+/// <summary>On its own portal with a fake clock (the other class deletes the demo credential).</summary>
+public sealed class SubscriptionRetirementFallbackTests(FakeClockWebhookFactory app) : IClassFixture<FakeClockWebhookFactory>
+{
+    private readonly WebhookKit _kit = new(app);
+
+    private ICredentials Credentials => app.Services.GetRequiredService<ICredentials>();
+
+    private async Task<bool> AtGraphAsync(string graphSubscriptionId) =>
+        (await _kit.Mail.Control.ListSubscriptionsAsync()).Any(s => s.Id.ToString() == graphSubscriptionId);
+
+    private async Task<int> AuditedCancellationsAsync(int subscriptionId) =>
+        await _kit.QueryAsync(db => db.Set<AuditEntry>().CountAsync(a => a.Action == "Subscription.Cancelled" && a.EntityId == subscriptionId.ToString()));
+
+    [Fact]
+    public async Task When_graph_cannot_be_told_the_subscription_is_cancelled_here_and_the_switch_still_happens()
+    {
+        var subscription = await _kit.SubscribedAsync();
+        var id = subscription.CredentialId;
+        var credential = await _kit.QueryAsync(db => db.Set<MailboxCredential>().AsNoTracking().SingleAsync(c => c.Id == id));
+        var input = CredentialInput.From(credential);
+        input.ClientSecret = "a-wrong-secret-value-entered-by-mistake";
+        await Credentials.UpdateAsync(id, input, Actor.System); // a new secret of the same app keeps the subscription
+        Assert.Equal(SubscriptionStatus.Active, (await _kit.Subscriptions.GetAsync(id))!.Status);
+        app.Clock.Advance(TimeSpan.FromHours(2)); // the cached access token expires: a new one is needed, and refused
+        try
+        {
+            input.ClientSecret = null;
+            input.ProcessingMethod = ProcessingMethod.MailboxScan;
+            await Credentials.UpdateAsync(id, input, Actor.System); // Graph refuses the token: nothing can be deleted there
+
+            Assert.Equal(SubscriptionStatus.Cancelled, (await _kit.Subscriptions.GetAsync(id))!.Status);
+            Assert.Equal(1, await AuditedCancellationsAsync(subscription.Id));
+            Assert.True(await AtGraphAsync(subscription.GraphSubscriptionId)); // it lapses there at its expiry
+            Assert.Equal(ProcessingMethod.MailboxScan, await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.Id == id).Select(c => c.ProcessingMethod).SingleAsync()));
+        }
+        finally
+        {
+            input.ClientSecret = _kit.Mail.Demo.ClientSecret;
+            await Credentials.UpdateAsync(id, input, Actor.System);
+        }
+    }
+}
