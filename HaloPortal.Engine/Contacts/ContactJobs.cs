@@ -1,5 +1,6 @@
 using Hangfire;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Portal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,60 +21,27 @@ internal sealed class ContactScheduleSync(
     IMailboxes mailboxes,
     IRecurringJobManager recurring,
     IOptions<ContactsOptions> options,
-    ILogger<ContactScheduleSync> logger) : IHostedService
+    ILogger<ContactScheduleSync> logger) : RecurringJobSet(recurring, logger)
 {
-    private const string Prefix = "contacts-mailbox-";
-    private readonly HashSet<int> _registered = [];
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    protected override string Prefix => "contacts-mailbox-";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await SyncAsync(cancellationToken);
-        imports.Changed += OnChanged;
-        mailboxes.Changed += OnChanged;
-    }
+    protected override async Task<IReadOnlyCollection<int>> WantedAsync(CancellationToken cancellationToken) =>
+        await imports.ScheduledMailboxesAsync(cancellationToken);
 
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        imports.Changed -= OnChanged;
-        mailboxes.Changed -= OnChanged;
-        return Task.CompletedTask;
-    }
+    protected override void Register(IRecurringJobManager jobs, string jobId, int id) =>
+        jobs.AddOrUpdate<ContactImportJob>(jobId, j => j.RunAsync(id, CancellationToken.None), $"*/{options.Value.CheckEveryMinutes} * * * *");
 
-    private void OnChanged(int mailboxId) => _ = Task.Run(async () =>
+    protected override void Watch(Action<int> changed, bool subscribe)
     {
-        try
+        if (subscribe)
         {
-            await SyncAsync(CancellationToken.None);
+            imports.Changed += changed;
+            mailboxes.Changed += changed;
         }
-        catch (Exception ex)
+        else
         {
-            logger.LogError(ex, "Could not update the contact sync schedule after mailbox {MailboxId} changed", mailboxId);
-        }
-    });
-
-    internal async Task SyncAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var wanted = (await imports.ScheduledMailboxesAsync(cancellationToken)).ToHashSet();
-            var cron = $"*/{options.Value.CheckEveryMinutes} * * * *";
-            foreach (var id in wanted.Where(id => !_registered.Contains(id)))
-            {
-                recurring.AddOrUpdate<ContactImportJob>(Prefix + id, j => j.RunAsync(id, CancellationToken.None), cron);
-                _registered.Add(id);
-            }
-
-            foreach (var stale in _registered.Where(id => !wanted.Contains(id)).ToList())
-            {
-                recurring.RemoveIfExists(Prefix + stale);
-                _registered.Remove(stale);
-            }
-        }
-        finally
-        {
-            _gate.Release();
+            imports.Changed -= changed;
+            mailboxes.Changed -= changed;
         }
     }
 }

@@ -45,62 +45,37 @@ internal sealed class ScanScheduleSync(
     IBackgroundJobClient jobs,
     IMailboxes mailboxes,
     IOptions<PortalOptions> portal,
-    ILogger<ScanScheduleSync> logger) : IHostedService
+    ILogger<ScanScheduleSync> logger) : RecurringJobSet(recurring, logger)
 {
-    private const string Prefix = "scan-credential-";
-    private readonly HashSet<int> _registered = [];
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    protected override string Prefix => "scan-credential-";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await SyncAsync(cancellationToken);
-        mailboxes.Changed += OnChanged;
+        await base.StartAsync(cancellationToken);
         jobs.Enqueue<ResumeJob>(j => j.RunAsync(CancellationToken.None));
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyCollection<int>> WantedAsync(CancellationToken cancellationToken)
     {
-        mailboxes.Changed -= OnChanged;
-        return Task.CompletedTask;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var here = portal.Value.Instance;
+        var credentials = await db.Set<MailboxCredential>().AsNoTracking().Where(c => c.Instance == here).ToListAsync(cancellationToken);
+        return credentials.Where(c => c.TargetAddress is not null).Select(c => c.Id).ToList(); // TargetAddress is derived, not a column
     }
 
-    private void OnChanged(int mailboxId) => _ = Task.Run(async () =>
-    {
-        try
-        {
-            await SyncAsync(CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Could not update the scan schedule after mailbox {MailboxId} changed", mailboxId);
-        }
-    });
+    // Every minute: the job itself decides whether the credential is due (3–5 min scans, 30 min safety scans).
+    protected override void Register(IRecurringJobManager jobs, string jobId, int id) =>
+        jobs.AddOrUpdate<ScanJob>(jobId, j => j.RunAsync(id, CancellationToken.None), Cron.Minutely());
 
-    internal async Task SyncAsync(CancellationToken cancellationToken)
+    protected override void Watch(Action<int> changed, bool subscribe)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        if (subscribe)
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var here = portal.Value.Instance;
-            var credentials = await db.Set<MailboxCredential>().AsNoTracking().Where(c => c.Instance == here).ToListAsync(cancellationToken);
-            var wanted = credentials.Where(c => c.TargetAddress is not null).Select(c => c.Id).ToHashSet();
-            foreach (var id in wanted)
-            {
-                // Every minute: the job itself decides whether the credential is due (3–5 min scans, 30 min safety scans).
-                recurring.AddOrUpdate<ScanJob>(Prefix + id, j => j.RunAsync(id, CancellationToken.None), Cron.Minutely());
-                _registered.Add(id);
-            }
-
-            foreach (var stale in _registered.Where(id => !wanted.Contains(id)).ToList())
-            {
-                recurring.RemoveIfExists(Prefix + stale);
-                _registered.Remove(stale);
-            }
+            mailboxes.Changed += changed;
         }
-        finally
+        else
         {
-            _gate.Release();
+            mailboxes.Changed -= changed;
         }
     }
 }
