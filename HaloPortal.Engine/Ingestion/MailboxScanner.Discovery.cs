@@ -1,0 +1,130 @@
+using System.Text;
+using System.Text.Json;
+using HaloPortal.Engine.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Graph.Models;
+using Microsoft.Kiota.Abstractions.Serialization;
+
+namespace HaloPortal.Engine.Ingestion;
+
+/// <summary>Discovery: what a scan found is committed before anything else happens, and unfinished mail is picked up again.</summary>
+internal sealed partial class MailboxScanner
+{
+    /// <summary>Commits every new message as a Pending inbound email with this attempt's raw Graph data, before anything else happens.</summary>
+    private async Task<List<WorkItem>> DiscoverAsync(int mailboxId, int credentialId, RequestKind kind, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
+    {
+        var work = new List<WorkItem>();
+        if (messages.Count == 0)
+        {
+            return work;
+        }
+
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var keys = messages.Select(DedupeKey).ToList();
+        var known = await db.Set<InboundEmail>().Where(e => e.MailboxId == mailboxId && keys.Contains(e.DedupeKey)).ToDictionaryAsync(e => e.DedupeKey, cancellationToken);
+        // A webhook may have discovered the message first, keyed "graph:{id}" until it is fetched: recognise it by its Graph id.
+        var graphIds = messages.Select(m => m.Id!).ToList();
+        var notified = await db.Set<InboundEmail>()
+            .Where(e => e.MailboxId == mailboxId && graphIds.Contains(e.GraphMessageId!) && e.DedupeKey.StartsWith("graph:"))
+            .ToListAsync(cancellationToken);
+        foreach (var email in notified)
+        {
+            var message = messages.First(m => m.Id == email.GraphMessageId);
+            var key = DedupeKey(message);
+            if (!known.ContainsKey(key))
+            {
+                if (key != email.DedupeKey)
+                {
+                    email.DedupeKey = key;
+                    email.InternetMessageId ??= message.InternetMessageId?.Trim('<', '>');
+                }
+
+                known[key] = email;
+            }
+        }
+
+        var requests = new List<(InboundEmail Email, InboundRequest Request)>();
+        foreach (var message in messages)
+        {
+            var key = DedupeKey(message);
+            if (known.TryGetValue(key, out var existing))
+            {
+                if (existing.Stage == InboundStage.Done)
+                {
+                    continue; // processed before: never a second ticket
+                }
+
+                existing.GraphMessageId = message.Id;
+                requests.Add((existing, await NewRequestAsync(mailboxId, kind, message, now)));
+                continue;
+            }
+
+            var email = new InboundEmail
+            {
+                MailboxId = mailboxId,
+                CredentialId = credentialId,
+                DedupeKey = key,
+                InternetMessageId = message.InternetMessageId?.Trim('<', '>'),
+                GraphMessageId = message.Id,
+                Subject = message.Subject,
+                From = message.From?.EmailAddress?.Address?.ToLowerInvariant(),
+                ReceivedAt = message.ReceivedDateTime,
+                FoundBy = kind,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Add(email);
+            known[key] = email;
+            requests.Add((email, await NewRequestAsync(mailboxId, kind, message, now)));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (email, request) in requests)
+        {
+            request.InboundEmailId = email.Id;
+            db.Add(request);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        work.AddRange(requests.Select(r => new WorkItem(r.Email.Id, r.Request.Id)));
+        return work;
+    }
+
+    private async Task<List<WorkItem>> LeftoversAsync(int mailboxId, RequestKind kind, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var emails = await db.Set<InboundEmail>().AsNoTracking()
+            .Where(e => e.MailboxId == mailboxId && e.Stage != InboundStage.Done && e.Status != InboundStatus.Failed)
+            .OrderBy(e => e.Id)
+            .Select(e => new { e.Id, e.Stage, e.Attempts, e.NextAttemptAt })
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        var requests = emails.Where(e => e.NextAttemptAt is null || e.NextAttemptAt <= now).Select(email => new InboundRequest
+        {
+            InboundEmailId = email.Id,
+            MailboxId = mailboxId,
+            Kind = kind,
+            ReceivedAt = now,
+            LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Resuming an unfinished email (stage {email.Stage}, attempt {email.Attempts + 1}).") }, LogLine.Json),
+        }).ToList();
+        db.AddRange(requests);
+        await db.SaveChangesAsync(cancellationToken);
+        var work = requests.Select(r => new WorkItem(r.InboundEmailId!.Value, r.Id)).ToList();
+        return work;
+    }
+
+    private static async Task<InboundRequest> NewRequestAsync(int mailboxId, RequestKind kind, Message message, DateTimeOffset now) => new()
+    {
+        MailboxId = mailboxId,
+        Kind = kind,
+        ReceivedAt = now,
+        RawContentType = "application/json",
+        RawData = Encoding.UTF8.GetBytes(await KiotaJsonSerializer.SerializeAsStringAsync(message)),
+        LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).") }, LogLine.Json),
+    };
+
+    private static string DedupeKey(Message message) =>
+        string.IsNullOrWhiteSpace(message.InternetMessageId) ? $"graph:{message.Id}" : message.InternetMessageId.Trim().Trim('<', '>');
+}
