@@ -2,7 +2,7 @@ using Hangfire;
 using Hangfire.Storage;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
-using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Tests.Credentials;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,21 +27,10 @@ public sealed class ScanJobRegistrationTests(PortalAppFactory app) : IClassFixtu
     [Fact]
     public async Task A_credential_gets_its_scan_job_when_it_names_a_mailbox_and_loses_it_when_deleted()
     {
-        var mail = new SandboxMail(app);
-        var demo = mail.Demo;
-        var mailbox = await app.Services.GetRequiredService<IMailboxes>().CreateAsync("Alex's inbox", MailboxConnectionType.Office365Azure, Actor.System);
-        var credentials = app.Services.GetRequiredService<ICredentials>();
-        var credential = await credentials.CreateAsync(mailbox.Id, new CredentialInput
-        {
-            AuthMethod = AuthMethod.ClientCredentials,
-            CredentialType = CredentialType.ClientSecret,
-            ProcessingMethod = ProcessingMethod.MailboxScan,
-            Authority = GraphAuthority.Sandbox,
-            TenantId = demo.TenantId.ToString(),
-            ClientId = demo.AppId.ToString(),
-            ClientSecret = demo.ClientSecret,
-            EmailAddress = demo.UserPrincipalName,
-        }, Actor.System);
+        var demo = new SandboxMail(app).Demo;
+        var credentials = app.Get<ICredentials>();
+        var credential = await credentials.CreateAsync(await app.CreateMailboxAsync(),
+            CredentialKit.ClientCredentials(demo.TenantId, demo.AppId, demo.UserPrincipalName, demo.ClientSecret), Actor.System);
 
         // Client credentials name their mailbox, so there is something to scan from the start (a delegated credential waits for its sign-in).
         await WaitUntilAsync(() => HasJob(credential.Id));
