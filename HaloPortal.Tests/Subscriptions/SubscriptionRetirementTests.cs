@@ -13,17 +13,11 @@ public sealed class SubscriptionRetirementTests(WebhookPortalFactory app) : ICla
 
     private ICredentials Credentials => app.Services.GetRequiredService<ICredentials>();
 
-    private async Task<bool> AtGraphAsync(string graphSubscriptionId) =>
-        (await _kit.Mail.Control.ListSubscriptionsAsync()).Any(s => s.Id.ToString() == graphSubscriptionId);
-
-    private async Task<int> AuditedCancellationsAsync(int subscriptionId) =>
-        await _kit.QueryAsync(db => db.Set<AuditEntry>().CountAsync(a => a.Action == "Subscription.Cancelled" && a.EntityId == subscriptionId.ToString()));
-
     [Fact]
     public async Task Switching_to_mailbox_scan_then_deleting_the_credential_each_delete_the_subscription_at_graph()
     {
         var first = await _kit.SubscribedAsync();
-        Assert.True(await AtGraphAsync(first.GraphSubscriptionId));
+        Assert.True(await _kit.AtGraphAsync(first.GraphSubscriptionId));
 
         var credential = await _kit.QueryAsync(db => db.Set<MailboxCredential>().AsNoTracking().SingleAsync(c => c.Id == first.CredentialId));
         var input = CredentialInput.From(credential);
@@ -31,17 +25,17 @@ public sealed class SubscriptionRetirementTests(WebhookPortalFactory app) : ICla
         await Credentials.UpdateAsync(first.CredentialId, input, Actor.System);
 
         Assert.Equal(SubscriptionStatus.Cancelled, (await _kit.Subscriptions.GetAsync(first.CredentialId))!.Status);
-        Assert.False(await AtGraphAsync(first.GraphSubscriptionId));
-        Assert.Equal(1, await AuditedCancellationsAsync(first.Id));
+        Assert.False(await _kit.AtGraphAsync(first.GraphSubscriptionId));
+        Assert.Equal(1, await _kit.AuditedCancellationsAsync(first.Id));
 
         var second = await _kit.SubscribedAsync();
         Assert.NotEqual(first.GraphSubscriptionId, second.GraphSubscriptionId);
-        Assert.True(await AtGraphAsync(second.GraphSubscriptionId));
+        Assert.True(await _kit.AtGraphAsync(second.GraphSubscriptionId));
 
         Assert.True(await Credentials.DeleteAsync(second.CredentialId, Actor.System));
 
-        Assert.False(await AtGraphAsync(second.GraphSubscriptionId));
-        Assert.Equal(1, await AuditedCancellationsAsync(second.Id));
+        Assert.False(await _kit.AtGraphAsync(second.GraphSubscriptionId));
+        Assert.Equal(1, await _kit.AuditedCancellationsAsync(second.Id));
     }
 }
 
@@ -51,12 +45,6 @@ public sealed class SubscriptionRetirementFallbackTests(FakeClockWebhookFactory 
     private readonly WebhookKit _kit = new(app);
 
     private ICredentials Credentials => app.Services.GetRequiredService<ICredentials>();
-
-    private async Task<bool> AtGraphAsync(string graphSubscriptionId) =>
-        (await _kit.Mail.Control.ListSubscriptionsAsync()).Any(s => s.Id.ToString() == graphSubscriptionId);
-
-    private async Task<int> AuditedCancellationsAsync(int subscriptionId) =>
-        await _kit.QueryAsync(db => db.Set<AuditEntry>().CountAsync(a => a.Action == "Subscription.Cancelled" && a.EntityId == subscriptionId.ToString()));
 
     [Fact]
     public async Task When_graph_cannot_be_told_the_subscription_is_cancelled_here_and_the_switch_still_happens()
@@ -76,8 +64,8 @@ public sealed class SubscriptionRetirementFallbackTests(FakeClockWebhookFactory 
             await Credentials.UpdateAsync(id, input, Actor.System); // Graph refuses the token: nothing can be deleted there
 
             Assert.Equal(SubscriptionStatus.Cancelled, (await _kit.Subscriptions.GetAsync(id))!.Status);
-            Assert.Equal(1, await AuditedCancellationsAsync(subscription.Id));
-            Assert.True(await AtGraphAsync(subscription.GraphSubscriptionId)); // it lapses there at its expiry
+            Assert.Equal(1, await _kit.AuditedCancellationsAsync(subscription.Id));
+            Assert.True(await _kit.AtGraphAsync(subscription.GraphSubscriptionId)); // it lapses there at its expiry
             Assert.Equal(ProcessingMethod.MailboxScan, await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.Id == id).Select(c => c.ProcessingMethod).SingleAsync()));
         }
         finally

@@ -90,6 +90,13 @@ internal sealed class WebhookKit(PortalAppFactory app)
         return current is { Status: not SubscriptionStatus.Cancelled } ? current : await Subscriptions.CreateAsync(id, Actor.System);
     }
 
+    /// <summary>Whether the sandbox (Graph) still holds the subscription.</summary>
+    public async Task<bool> AtGraphAsync(string graphSubscriptionId) =>
+        (await Mail.Control.ListSubscriptionsAsync()).Any(s => s.Id.ToString() == graphSubscriptionId);
+
+    public Task<int> AuditedCancellationsAsync(int subscriptionId) =>
+        QueryAsync(db => db.Set<AuditEntry>().CountAsync(a => a.Action == "Subscription.Cancelled" && a.EntityId == subscriptionId.ToString()));
+
     public async Task<string> ClientStateAsync(string graphSubscriptionId)
     {
         var protectedState = await QueryAsync(db => db.Set<GraphSubscription>().Where(s => s.GraphSubscriptionId == graphSubscriptionId).Select(s => s.ClientStateProtected).SingleAsync());
