@@ -68,7 +68,7 @@ internal sealed class Replies(
 {
     public async Task<OutboundInfo> SendAsync(int ticketId, ReplyAuthor author, string bodyHtml, IReadOnlyList<ReplyAttachment> attachments, CancellationToken cancellationToken = default)
     {
-        var html = EmailHtmlSanitizer.Sanitize(bodyHtml ?? "");
+        var html = EmailHtmlSanitizer.SanitizeOutgoing(bodyHtml ?? "");
         var text = BodyText.HtmlToText(html).Trim();
         if (text.Length == 0)
         {

@@ -13,8 +13,13 @@ public sealed record TicketPage(IReadOnlyList<TicketRow> Items, int Total);
 
 public sealed record AttachmentInfo(long Id, string Name, long Size, string ContentType, bool IsInline);
 
+/// <summary>A message of a ticket's thread. Read through <see cref="ITickets"/>, its HTML bodies are sanitised for display (<see cref="MessageBodies"/>).</summary>
 public sealed record TicketMessageView(long Id, MessageDirection Direction, string From, string? FromName, string To, string Cc, string Subject, DateTimeOffset SentAt,
-    string? BodyHtml, string? BodyText, string? FullBodyHtml, long? InboundEmailId, IReadOnlyList<AttachmentInfo> Attachments);
+    string? BodyHtml, string? BodyText, string? FullBodyHtml, long? InboundEmailId, IReadOnlyList<AttachmentInfo> Attachments)
+{
+    /// <summary>The HTML has remote images that were not loaded (see <see cref="MessageBodies.WithRemoteImages"/>).</summary>
+    public bool HasBlockedImages { get; init; }
+}
 
 public sealed record LinkedTicket(int Id, int Number, string Subject, TicketStatus Status);
 
@@ -77,6 +82,7 @@ internal sealed class TicketQueries(IDbContextFactory<PortalDbContext> contexts)
             .Select(m => new TicketMessageView(m.Id, m.Direction, m.From, m.FromName, m.To, m.Cc, m.Subject, m.SentAt, m.BodyHtml, m.BodyText, m.FullBodyHtml, m.InboundEmailId,
                 m.Attachments.OrderBy(a => a.Id).Select(a => new AttachmentInfo(a.Id, a.Name, a.Size, a.ContentType, a.IsInline)).ToList()))
             .ToListAsync(cancellationToken);
+        messages = messages.Select(ForDisplay).ToList();
         var linked = await db.Set<Ticket>().AsNoTracking().Where(t => t.LinkedTicketId == id || t.Id == row.LinkedTicketId)
             .Select(t => new LinkedTicket(t.Id, t.Number, t.Subject, t.Status)).ToListAsync(cancellationToken);
         return new TicketDetails(row, site, messages, linked);
@@ -87,6 +93,19 @@ internal sealed class TicketQueries(IDbContextFactory<PortalDbContext> contexts)
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.Set<TicketAttachment>().AsNoTracking().Where(a => a.Id == id)
             .Select(a => new AttachmentContent(a.Name, a.ContentType, a.Content)).SingleOrDefaultAsync(cancellationToken);
+    }
+
+    // Stored HTML is sanitised again on the way out: old tickets follow the current policy, and nothing unsafe leaves by this door.
+    private static TicketMessageView ForDisplay(TicketMessageView message)
+    {
+        var body = MessageBodies.ForDisplay(message.BodyHtml);
+        var full = message.FullBodyHtml == message.BodyHtml ? body : MessageBodies.ForDisplay(message.FullBodyHtml);
+        return message with
+        {
+            BodyHtml = body,
+            FullBodyHtml = full,
+            HasBlockedImages = MessageBodies.HasBlockedImages(body) || (!ReferenceEquals(full, body) && MessageBodies.HasBlockedImages(full)),
+        };
     }
 
     private static IQueryable<TicketRow> Project(IQueryable<Ticket> tickets) =>

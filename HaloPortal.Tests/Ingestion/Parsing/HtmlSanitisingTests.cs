@@ -38,7 +38,7 @@ public sealed class HtmlSanitisingTests
         Assert.Contains("style=\"color: rgba(255, 0, 0, 1)\"", html);
         Assert.Contains("<a href=\"https://contoso.com/pay\" target=\"_blank\" rel=\"noopener noreferrer\">pay here</a>", html);
         Assert.Contains("src=\"data:image/png;base64,iVBORw0KGgo=\"", html);
-        Assert.Contains("src=\"https://cdn.example/banner.png\"", html);
+        Assert.Contains("data-remote-src=\"https://cdn.example/banner.png\"", html);
         Assert.DoesNotContain("javascript:", html);
         Assert.DoesNotContain("data:text/html", html);
     }
@@ -68,7 +68,7 @@ public sealed class HtmlSanitisingTests
             _ => null,
         });
 
-        Assert.Equal("""<p><img src="/attachments/7?a=1&amp;b=2"> <img src="/attachments/8"> <img src=cid:unknown> <a href="cid:image001.png@01DB">x</a></p>""", rewritten);
+        Assert.Equal("""<p><img src="/attachments/7?a=1&amp;b=2"> <img src="/attachments/8"> <img src="cid:unknown"> <a href="cid:image001.png@01DB">x</a></p>""", rewritten);
     }
 
     [Fact]
