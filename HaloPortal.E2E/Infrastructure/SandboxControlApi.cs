@@ -17,5 +17,17 @@ public sealed class SandboxControlApi(PortalProcess portal) : IDisposable
         }
     }
 
+    /// <summary>Delivers a raw MIME message into a sandbox mailbox (<c>POST /sandbox/api/mailboxes/{address}/messages</c>).</summary>
+    public async Task DeliverMimeAsync(string mailbox, string mime)
+    {
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(mime));
+        content.Headers.ContentType = new("message/rfc822");
+        using var response = await _http.PostAsync($"/sandbox/api/mailboxes/{Uri.EscapeDataString(mailbox)}/messages", content);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /sandbox/api/mailboxes/{mailbox}/messages answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -16,6 +16,11 @@ internal static class InertHtml
         "form", "input", "button", "textarea", "select", "template", "noscript", "video", "audio", "source", "image", "portal",
     };
 
+    private static readonly HashSet<string> ForbiddenCssProperties =
+        ["position", "z-index", "top", "left", "right", "bottom", "inset", "transform", "behavior", "-moz-binding", "content", "cursor"];
+
+    private static readonly string[] ForbiddenCssValues = ["url(", "expression", "javascript", "vbscript", "image-set", "binding"];
+
     private static readonly string[] ForbiddenAttributes = ["class", "id", "name", "srcset", "background", "poster", "formaction", "action", "srcdoc"];
 
     public static IReadOnlyList<IElement> Elements(string html) =>
@@ -67,12 +72,14 @@ internal static class InertHtml
 
                 if (name == "style")
                 {
-                    var css = value.ToLowerInvariant().Replace(" ", "", StringComparison.Ordinal);
-                    foreach (var bad in new[] { "url(", "expression", "position", "z-index", "javascript", "behavior", "binding", "image-set" })
+                    foreach (var declaration in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
-                        if (css.Contains(bad, StringComparison.Ordinal))
+                        var colon = declaration.IndexOf(':', StringComparison.Ordinal);
+                        var property = (colon < 0 ? declaration : declaration[..colon]).Trim().ToLowerInvariant();
+                        var css = (colon < 0 ? "" : declaration[(colon + 1)..]).ToLowerInvariant().Replace(" ", "", StringComparison.Ordinal);
+                        if (ForbiddenCssProperties.Contains(property) || ForbiddenCssValues.Any(v => css.Contains(v, StringComparison.Ordinal)))
                         {
-                            yield return $"<{tag}> has style {value}";
+                            yield return $"<{tag}> has style {declaration}";
                         }
                     }
                 }
