@@ -88,7 +88,8 @@ public sealed partial class SecurityHeadersTests(SecurityPortalFactory app) : IC
             }
         }
 
-        using var notFound = await browser.GetAsync("/no/such/page");
+        using var signedIn = await app.SignedInBrowserAsync();
+        using var notFound = await signedIn.GetAsync("/no/such/page");
         Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
         AssertCommonHeaders(notFound, "404 page");
     }

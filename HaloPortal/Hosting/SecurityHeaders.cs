@@ -25,7 +25,7 @@ internal static class SecurityHeaders
         var policies = new Policies(app.Configuration);
         app.Use((context, next) =>
         {
-            var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             context.Items[NonceItem] = nonce;
             context.Response.OnStarting(() =>
             {
