@@ -209,7 +209,7 @@ internal sealed class NotificationIntake(
                 reasons[i] = subscriptions[parsed[i].SubscriptionId] switch
                 {
                     null => RejectionReason.UnknownSubscription,
-                    var subscription when !ClientStateMatches(subscription, Text(parsed[i].Element, "clientState")) => RejectionReason.ClientStateMismatch,
+                    { } subscription when !ClientStateMatches(subscription, Text(parsed[i].Element, "clientState")) => RejectionReason.ClientStateMismatch,
                     { Status: SubscriptionStatus.Cancelled } => RejectionReason.SubscriptionCancelled,
                     _ => null,
                 };

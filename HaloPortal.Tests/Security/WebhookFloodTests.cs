@@ -6,7 +6,6 @@ using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Sandbox;
 using HaloPortal.Tests.Subscriptions;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace HaloPortal.Tests.Security;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Tests.Subscriptions;
