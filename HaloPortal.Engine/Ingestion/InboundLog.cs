@@ -47,7 +47,11 @@ public sealed record RejectedNotificationQuery(DateTimeOffset? From = null, Date
 public sealed record RejectedNotificationRow(
     long Id, RequestKind Kind, DateTimeOffset ReceivedAt, string Reason, string? SubscriptionId, int MailboxId, string? MailboxName, long RawSize);
 
-public sealed record RejectedNotificationPage(IReadOnlyList<RejectedNotificationRow> Items, int Total);
+/// <summary>
+/// One page of the kept rejected notifications (<paramref name="Total"/> of them match the query: only the newest
+/// Portal:Webhooks:RejectedSampleSize are kept), and <paramref name="Refused"/>: how many items were refused in all since the portal started.
+/// </summary>
+public sealed record RejectedNotificationPage(IReadOnlyList<RejectedNotificationRow> Items, int Total, RejectionCounts? Refused = null);
 
 /// <summary>The inbound log (per mailbox and global), drill-down to requests, raw data, and replay.</summary>
 public interface IInboundLog
@@ -88,6 +92,7 @@ internal sealed class InboundLog(
     IDbContextFactory<PortalDbContext> contexts,
     InboundProcessor processor,
     IBackgroundJobClient jobs,
+    RejectionTally rejections,
     TimeProvider time) : IInboundLog
 {
     public async Task<InboundPage> QueryAsync(InboundQuery query, CancellationToken cancellationToken = default)
@@ -290,7 +295,7 @@ internal sealed class InboundLog(
         // The reason is the receiver's log line; the subscription id is in the item's raw JSON (a notification item is about 1 KB).
         var items = page.Select(r => new RejectedNotificationRow(r.Id, r.Kind, r.ReceivedAt, RejectionReason(r.LogJson), SubscriptionIdOf(r.RawData), r.MailboxId,
             r.MailboxName, r.RawData?.Length ?? 0)).OrderByDescending(r => r.Id).ToList();
-        return new RejectedNotificationPage(items, total);
+        return new RejectedNotificationPage(items, total, rejections.Snapshot());
     }
 
     private static string RejectionReason(string logJson)

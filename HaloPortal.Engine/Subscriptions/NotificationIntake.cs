@@ -4,9 +4,11 @@ using System.Text.Json;
 using System.Threading.Channels;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace HaloPortal.Engine.Subscriptions;
 
@@ -21,6 +23,9 @@ public enum NotificationAnswer
 
     /// <summary>The database could not commit (503): Graph retries later.</summary>
     Unavailable,
+
+    /// <summary>More items than Portal:Webhooks:MaxItemsPerBatch (413); nothing recorded.</summary>
+    TooLarge,
 }
 
 /// <summary>The answer to one POST, with the reason for a 400/503.</summary>
@@ -40,8 +45,16 @@ public interface IGraphNotifications
     Task<NotificationResult> ReceiveLifecycleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
 }
 
-/// <summary>One notification item, parsed and matched (not yet committed).</summary>
-internal sealed record IntakeItem(RequestKind Kind, string SubscriptionId, CachedSubscription? Subscription, string? Rejection, string? MessageId, string? LifecycleEvent, byte[] Raw);
+/// <summary>One notification item, parsed and matched (not yet committed); a rejected one is a sample kept for the Rejected notifications tab.</summary>
+internal sealed record IntakeItem(
+    RequestKind Kind, string SubscriptionId, CachedSubscription? Subscription, RejectionReason? Reason, string? Rejection, string? MessageId, string? LifecycleEvent, byte[] Raw);
+
+/// <summary>A batch with more items than Portal:Webhooks:MaxItemsPerBatch.</summary>
+internal sealed class TooManyItemsException(int count, int max)
+    : Exception($"The batch has {count} items; at most {max} are accepted in one POST (Portal:Webhooks:MaxItemsPerBatch).")
+{
+    public int Count { get; } = count;
+}
 
 /// <summary>
 /// Group commit: concurrent POSTs hand their items to one writer, which commits everything waiting in ONE transaction and then
@@ -51,10 +64,18 @@ internal sealed class NotificationIntake(
     IDbContextFactory<PortalDbContext> contexts,
     SubscriptionCache cache,
     WebhookQueue queue,
+    RejectionTally tally,
+    IOptions<WebhookOptions> options,
     TimeProvider time,
     ILogger<NotificationIntake> logger) : BackgroundService, IGraphNotifications
 {
     private const int MaxItemsPerCommit = 500;
+
+    /// <summary>A rejected item's raw JSON is kept up to this size (a Graph notification item is about 1 KB).</summary>
+    internal const int MaxSampleRawBytes = 4096;
+
+    /// <summary>Ids of the rejected-item sample rows, oldest first (the writer's own; null until the first rejected sample of this process).</summary>
+    private List<long>? _sampleIds;
     private readonly Dictionary<int, DateTimeOffset> _lastNotificationWritten = [];
     private int _writtenSinceCheckpoint;
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -69,40 +90,64 @@ internal sealed class NotificationIntake(
 
     private async Task<NotificationResult> ReceiveAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
     {
-        List<IntakeItem> items;
+        ParsedBatch batch;
         try
         {
-            items = await ParseAsync(body, kind, cancellationToken);
+            batch = await ParseAsync(body, kind, cancellationToken);
+        }
+        catch (TooManyItemsException ex)
+        {
+            logger.LogWarning("Refused a Graph {Kind} notification batch of {Count} items (more than {Max})", kind, ex.Count, options.Value.MaxItemsPerBatch);
+            return new NotificationResult(NotificationAnswer.TooLarge, ex.Message, ex.Count, ex.Count);
         }
         catch (FormatException ex)
         {
-            logger.LogWarning("Refused a malformed Graph {Kind} notification ({Bytes} bytes): {Reason}", kind, body.Length, ex.Message);
+            logger.LogWarning("Refused a malformed Graph {Kind} notification ({Bytes} bytes): {Reason}", kind, body.Length, LogText.Clean(ex.Message));
             return new NotificationResult(NotificationAnswer.Malformed, ex.Message);
         }
 
-        var pending = new Pending(items, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _pending.Writer.WriteAsync(pending, cancellationToken);
-        try
+        var rejected = 0;
+        foreach (var reason in Enum.GetValues<RejectionReason>())
         {
-            await pending.Done.Task.WaitAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex)
-        {
-            logger.LogError(ex, "Could not commit a Graph {Kind} notification batch", kind);
-            return new NotificationResult(NotificationAnswer.Unavailable, "The notification could not be stored; Graph will retry.");
+            tally.Add(reason, batch.Rejected[(int)reason]);
+            rejected += batch.Rejected[(int)reason];
         }
 
-        var rejected = items.Count(i => i.Rejection is not null);
+        if (batch.Write.Count > 0)
+        {
+            var pending = new Pending(batch.Write, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            await _pending.Writer.WriteAsync(pending, cancellationToken);
+            try
+            {
+                await pending.Done.Task.WaitAsync(cancellationToken);
+            }
+            catch (DbUpdateException ex) when (rejected < batch.Total)
+            {
+                logger.LogError(ex, "Could not commit a Graph {Kind} notification batch", kind);
+                return new NotificationResult(NotificationAnswer.Unavailable, "The notification could not be stored; Graph will retry.");
+            }
+            catch (DbUpdateException ex)
+            {
+                // Only samples of refused items were to be written: they are counted all the same, and Graph has nothing to retry.
+                logger.LogWarning("Could not store the sample of {Count} rejected Graph {Kind} notification(s): {Reason}", rejected, kind, LogText.Clean(ex.InnerException?.Message ?? ex.Message));
+            }
+        }
+
         if (rejected > 0)
         {
-            logger.LogWarning("Rejected {Count} of {Total} Graph {Kind} notification(s): {Reasons}", rejected, items.Count, kind,
-                string.Join("; ", items.Where(i => i.Rejection is not null).Select(i => i.Rejection).Distinct()));
+            // One line per batch, with counts only: the items (and their attacker-chosen ids) are in the sample, not in the log.
+            logger.LogWarning("Rejected {Count} of {Total} Graph {Kind} notification(s): {Unknown} for unknown subscriptions, {Mismatch} with a wrong clientState, {Cancelled} for cancelled subscriptions",
+                rejected, batch.Total, kind, batch.Rejected[(int)RejectionReason.UnknownSubscription], batch.Rejected[(int)RejectionReason.ClientStateMismatch],
+                batch.Rejected[(int)RejectionReason.SubscriptionCancelled]);
         }
 
-        return new NotificationResult(NotificationAnswer.Accepted, null, items.Count, rejected);
+        return new NotificationResult(NotificationAnswer.Accepted, null, batch.Total, rejected);
     }
 
-    private async Task<List<IntakeItem>> ParseAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
+    /// <summary>What to write (every accepted item, and the newest rejected ones as a sample), with the number of items and of rejections per reason.</summary>
+    private sealed record ParsedBatch(List<IntakeItem> Write, int Total, int[] Rejected);
+
+    private async Task<ParsedBatch> ParseAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
     {
         JsonDocument document;
         try
@@ -122,7 +167,13 @@ internal sealed class NotificationIntake(
                 throw new FormatException("Expected {\"value\":[...]} with one item per notification.");
             }
 
-            var items = new List<IntakeItem>(value.GetArrayLength());
+            var count = value.GetArrayLength();
+            if (count > options.Value.MaxItemsPerBatch)
+            {
+                throw new TooManyItemsException(count, options.Value.MaxItemsPerBatch);
+            }
+
+            var parsed = new List<(JsonElement Element, string SubscriptionId, string? MessageId, string? LifecycleEvent)>(count);
             foreach (var element in value.EnumerateArray())
             {
                 if (element.ValueKind != JsonValueKind.Object)
@@ -146,19 +197,61 @@ internal sealed class NotificationIntake(
                     lifecycleEvent = Text(element, "lifecycleEvent") ?? throw new FormatException("A lifecycle item has no lifecycleEvent.");
                 }
 
-                var subscription = await cache.FindAsync(subscriptionId, cancellationToken);
-                var rejection = subscription switch
-                {
-                    null => $"Unknown subscription {subscriptionId}: not one of this portal's subscriptions.",
-                    _ when !ClientStateMatches(subscription, Text(element, "clientState")) => $"The clientState does not match subscription {subscriptionId}: not sent by Graph for this portal.",
-                    { Status: SubscriptionStatus.Cancelled } => $"Subscription {subscriptionId} was cancelled.",
-                    _ => null,
-                };
-                items.Add(new IntakeItem(kind, subscriptionId, subscription, rejection, messageId, lifecycleEvent, Encoding.UTF8.GetBytes(element.GetRawText())));
+                parsed.Add((element, subscriptionId, messageId, lifecycleEvent));
             }
 
-            return items;
+            // One lookup for the whole batch: memory, the ids remembered as unknown, then one database read for the rest.
+            var subscriptions = await cache.FindManyAsync(parsed.Select(p => p.SubscriptionId), cancellationToken);
+            var reasons = new RejectionReason?[parsed.Count];
+            var rejected = new int[Enum.GetValues<RejectionReason>().Length];
+            for (var i = 0; i < parsed.Count; i++)
+            {
+                reasons[i] = subscriptions[parsed[i].SubscriptionId] switch
+                {
+                    null => RejectionReason.UnknownSubscription,
+                    { } subscription when !ClientStateMatches(subscription, Text(parsed[i].Element, "clientState")) => RejectionReason.ClientStateMismatch,
+                    { Status: SubscriptionStatus.Cancelled } => RejectionReason.SubscriptionCancelled,
+                    _ => null,
+                };
+                if (reasons[i] is { } reason)
+                {
+                    rejected[(int)reason]++;
+                }
+            }
+
+            // Rejected items are counted; only the newest of them are kept (as request rows) to show what was refused.
+            var skipRejected = rejected.Sum() - options.Value.RejectedSampleSize;
+            var write = new List<IntakeItem>();
+            var seenRejected = 0;
+            for (var i = 0; i < parsed.Count; i++)
+            {
+                var (element, subscriptionId, messageId, lifecycleEvent) = parsed[i];
+                var subscription = subscriptions[subscriptionId];
+                if (reasons[i] is not { } reason)
+                {
+                    write.Add(new IntakeItem(kind, subscriptionId, subscription, null, null, messageId, lifecycleEvent, Encoding.UTF8.GetBytes(element.GetRawText())));
+                }
+                else if (seenRejected++ >= skipRejected)
+                {
+                    var raw = Encoding.UTF8.GetBytes(element.GetRawText());
+                    write.Add(new IntakeItem(kind, subscriptionId, subscription, reason, RejectionText(reason, subscriptionId), messageId, lifecycleEvent,
+                        raw.Length > MaxSampleRawBytes ? raw[..MaxSampleRawBytes] : raw));
+                }
+            }
+
+            return new ParsedBatch(write, parsed.Count, rejected);
         }
+    }
+
+    private static string RejectionText(RejectionReason reason, string subscriptionId)
+    {
+        var id = LogText.Clean(subscriptionId, 100);
+        return reason switch
+        {
+            RejectionReason.UnknownSubscription => $"Unknown subscription {id}: not one of this portal's subscriptions.",
+            RejectionReason.ClientStateMismatch => $"The clientState does not match subscription {id}: not sent by Graph for this portal.",
+            _ => $"Subscription {id} was cancelled.",
+        };
     }
 
     private static bool ClientStateMatches(CachedSubscription subscription, string? clientState) =>
@@ -257,9 +350,44 @@ internal sealed class NotificationIntake(
             catch (DbUpdateException ex) when (attempt < 3)
             {
                 // A scan inserted the same message meanwhile (unique key): the next attempt sees it and links to it.
-                logger.LogWarning("Notification commit attempt {Attempt} failed ({Message}); retrying", attempt, ex.InnerException?.Message ?? ex.Message);
+                logger.LogWarning("Notification commit attempt {Attempt} failed ({Message}); retrying", attempt, LogText.Clean(ex.InnerException?.Message ?? ex.Message));
             }
         }
+    }
+
+    /// <summary>
+    /// Keeps only the newest Portal:Webhooks:RejectedSampleSize rejected-notification rows (in the same transaction as the new ones);
+    /// returns the ids kept, oldest first, for after the commit. The first time in a process it also trims what earlier runs left.
+    /// </summary>
+    private async Task<List<long>?> TrimSamplesAsync(PortalDbContext db, List<long> added, CancellationToken cancellationToken)
+    {
+        if (added.Count == 0)
+        {
+            return null;
+        }
+
+        var size = options.Value.RejectedSampleSize;
+        var existing = _sampleIds;
+        if (existing is null)
+        {
+            var samples = db.Set<InboundRequest>().Where(r => r.Outcome == RequestOutcome.Rejected && r.InboundEmailId == null
+                && (r.Kind == RequestKind.Webhook || r.Kind == RequestKind.Lifecycle) && !added.Contains(r.Id));
+            existing = await samples.OrderByDescending(r => r.Id).Take(size).Select(r => r.Id).ToListAsync(cancellationToken);
+            existing.Reverse();
+            var oldestKept = existing.Count > 0 ? existing[0] : long.MaxValue;
+            await samples.Where(r => r.Id < oldestKept).ExecuteDeleteAsync(cancellationToken);
+        }
+
+        var all = existing.Concat(added).ToList();
+        var excess = all.Count - size;
+        if (excess <= 0)
+        {
+            return all;
+        }
+
+        var dropped = all.Take(excess).ToList();
+        await db.Set<InboundRequest>().Where(r => dropped.Contains(r.Id)).ExecuteDeleteAsync(cancellationToken);
+        return all.Skip(excess).ToList();
     }
 
     /// <summary>One transaction for every waiting item: emails first (for their ids), then the requests, then the subscriptions' last-notification times.</summary>
@@ -366,6 +494,7 @@ internal sealed class NotificationIntake(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        var keptSamples = await TrimSamplesAsync(db, requests.Where(r => r.Item.Reason is not null).Select(r => r.Request.Id).ToList(), cancellationToken);
         foreach (var subscriptionId in items.Where(i => i.Rejection is null).Select(i => i.Subscription!.Id).Distinct())
         {
             // "Last notification received" is for people: once a second is precise enough and saves a write per POST at high rates.
@@ -380,6 +509,11 @@ internal sealed class NotificationIntake(
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (keptSamples is not null)
+        {
+            _sampleIds = keptSamples;
+        }
+
         if (db.Database.IsSqlite())
         {
             // Pooled connections serve the rest of the portal afterwards: give this one its default back.

@@ -30,6 +30,18 @@ public sealed class WebhookOptions
     [Range(1024, 10_000_000, ErrorMessage = "Portal:Webhooks:MaxBodyBytes must be between 1024 and 10000000.")]
     public int MaxBodyBytes { get; set; } = 1_000_000;
 
+    /// <summary>Most items accepted in one notification POST (Graph sends at most a few hundred); a larger batch is refused with 413 before anything is recorded.</summary>
+    [Range(1, 100_000, ErrorMessage = "Portal:Webhooks:MaxItemsPerBatch must be between 1 and 100000.")]
+    public int MaxItemsPerBatch { get; set; } = 1_000;
+
+    /// <summary>How long a subscription id found in no database row is remembered as unknown, so the same id is not looked up again.</summary>
+    [Range(1, 86_400, ErrorMessage = "Portal:Webhooks:UnknownSubscriptionCacheSeconds must be between 1 and 86400.")]
+    public int UnknownSubscriptionCacheSeconds { get; set; } = 300;
+
+    /// <summary>How many rejected notification items are kept (newest first, raw JSON cut to 4 KB) for the Rejected notifications tab; the rest are only counted.</summary>
+    [Range(1, 10_000, ErrorMessage = "Portal:Webhooks:RejectedSampleSize must be between 1 and 10000.")]
+    public int RejectedSampleSize { get; set; } = 50;
+
     internal TimeSpan Lifetime => TimeSpan.FromMinutes(MaxSubscriptionMinutes);
 
     internal TimeSpan RenewWindow => TimeSpan.FromMinutes(Math.Min(RenewBeforeExpiryMinutes, MaxSubscriptionMinutes / 2.0));

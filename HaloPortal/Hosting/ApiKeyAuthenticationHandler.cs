@@ -12,9 +12,12 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IApiKeys keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IApiKeys keys,
+    ClientFailures failures) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string ApiKeyNameClaim = "api_key";
+
+    private const string BlockedItem = "HaloPortal.ApiKeyBlockedFor";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -23,10 +26,19 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        // A client that sent too many unknown keys is refused without the key being checked (no guessing at speed).
+        var client = Context.Connection.RemoteIpAddress;
+        if (failures.RetryAfter(ClientFailure.ApiKey, client) is { } wait)
+        {
+            Context.Items[BlockedItem] = wait;
+            return AuthenticateResult.Fail("Too many failed API key attempts from this client.");
+        }
+
         var identity = await keys.ValidateAsync(values.ToString(), Context.RequestAborted);
         if (identity is null)
         {
-            Logger.LogWarning("Rejected an API call to {Path}: the X-Api-Key is unknown or revoked", Request.Path);
+            failures.Record(ClientFailure.ApiKey, client);
+            Logger.LogWarning("Rejected an API call to {Path} from {Client}: the X-Api-Key is unknown or revoked", LogText.Clean(Request.Path), LogText.Clean(client));
             return AuthenticateResult.Fail("The X-Api-Key is unknown or revoked.");
         }
 
@@ -42,6 +54,13 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[BlockedItem] is TimeSpan wait)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            await RateLimitExtensions.TooManyAttempts(Context, wait, "Too many requests from this client had an unknown or revoked X-Api-Key.").ExecuteAsync(Context);
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         await Results.Problem(
             title: "Authentication required",

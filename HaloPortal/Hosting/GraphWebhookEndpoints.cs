@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
 using Microsoft.Extensions.Options;
 
@@ -6,13 +7,15 @@ namespace HaloPortal.Hosting;
 /// <summary>
 /// Microsoft Graph's callbacks (anonymous: Graph authenticates with the subscription's clientState, checked per item):
 /// the validation handshake, change notifications and lifecycle notifications. The answer is given only after the batch is
-/// committed, and never waits for Graph.
+/// committed, and never waits for Graph. Anonymous, so rate-limited per client IP on failures only (<see cref="RateLimitExtensions.GraphWebhooksPolicy"/>):
+/// a request that carried no item for a known subscription counts; a client over the limit is answered 429 before its body is read.
 /// </summary>
 public static class GraphWebhookEndpoints
 {
     public static WebApplication MapGraphWebhooks(this WebApplication app)
     {
-        var group = app.MapGroup("/api/graph").AllowAnonymous().DisableAntiforgery().WithTags("Graph webhooks");
+        var group = app.MapGroup("/api/graph").AllowAnonymous().DisableAntiforgery().WithTags("Graph webhooks")
+            .RequireRateLimiting(RateLimitExtensions.GraphWebhooksPolicy);
         group.MapPost("/notifications", (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
             HandleAsync(http, options.Value, logs, notifications.ReceiveChangesAsync))
             .WithName("GraphChangeNotifications")
@@ -27,8 +30,11 @@ public static class GraphWebhookEndpoints
     private static async Task<IResult> HandleAsync(HttpContext http, WebhookOptions options, ILoggerFactory logs,
         Func<ReadOnlyMemory<byte>, CancellationToken, Task<NotificationResult>> receive)
     {
+        var failures = http.RequestServices.GetRequiredService<ClientFailures>();
         if (http.Request.Query.TryGetValue("validationToken", out var token))
         {
+            // Graph validates once per subscription it creates: cheap, but counted so that no client can use the echo in bulk.
+            failures.Record(ClientFailure.Webhook, http.Connection.RemoteIpAddress);
             // The query value is already URL-decoded: the decoded token is the whole body.
             return TypedResults.Text(token.ToString(), "text/plain", System.Text.Encoding.UTF8, StatusCodes.Status200OK);
         }
@@ -36,14 +42,22 @@ public static class GraphWebhookEndpoints
         var body = await ReadBodyAsync(http.Request, options.MaxBodyBytes, http.RequestAborted);
         if (body is null)
         {
-            logs.CreateLogger(typeof(GraphWebhookEndpoints)).LogWarning("Refused a Graph notification over {Limit} bytes from {Remote}", options.MaxBodyBytes, http.Connection.RemoteIpAddress);
+            failures.Record(ClientFailure.Webhook, http.Connection.RemoteIpAddress);
+            logs.CreateLogger(typeof(GraphWebhookEndpoints)).LogWarning("Refused a Graph notification over {Limit} bytes from {Remote}", options.MaxBodyBytes, LogText.Clean(http.Connection.RemoteIpAddress));
             return TypedResults.Problem(title: "Notification too large", detail: $"The body is over {options.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
         }
 
         var result = await receive(body.Value, http.RequestAborted);
+        if (result.Answer != NotificationAnswer.Unavailable && result.Items == result.Rejected)
+        {
+            // Nothing for a known subscription (all refused, empty, malformed or too many items): this client's allowance shrinks.
+            failures.Record(ClientFailure.Webhook, http.Connection.RemoteIpAddress);
+        }
+
         return result.Answer switch
         {
             NotificationAnswer.Accepted => TypedResults.Accepted((string?)null),
+            NotificationAnswer.TooLarge => TypedResults.Problem(title: "Too many notifications in one batch", detail: result.Detail, statusCode: StatusCodes.Status413PayloadTooLarge),
             NotificationAnswer.Malformed => TypedResults.Problem(title: "Not a Graph notification batch", detail: result.Detail, statusCode: StatusCodes.Status400BadRequest),
             _ => TypedResults.Problem(title: "Temporarily unavailable", detail: result.Detail, statusCode: StatusCodes.Status503ServiceUnavailable),
         };

@@ -21,6 +21,7 @@ public static class PortalHostingExtensions
         builder.AddPortalAuthentication();
         builder.AddPortalApi();
         builder.AddPortalJobs();
+        builder.AddPortalRateLimits();
         services.AddHealthChecks().AddDbContextCheck<Engine.Data.PortalDbContext>("database");
         return builder;
     }
@@ -48,6 +49,7 @@ public static class PortalHostingExtensions
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
 
         app.MapStaticAssets().AllowAnonymous();
