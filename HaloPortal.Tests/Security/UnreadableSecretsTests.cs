@@ -1,4 +1,5 @@
 using System.Net;
+using ICredentials = HaloPortal.Engine.Credentials.ICredentials;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
