@@ -39,7 +39,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     /// <summary>The host environment (Testing by default).</summary>
     public string EnvironmentName { get; set; } = "Testing";
 
-    /// <summary>Extra configuration (keys like <c>Portal:Instance</c>), applied when the host is built.</summary>
+    /// <summary>Extra configuration (keys like <c>Portal:Instance</c>), applied when the host is built; a null value leaves the product's default.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
     /// <summary>Replace or add services after the portal's own registrations.</summary>
@@ -87,7 +87,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
             builder.UseSetting("Sandbox:Enabled", "true");
         }
         builder.UseSetting("Portal:ApiKeys:0", AdminApiKey);
-        foreach (var (key, value) in Settings)
+        foreach (var (key, value) in Settings.Where(s => s.Value is not null))
         {
             builder.UseSetting(key, value);
         }
