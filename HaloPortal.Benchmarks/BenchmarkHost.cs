@@ -38,6 +38,8 @@ internal sealed class BenchmarkHost : WebApplicationFactory<Program>
         builder.UseEnvironment("Benchmark");
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_data, "portal.db")}");
         builder.UseSetting("Portal:DataDirectory", _data);
+        builder.UseSetting("Portal:DataProtection:KeyDirectory", _data + "-keys");
+        builder.UseSetting("Sandbox:Enabled", "true"); // on by default only in Development
         builder.UseSetting("Portal:ApiKeys:0", "bench-key");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         foreach (var (key, value) in _settings)

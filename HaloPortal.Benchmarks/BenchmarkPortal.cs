@@ -52,6 +52,8 @@ internal sealed class BenchmarkPortal : WebApplicationFactory<Program>
         builder.UseEnvironment("Benchmark");
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_dataDirectory, "portal.db")}");
         builder.UseSetting("Portal:DataDirectory", _dataDirectory);
+        builder.UseSetting("Portal:DataProtection:KeyDirectory", _dataDirectory + "-keys");
+        builder.UseSetting("Sandbox:Enabled", "true"); // on by default only in Development
         builder.UseSetting("Portal:PublicBaseUrl", Address.ToString().TrimEnd('/'));
         builder.UseSetting("Portal:Webhooks:PauseProcessing", _paused ? "true" : "false");
         if (Environment.GetEnvironmentVariable("Portal__Webhooks__ProcessingBatchSize") is { Length: > 0 } batch)

@@ -26,6 +26,7 @@ public static class DependencyInjection
         services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddPortalData(configuration, environment);
+        services.AddSingleton(new FederatedTokenDirectory(FederatedTokenFiles.Directory(configuration, environment)));
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<IBackendServices, BackendServicesStore>();
         services.AddPortalAccounts();

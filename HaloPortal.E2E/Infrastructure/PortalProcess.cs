@@ -74,6 +74,8 @@ public sealed class PortalProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(dataDirectory, "portal.db")}";
         start.Environment["Portal__DataDirectory"] = dataDirectory;
+        start.Environment["Portal__DataProtection__KeyDirectory"] = dataDirectory + "-keys";
+        start.Environment["Sandbox__Enabled"] = "true"; // the default in Development, set so the tests do not depend on it
         start.Environment["Portal__ApiKeys__0"] = apiKey;
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())

@@ -37,9 +37,19 @@ public static partial class CredentialRules
     public const string SecretIdMessage =
         "This looks like the secret ID. In Azure (App registrations > Certificates & secrets) copy the secret's Value — it is shown only once, when the secret is created — not its Secret ID.";
 
-    public static CredentialValidation Validate(CredentialInput input, PortalHosting hosting, bool hasStoredSecret, bool hasStoredCertificate, DateTimeOffset now)
+    public const string SandboxDisabledMessage =
+        "The Sandbox authority is available only while the sandbox tenant is enabled (Sandbox__Enabled=true, test deployments only). Choose your tenant's cloud: Microsoft Graph Global Service unless you know otherwise.";
+
+    /// <param name="sandboxEnabled">Whether the sandbox tenant is served; the Sandbox authority is refused while it is off.</param>
+    /// <param name="federatedTokenDirectory">The folder federated token files must be in (<see cref="FederatedTokenFiles"/>); null skips the check.</param>
+    public static CredentialValidation Validate(CredentialInput input, PortalHosting hosting, bool hasStoredSecret, bool hasStoredCertificate, DateTimeOffset now,
+        bool sandboxEnabled = true, string? federatedTokenDirectory = null)
     {
         var result = new CredentialValidation();
+        if (input.Authority == GraphAuthority.Sandbox && !sandboxEnabled)
+        {
+            result.Add("authority", SandboxDisabledMessage);
+        }
 
         if (string.IsNullOrWhiteSpace(input.TenantId))
         {
@@ -81,6 +91,10 @@ public static partial class CredentialRules
             else if (string.IsNullOrWhiteSpace(input.FederatedTokenFile))
             {
                 result.Add("federatedTokenFile", "Enter the path of the file that holds the signed client assertion (the federated token).");
+            }
+            else if (federatedTokenDirectory is not null && FederatedTokenFiles.Problem(input.FederatedTokenFile, federatedTokenDirectory) is { } problem)
+            {
+                result.Add("federatedTokenFile", problem);
             }
         }
 

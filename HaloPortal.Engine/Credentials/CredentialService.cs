@@ -37,6 +37,8 @@ internal sealed class CredentialService(
     ICredentialSecrets secrets,
     TimeProvider time,
     IOptions<PortalOptions> options,
+    IOptions<Sandbox.SandboxOptions> sandbox,
+    FederatedTokenDirectory federatedTokens,
     MailboxService mailboxes,
     CredentialRetirements retirements) : ICredentials
 {
@@ -54,7 +56,9 @@ internal sealed class CredentialService(
         var validation = CredentialRules.Validate(input, Options.Hosting,
             hasStoredSecret: existing?.HasClientSecret == true,
             hasStoredCertificate: existing?.CertificateThumbprint is not null,
-            time.GetUtcNow());
+            time.GetUtcNow(),
+            sandbox.Value.Enabled,
+            federatedTokens.Path);
         if (existing?.Locked == true)
         {
             validation.Add("credential", "This credential is signed in and locked. Click Disconnect before changing it.");

@@ -27,6 +27,7 @@ internal static class CredentialsExtensions
         services.AddSingleton<IBrowserUrls, BrowserUrls>();
         services.AddSingleton<IHostRouter, SandboxRouter>();
         services.AddSingleton<Data.IStartupTask, DemoMailboxSeeder>();
+        services.AddSingleton<Data.IStartupTask, UnusableCredentials>();
         services.AddSingleton<IEmailSettings, EmailSettingsStore>();
         services.AddHttpClient(MsalApplications.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => HostRouting.Transport(sp.GetServices<IHostRouter>()));

@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Data.KeyRing;
 using HaloPortal.Engine.Portal;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -58,9 +59,16 @@ public static class DataExtensions
             }
         });
 
+        // The key ring lives in the database; its keys are encrypted with a certificate kept elsewhere (see KeyRingCertificates).
+        var keyCertificates = KeyRingCertificates.Resolve(configuration, environment);
+        services.AddSingleton(keyCertificates);
+        services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IStartupTask, KeyRingProtection>();
         services.AddDataProtection()
             .SetApplicationName("HaloPortal")
-            .PersistKeysToDbContext<PortalDbContext>();
+            .PersistKeysToDbContext<PortalDbContext>()
+            .ProtectKeysWithCertificate(keyCertificates.Current)
+            .UnprotectKeysWithAnyCertificate([keyCertificates.Current, .. keyCertificates.Previous]);
 
         return services;
     }

@@ -40,8 +40,29 @@ public static partial class KnownErrors
     /// <summary>Graph refused to read the mailbox's contacts: Contacts.Read (or Contacts.Read.Shared) is missing.</summary>
     public const string ContactsPermissionMissing = "ContactsPermissionMissing";
 
+    /// <summary>A stored secret, certificate or sign-in can no longer be decrypted (the Data Protection keys changed).</summary>
+    public const string SecretUnreadable = "SecretUnreadable";
+
+    /// <summary>A credential uses the Sandbox authority while the sandbox tenant is off.</summary>
+    public const string SandboxDisabled = "SandboxDisabled";
+
+    /// <summary>A federated credential's token file lies outside Portal:FederatedTokenDirectory.</summary>
+    public const string FederatedTokenFileOutsideDirectory = "FederatedTokenFileOutsideDirectory";
+
     private static readonly Dictionary<string, KnownError> ByCode = new KnownError[]
     {
+        new(SecretUnreadable, "Secret can no longer be read",
+            "Secret can no longer be read — enter it again. The stored client secret, certificate or sign-in could not be decrypted: the portal's Data Protection keys (or their key-encryption certificate) are not the ones it was saved with.",
+            "Enter the client secret's Value again (or upload the certificate again; for authorisation code, sign in again) and save. To avoid this after a restore, restore the key-encryption certificate together with the database (README: Key ring and backups).",
+            ErrorKind.Configuration),
+        new(SandboxDisabled, "Sandbox tenant is off",
+            "This credential uses the Sandbox authority, but the sandbox tenant is not enabled on this portal.",
+            "Change the credential's authority to your tenant's cloud (Global unless you know otherwise) and enter its real app registration, or, on a test deployment only, switch the sandbox on with Sandbox__Enabled=true and restart.",
+            ErrorKind.Configuration),
+        new(FederatedTokenFileOutsideDirectory, "Federated token file outside the allowed folder",
+            "The federated token file is not inside the folder the portal reads federated tokens from (Portal:FederatedTokenDirectory).",
+            "Have the token written into the folder set by Portal:FederatedTokenDirectory and enter its path there (a file name alone is enough), or change that setting and restart.",
+            ErrorKind.Configuration),
         new("AADSTS7000215", "Secret ID entered instead of the secret value",
             "Microsoft rejected the client secret: what was entered is the secret's ID, or a wrong value.", NewSecretFix, ErrorKind.Configuration),
         new("AADSTS7000222", "Client secret expired",

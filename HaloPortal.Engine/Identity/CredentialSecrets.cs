@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using HaloPortal.Engine.Errors;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace HaloPortal.Engine.Identity;
@@ -8,10 +9,12 @@ public interface ICredentialSecrets
 {
     string Protect(string plaintext);
 
+    /// <exception cref="CredentialException">The value cannot be decrypted any more (<see cref="KnownErrors.SecretUnreadable"/>).</exception>
     string Unprotect(string protectedText);
 
     string ProtectBytes(byte[] plaintext);
 
+    /// <exception cref="CredentialException">The value cannot be decrypted any more (<see cref="KnownErrors.SecretUnreadable"/>).</exception>
     byte[] UnprotectBytes(string protectedText);
 }
 
@@ -27,9 +30,9 @@ internal sealed class CredentialSecrets(IDataProtectionProvider provider) : ICre
         {
             return _protector.Unprotect(protectedText);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
         {
-            throw new InvalidOperationException("A stored secret can no longer be decrypted (the Data Protection keys changed). Enter the secret again.", ex);
+            throw new CredentialException(KnownErrors.Find(KnownErrors.SecretUnreadable)!, ex);
         }
     }
 
@@ -41,9 +44,9 @@ internal sealed class CredentialSecrets(IDataProtectionProvider provider) : ICre
         {
             return _protector.Unprotect(Convert.FromBase64String(protectedText));
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
         {
-            throw new InvalidOperationException("A stored certificate or token cache can no longer be decrypted (the Data Protection keys changed). Upload it or sign in again.", ex);
+            throw new CredentialException(KnownErrors.Find(KnownErrors.SecretUnreadable)!, ex);
         }
     }
 }

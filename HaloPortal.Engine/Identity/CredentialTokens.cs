@@ -107,7 +107,18 @@ internal sealed class CredentialTokens(
         {
             await using var db = await contexts.CreateDbContextAsync();
             var stored = await db.Set<MailboxCredential>().Where(c => c.Id == credentialId).Select(c => c.TokenCacheProtected).SingleOrDefaultAsync();
-            args.TokenCache.DeserializeMsalV3(stored is null ? null : secrets.UnprotectBytes(stored));
+            byte[]? cache = null;
+            try
+            {
+                cache = stored is null ? null : secrets.UnprotectBytes(stored);
+            }
+            catch (CredentialException ex) when (ex.Error.Code == KnownErrors.SecretUnreadable)
+            {
+                // Only a new sign-in can replace a sign-in that cannot be read.
+                throw new CredentialException(ex.Error with { Message = "The saved sign-in can no longer be read — sign in again.", Kind = ErrorKind.Reauthorise }, ex);
+            }
+
+            args.TokenCache.DeserializeMsalV3(cache);
         });
         app.UserTokenCache.SetAfterAccessAsync(async args =>
         {

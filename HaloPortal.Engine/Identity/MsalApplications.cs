@@ -1,17 +1,30 @@
 using System.Security.Cryptography.X509Certificates;
 using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Errors;
+using HaloPortal.Engine.Sandbox;
+using Microsoft.Extensions.Options;
 using Microsoft.Identity.Client;
 
 namespace HaloPortal.Engine.Identity;
 
 /// <summary>Builds MSAL confidential clients for credentials: the real MSAL, reaching the sandbox only through host routing.</summary>
-internal sealed class MsalApplications(IHttpClientFactory httpClients, ICredentialSecrets secrets)
+internal sealed class MsalApplications(
+    IHttpClientFactory httpClients,
+    ICredentialSecrets secrets,
+    IOptions<SandboxOptions> sandbox,
+    FederatedTokenDirectory federatedTokens)
 {
     public const string HttpClientName = "HaloPortal.Microsoft";
 
     /// <summary>A client for a credential. Client-credential tokens share MSAL's process-wide app cache; delegated caches are bound by the caller.</summary>
+    /// <exception cref="CredentialException">The credential cannot be used here: sandbox off, secret unreadable, token file outside its folder.</exception>
     public IConfidentialClientApplication Build(MailboxCredential credential, string? redirectUri = null)
     {
+        if (credential.Authority == GraphAuthority.Sandbox && !sandbox.Value.Enabled)
+        {
+            throw new CredentialException(KnownErrors.Find(KnownErrors.SandboxDisabled)!);
+        }
+
         var endpoints = Authorities.For(credential.Authority);
         var builder = ConfidentialClientApplicationBuilder.Create(credential.ClientId)
             .WithAuthority(endpoints.AuthorityUrl(credential.TenantId), validateAuthority: credential.Authority != GraphAuthority.Sandbox)
@@ -51,16 +64,22 @@ internal sealed class MsalApplications(IHttpClientFactory httpClients, ICredenti
         return X509CertificateLoader.LoadPkcs12(pfx, password: null, X509KeyStorageFlags.EphemeralKeySet);
     }
 
-    private static async Task<string> ReadFederatedTokenAsync(string? path)
+    private async Task<string> ReadFederatedTokenAsync(string? path)
     {
-        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        if (!string.IsNullOrWhiteSpace(path) && FederatedTokenFiles.ProblemAtRead(path, federatedTokens.Path) is { } problem)
         {
-            throw new CredentialException(new Errors.KnownError("FederatedTokenFileMissing", "Federated token file not found",
-                $"The federated token file '{path}' does not exist or cannot be read.",
-                "Check the path on the credential and that the portal's service account can read the file.", Errors.ErrorKind.Configuration));
+            throw new CredentialException(KnownErrors.Find(KnownErrors.FederatedTokenFileOutsideDirectory)! with { Message = problem });
         }
 
-        return (await File.ReadAllTextAsync(path)).Trim();
+        var full = string.IsNullOrWhiteSpace(path) ? null : FederatedTokenFiles.Resolve(path, federatedTokens.Path);
+        if (full is null || !File.Exists(full))
+        {
+            throw new CredentialException(new KnownError("FederatedTokenFileMissing", "Federated token file not found",
+                $"The federated token file '{full ?? path}' does not exist or cannot be read.",
+                "Check the path on the credential and that the portal's service account can read the file.", ErrorKind.Configuration));
+        }
+
+        return (await File.ReadAllTextAsync(full)).Trim();
     }
 
     private sealed class Factory(IHttpClientFactory httpClients) : IMsalHttpClientFactory

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HaloPortal.Engine.Sandbox;
@@ -21,13 +22,14 @@ namespace HaloPortal.Engine.Sandbox;
 public static class SandboxExtensions
 {
     /// <summary>
-    /// Registers the sandbox when <c>Sandbox:Enabled</c> (default: off in Production, on elsewhere): its own database
+    /// Registers the sandbox when <c>Sandbox:Enabled</c> (default: on only in Development): its own database
     /// (<c>sandbox.db</c> in the data directory), the control and demo services, and notification delivery.
     /// <see cref="ISandboxConnector"/> is always registered so engine code can address the sandbox hosts uniformly.
     /// </summary>
     public static IServiceCollection AddSandbox(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        var enabled = configuration.GetValue<bool?>($"{SandboxOptions.SectionName}:{nameof(SandboxOptions.Enabled)}") ?? !environment.IsProduction();
+        var explicitly = configuration.GetValue<bool?>($"{SandboxOptions.SectionName}:{nameof(SandboxOptions.Enabled)}");
+        var enabled = explicitly ?? environment.IsDevelopment();
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName)
             .Configure(o => o.Enabled = enabled)
             .ValidateDataAnnotations().ValidateOnStart();
@@ -40,8 +42,18 @@ public static class SandboxExtensions
 
         var file = Path.Combine(configuration.DataDirectory(environment), "sandbox.db");
         services.AddPooledDbContextFactory<SandboxDbContext>(o => o.UseSqlite($"Data Source={file}", s => s.MigrationsHistoryTable("__sandbox_migrations")).AddInterceptors(new SqlitePragmas()));
+        if (!environment.IsDevelopment())
+        {
+            services.AddSingleton<IStartupTask>(sp => new SandboxExposureWarning(environment.EnvironmentName, sp.GetRequiredService<ILogger<SandboxExposureWarning>>()));
+        }
+
+        // Outbound calls reach only loopback, the portal itself and Sandbox:AllowedCallbackHosts; redirects are not followed,
+        // so an allowed host cannot bounce the sandbox to another one.
+        services.AddSingleton<SandboxCallbackPolicy>();
         services.AddHttpClient(SandboxHttpClients.Outbound)
-            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<ISandboxConnector>().CreateHandler());
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<ISandboxConnector>().CreateHandler(
+                new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }))
+            .AddHttpMessageHandler(sp => new SandboxCallbackGuard(sp.GetRequiredService<SandboxCallbackPolicy>()));
 
         services.AddSingleton<TenantKeys>();
         services.AddSingleton<TokenIssuer>();

@@ -7,7 +7,7 @@ public sealed class SandboxOptions
 {
     public const string SectionName = "Sandbox";
 
-    /// <summary>Serve the sandbox under <c>/sandbox</c>. Off by default in the Production environment, on otherwise.</summary>
+    /// <summary>Serve the sandbox under <c>/sandbox</c>. On by default only in the Development environment; elsewhere only when set (with a start-up warning).</summary>
     public bool Enabled { get; set; }
 
     /// <summary>The portal's own address for reaching the sandbox (e.g. http://127.0.0.1:5080); discovered from the server when empty.</summary>
@@ -48,6 +48,12 @@ public sealed class SandboxOptions
     /// <summary>How long the validation handshake waits for the notification endpoint (Graph: 10 s).</summary>
     [Range(1, 60, ErrorMessage = "Sandbox:ValidationTimeoutSeconds must be between 1 and 60.")]
     public int ValidationTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Hosts (exact names, e.g. <c>webhooks.test.example.com</c>) the sandbox may call besides loopback addresses and the portal's own
+    /// address (<c>Portal:PublicBaseUrl</c>, <c>Sandbox:BaseUrl</c>): subscription validation, notification delivery, federated issuers.
+    /// </summary>
+    public List<string> AllowedCallbackHosts { get; set; } = [];
 
     /// <summary>Seed the demo tenant ("Contoso (sandbox)") on first start.</summary>
     public bool SeedDemoTenant { get; set; } = true;

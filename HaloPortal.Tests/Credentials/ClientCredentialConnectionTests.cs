@@ -20,6 +20,7 @@ public sealed class OnPremisesPortalFactory : PortalAppFactory
     public OnPremisesPortalFactory()
     {
         Settings["Portal:Hosting"] = nameof(PortalHosting.OnPremises);
+        Settings["Portal:FederatedTokenDirectory"] = DataDirectory; // the federated test writes its token file there
     }
 }
 

@@ -33,7 +33,13 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory => _dataDirectory;
 
-    /// <summary>Extra configuration (keys like <c>Portal:Instance</c>), applied when the host is built.</summary>
+    /// <summary>The key-encryption certificate's folder: beside the data folder, never inside it.</summary>
+    public string KeyDirectory => _dataDirectory + "-keys";
+
+    /// <summary>The host environment (Testing by default).</summary>
+    public string EnvironmentName { get; set; } = "Testing";
+
+    /// <summary>Extra configuration (keys like <c>Portal:Instance</c>), applied when the host is built; a null value leaves the product's default.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
     /// <summary>Replace or add services after the portal's own registrations.</summary>
@@ -70,11 +76,18 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_dataDirectory, "portal.db")}");
         builder.UseSetting("Portal:DataDirectory", _dataDirectory);
+        builder.UseSetting("Portal:DataProtection:KeyDirectory", KeyDirectory);
+
+        // The sandbox is on by default only in Development; the tests drive it in "Testing" (Settings["Sandbox:Enabled"] = null: the default).
+        if (!Settings.ContainsKey("Sandbox:Enabled"))
+        {
+            builder.UseSetting("Sandbox:Enabled", "true");
+        }
         builder.UseSetting("Portal:ApiKeys:0", AdminApiKey);
-        foreach (var (key, value) in Settings)
+        foreach (var (key, value) in Settings.Where(s => s.Value is not null))
         {
             builder.UseSetting(key, value);
         }
@@ -94,6 +107,10 @@ public class PortalAppFactory : WebApplicationFactory<Program>
             try
             {
                 Directory.Delete(_dataDirectory, recursive: true);
+                if (Directory.Exists(KeyDirectory))
+                {
+                    Directory.Delete(KeyDirectory, recursive: true);
+                }
             }
             catch (IOException)
             {

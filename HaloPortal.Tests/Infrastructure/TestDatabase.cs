@@ -41,6 +41,10 @@ public sealed class TestDatabase : IDisposable
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
+            if (System.IO.Directory.Exists(Directory + "-keys"))
+            {
+                System.IO.Directory.Delete(Directory + "-keys", recursive: true);
+            }
         }
         catch (IOException)
         {

@@ -17,6 +17,8 @@ public static class TestEngine
         {
             ["ConnectionStrings:Portal"] = database.ConnectionString,
             ["Portal:DataDirectory"] = database.Directory,
+            ["Portal:DataProtection:KeyDirectory"] = database.Directory + "-keys",
+            ["Sandbox:Enabled"] = "true", // on by default only in Development; engine tests drive it in "Testing"
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

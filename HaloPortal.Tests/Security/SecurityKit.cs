@@ -1,98 +1,84 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Tests.Infrastructure;
-using HaloPortal.Tests.Subscriptions;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace HaloPortal.Tests.Security;
 
-/// <summary>A webhook portal whose log lines are counted, so a test can bound what a flood writes to the log.</summary>
-public sealed class CountedLogWebhookFactory : WebhookPortalFactory
+/// <summary>Helpers for the security tests: portals restarted on one data folder, the demo credential, captured logs.</summary>
+internal static class SecurityKit
 {
-    public CountedLogWebhookFactory() => ConfigureTestServices = services => services.AddSingleton<ILoggerProvider>(Log);
+    /// <summary>A temporary data folder the caller restarts portals on; <see cref="Delete"/> removes it and its key folders.</summary>
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "haloportal-tests", "security-" + Guid.NewGuid().ToString("N"));
 
-    public CountingLoggerProvider Log { get; } = new();
+    public static void Delete(string dataDirectory)
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var folder in Directory.GetDirectories(Path.GetDirectoryName(dataDirectory)!, Path.GetFileName(dataDirectory) + "*"))
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open is left for the OS temp cleaner.
+            }
+        }
+    }
+
+    /// <summary>Starts a portal on <paramref name="dataDirectory"/>, runs <paramref name="use"/>, and stops it.</summary>
+    public static async Task WithPortalAsync(string dataDirectory, Action<PortalAppFactory> configure, Func<PortalAppFactory, Task> use)
+    {
+        var app = new PortalAppFactory(dataDirectory);
+        try
+        {
+            configure(app);
+            _ = app.BaseAddress;
+            await use(app);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+        }
+    }
+
+    /// <summary>The demo mailbox's credential ("Support (sandbox)"), seeded on first start.</summary>
+    public static async Task<int> DemoCredentialIdAsync(this PortalAppFactory app)
+    {
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await (from c in db.Set<MailboxCredential>()
+                      join m in db.Set<Mailbox>() on c.MailboxId equals m.Id
+                      where m.Name == DemoMailboxSeeder.DemoMailboxName
+                      select c.Id).SingleAsync();
+    }
 }
 
-/// <summary>Counts every log line (and its characters) the portal writes at Information or above.</summary>
-public sealed class CountingLoggerProvider : ILoggerProvider
+/// <summary>Keeps every log entry, to assert on warnings.</summary>
+internal sealed class CollectingLoggerProvider : ILoggerProvider
 {
-    private long _lines;
-    private long _chars;
+    public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
 
-    public ConcurrentQueue<string> Recent { get; } = new();
-
-    public long Lines => Interlocked.Read(ref _lines);
-
-    public long Chars => Interlocked.Read(ref _chars);
-
-    public ILogger CreateLogger(string categoryName) => new Counter(this);
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()
     {
     }
 
-    private sealed class Counter(CountingLoggerProvider owner) : ILogger
+    private sealed class Logger(CollectingLoggerProvider owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-
-            var text = formatter(state, exception) + (exception?.Message ?? "");
-            Interlocked.Increment(ref owner._lines);
-            Interlocked.Add(ref owner._chars, text.Length);
-            owner.Recent.Enqueue(text);
-            while (owner.Recent.Count > 200 && owner.Recent.TryDequeue(out _))
-            {
-            }
-        }
-    }
-}
-
-/// <summary>Clients that connect from another loopback address (127.0.0.x), so the portal sees a different client IP over real TCP.</summary>
-internal static class ClientAddress
-{
-    public static HttpClient From(PortalAppFactory app, string sourceAddress, string? apiKey = null)
-    {
-        var source = IPAddress.Parse(sourceAddress);
-        var port = app.BaseAddress.Port;
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = true,
-            CookieContainer = new CookieContainer(),
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(source, 0));
-                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        if (apiKey is not null)
-        {
-            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
-        }
-
-        return client;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Entries.Enqueue((category, logLevel, formatter(state, exception)));
     }
 }

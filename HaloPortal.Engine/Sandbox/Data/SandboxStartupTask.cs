@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Sandbox.Identity;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -13,6 +15,7 @@ internal sealed class SandboxStartupTask(
     IDbContextFactory<SandboxDbContext> contexts,
     ISandboxControl control,
     IDataProtectionProvider protection,
+    TenantKeys tenantKeys,
     IOptions<SandboxOptions> options,
     IOptions<PortalOptions> portal,
     TimeProvider time,
@@ -29,6 +32,7 @@ internal sealed class SandboxStartupTask(
         {
             await db.Database.MigrateAsync(cancellationToken);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            await RegenerateUnreadableAsync(db, cancellationToken);
             if (!options.Value.SeedDemoTenant)
             {
                 return;
@@ -44,7 +48,7 @@ internal sealed class SandboxStartupTask(
         var protector = protection.CreateProtector(DemoProtectorPurpose);
         var tenant = await control.CreateTenantAsync("Contoso (sandbox)", DemoDomain, cancellationToken);
         var tenantKey = tenant.TenantId.ToString();
-        var password = "Sbx-" + RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 12);
+        var password = NewPassword();
         var alex = await control.CreateUserAsync(tenantKey, new SandboxNewUser($"alex@{DemoDomain}", "Alex Wilber", password), cancellationToken);
         var support = await control.CreateUserAsync(tenantKey,
             new SandboxNewUser($"support@{DemoDomain}", "Contoso Support", null, SandboxMailboxType.Shared, [alex.UserPrincipalName]), cancellationToken);
@@ -74,6 +78,64 @@ internal sealed class SandboxStartupTask(
 
         logger.LogInformation("Seeded the sandbox demo tenant {Domain} ({TenantId}) with app {AppId}", DemoDomain, tenant.TenantId, app.AppId);
     }
+
+    /// <summary>
+    /// What the sandbox encrypted with the portal's Data Protection keys (tenants' signing certificates, the demo secret and password)
+    /// cannot be read once those keys are gone (a new portal database, a lost key-encryption certificate). The sandbox owns them, so it
+    /// makes new ones instead of failing: tokens signed before are no longer valid, the demo app gets a new secret.
+    /// </summary>
+    private async Task RegenerateUnreadableAsync(SandboxDbContext db, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var tenant in await db.Tenants.ToListAsync(cancellationToken))
+        {
+            if (!tenantKeys.CanRead(tenant.ProtectedSigningCertificate))
+            {
+                tenant.ProtectedSigningCertificate = tenantKeys.CreateProtectedCertificate(tenant.DefaultDomain, now);
+                tenantKeys.Forget(tenant.Id);
+                logger.LogWarning("The sandbox tenant {Domain}'s token-signing certificate could not be decrypted (the Data Protection keys changed); a new one was created", tenant.DefaultDomain);
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        var demo = await db.Demo.SingleOrDefaultAsync(cancellationToken);
+        var protector = protection.CreateProtector(DemoProtectorPurpose);
+        if (demo is null || (CanRead(protector, demo.ProtectedSecretValue) && CanRead(protector, demo.ProtectedPassword)))
+        {
+            return;
+        }
+
+        var tenantKey = demo.TenantId.ToString();
+        var secret = await control.AddSecretAsync(tenantKey, demo.AppId, "HaloPortal demo", now.AddYears(2), cancellationToken);
+        var password = NewPassword();
+        var user = await db.Users.SingleOrDefaultAsync(u => u.TenantId == demo.TenantId && u.UserPrincipalName == demo.UserPrincipalName, cancellationToken);
+        if (user is not null)
+        {
+            user.PasswordHash = new PasswordHasher<SbUser>().HashPassword(user, password);
+        }
+
+        demo.SecretId = secret.SecretId;
+        demo.ProtectedSecretValue = protector.Protect(secret.SecretValue);
+        demo.SecretExpiresAt = secret.ExpiresAt;
+        demo.ProtectedPassword = protector.Protect(password);
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogWarning("The sandbox demo tenant's secret and password could not be decrypted (the Data Protection keys changed); the demo app got a new secret and {User} a new password", demo.UserPrincipalName);
+    }
+
+    private static bool CanRead(IDataProtector protector, string value)
+    {
+        try
+        {
+            protector.Unprotect(value);
+            return true;
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static string NewPassword() => "Sbx-" + RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 12);
 
     /// <summary>The portal's OAuth callbacks: loopback (any port, as Entra allows for localhost) and the configured public address.</summary>
     private List<string> RedirectUris()
@@ -127,8 +189,16 @@ internal sealed class SandboxDemo(IDbContextFactory<SandboxDbContext> contexts, 
         }
 
         var protector = protection.CreateProtector(SandboxStartupTask.DemoProtectorPurpose);
-        return new SandboxDemoTenant(
-            demo.TenantId, SandboxStartupTask.DemoDomain, demo.AppId, protector.Unprotect(demo.ProtectedSecretValue), demo.SecretExpiresAt,
-            demo.UserPrincipalName, protector.Unprotect(demo.ProtectedPassword), demo.SharedMailbox);
+        try
+        {
+            return new SandboxDemoTenant(
+                demo.TenantId, SandboxStartupTask.DemoDomain, demo.AppId, protector.Unprotect(demo.ProtectedSecretValue), demo.SecretExpiresAt,
+                demo.UserPrincipalName, protector.Unprotect(demo.ProtectedPassword), demo.SharedMailbox);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            // Regenerated at start-up (SandboxStartupTask); until then the demo is simply not offered, never a crash.
+            return null;
+        }
     }
 }

@@ -22,6 +22,23 @@ internal sealed class TenantKeys(IDbContextFactory<SandboxDbContext> contexts, I
         return protection.CreateProtector(Purpose).Protect(Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12)));
     }
 
+    /// <summary>False when the stored certificate can no longer be decrypted (the portal's Data Protection keys changed).</summary>
+    public bool CanRead(string protectedCertificate)
+    {
+        try
+        {
+            protection.CreateProtector(Purpose).Unprotect(protectedCertificate);
+            return true;
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Forgets a cached key (after the tenant's certificate was replaced).</summary>
+    public void Forget(Guid tenantId) => _cache.TryRemove(tenantId, out _);
+
     public async Task<TenantKey> GetAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         if (_cache.TryGetValue(tenantId, out var cached))

@@ -4,13 +4,18 @@ using Microsoft.Extensions.Options;
 namespace HaloPortal.Engine.Sandbox.Notifications;
 
 /// <summary>Graph's validation handshake: <c>POST {url}?validationToken=...</c>, expecting 200 with the token as the whole text body.</summary>
-internal sealed class SubscriptionValidator(IHttpClientFactory httpClients, IOptions<SandboxOptions> options)
+internal sealed class SubscriptionValidator(IHttpClientFactory httpClients, IOptions<SandboxOptions> options, SandboxCallbackPolicy callbacks)
 {
     public async Task ValidateAsync(string url, CancellationToken ct)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
             throw new GraphRequestException(400, "InvalidRequest", "Subscription validation request failed. Notification endpoint must be an absolute https URL.");
+        }
+
+        if (!callbacks.IsAllowed(uri))
+        {
+            throw new GraphRequestException(400, "InvalidRequest", "Subscription validation request failed. " + SandboxCallbackPolicy.Refusal(uri));
         }
 
         var token = $"Validation: Testing client application reachability for subscription Request-Id: {Guid.NewGuid()}";

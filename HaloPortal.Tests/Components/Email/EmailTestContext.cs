@@ -42,6 +42,8 @@ public sealed class EmailTestContext : BunitContext
         {
             ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
             ["Portal:DataDirectory"] = _directory,
+            ["Portal:DataProtection:KeyDirectory"] = _directory + "-keys",
+            ["Sandbox:Enabled"] = "true", // on by default only in Development
             // No server runs under bUnit: point the sandbox at a closed loopback port so sign-ins fail fast, as an unreachable cloud would.
             ["Sandbox:BaseUrl"] = "http://127.0.0.1:9",
             ["Portal:Hosting"] = hosting.ToString(),
@@ -158,6 +160,10 @@ public sealed class EmailTestContext : BunitContext
         try
         {
             Directory.Delete(_directory, recursive: true);
+            if (Directory.Exists(_directory + "-keys"))
+            {
+                Directory.Delete(_directory + "-keys", recursive: true);
+            }
         }
         catch (IOException)
         {

@@ -40,6 +40,8 @@ public sealed class IngestionTestContext : BunitContext
         {
             ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
             ["Portal:DataDirectory"] = _directory,
+            ["Portal:DataProtection:KeyDirectory"] = _directory + "-keys",
+            ["Sandbox:Enabled"] = "true", // on by default only in Development
         }).Build();
 
         Services.AddSingleton<IConfiguration>(configuration);
@@ -152,6 +154,10 @@ public sealed class IngestionTestContext : BunitContext
         try
         {
             Directory.Delete(_directory, recursive: true);
+            if (Directory.Exists(_directory + "-keys"))
+            {
+                Directory.Delete(_directory + "-keys", recursive: true);
+            }
         }
         catch (IOException)
         {
