@@ -39,6 +39,9 @@ public sealed class AuthorisationCodeConnectionTests(AdminPortalFactory app) : I
 
     private ICredentials Credentials => app.Get<ICredentials>();
 
+    /// <summary>The administrator who starts (and so must complete) the sign-ins.</summary>
+    private static readonly Actor Starter = Actor.User("admin@example.com");
+
     private string RedirectUri => new Uri(app.BaseAddress, "authcallback").ToString();
 
     /// <summary>A tenant whose second app is registered with the portal's redirect URI and only the documented delegated permissions.</summary>
@@ -70,12 +73,12 @@ public sealed class AuthorisationCodeConnectionTests(AdminPortalFactory app) : I
     private async Task<AuthorisationResult> SignInAsync(int credentialId, string user, string password = SandboxKit.Password)
     {
         var (state, code) = await AuthoriseInBrowserAsync(credentialId, user, password);
-        return await Connections.CompleteAuthorisationAsync(state, code, null, null);
+        return await Connections.CompleteAuthorisationAsync(state, code, null, null, Starter);
     }
 
     private async Task<(string State, string Code)> AuthoriseInBrowserAsync(int credentialId, string user, string password = SandboxKit.Password)
     {
-        var authorize = await Connections.BeginAuthorisationAsync(credentialId, RedirectUri, "/back-here", Actor.System);
+        var authorize = await Connections.BeginAuthorisationAsync(credentialId, RedirectUri, "/back-here", Starter);
         Assert.Equal(app.BaseAddress.Authority, authorize.Authority);
         Assert.StartsWith("/sandbox/login/", authorize.AbsolutePath);
         var query = QueryHelpers.ParseQuery(authorize.Query);
@@ -217,9 +220,9 @@ public sealed class AuthorisationCodeConnectionTests(AdminPortalFactory app) : I
         var setup = await TenantAsync();
         var credential = await CreateAsync(setup);
         var (state, code) = await AuthoriseInBrowserAsync(credential.Id, setup.Tenant.User);
-        Assert.True((await Connections.CompleteAuthorisationAsync(state, code, null, null)).Ok);
+        Assert.True((await Connections.CompleteAuthorisationAsync(state, code, null, null, Starter)).Ok);
 
-        var again = await Connections.CompleteAuthorisationAsync(state, code, null, null);
+        var again = await Connections.CompleteAuthorisationAsync(state, code, null, null, Starter);
 
         Assert.False(again.Ok);
         Assert.Equal("StaleSignIn", again.Error?.Code);

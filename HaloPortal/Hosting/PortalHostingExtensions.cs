@@ -17,6 +17,7 @@ public static class PortalHostingExtensions
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();
+        services.AddPortalForwardedHeaders();
 
         builder.AddPortalAuthentication();
         builder.AddPortalApi();
@@ -27,6 +28,7 @@ public static class PortalHostingExtensions
 
     public static WebApplication UsePortal(this WebApplication app)
     {
+        app.UsePortalForwardedHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
