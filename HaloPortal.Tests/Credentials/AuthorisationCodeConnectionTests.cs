@@ -40,7 +40,7 @@ public sealed class AuthorisationCodeConnectionTests(AdminPortalFactory app) : I
     private ICredentials Credentials => app.Get<ICredentials>();
 
     /// <summary>The administrator who starts (and so must complete) the sign-ins.</summary>
-    private static readonly Actor Starter = Actor.User("admin@example.com");
+    private static readonly Actor Starter = Actor.User(AdminPortalFactory.Email);
 
     private string RedirectUri => new Uri(app.BaseAddress, "authcallback").ToString();
 

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HaloPortal.Tests.Security;
 
 /// <summary>The inbound log's CSV never hands a spreadsheet a formula taken from an email.</summary>
-public sealed class CsvFormulaInjectionTests
+public sealed class CsvFormulaInjectionTests(PortalAppFactory app) : IClassFixture<PortalAppFactory>
 {
     [Theory]
     [InlineData("=HYPERLINK(\"http://x\")")]
@@ -27,8 +27,7 @@ public sealed class CsvFormulaInjectionTests
     [Fact]
     public async Task The_export_guards_subject_and_sender()
     {
-        using var database = TestDatabase.Create();
-        await using var services = await TestEngine.StartAsync(database);
+        var services = app.Services;
         var mailbox = await services.GetRequiredService<IMailboxes>().CreateAsync("CSV", MailboxConnectionType.Office365Azure, Actor.System);
         await using (var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
         {
