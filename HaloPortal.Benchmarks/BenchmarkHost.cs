@@ -12,6 +12,9 @@ namespace HaloPortal.Benchmarks;
 /// <summary>The real portal on Kestrel (loopback, free port) with a temporary data folder, counting the sandbox's Graph traffic.</summary>
 internal sealed class BenchmarkHost : WebApplicationFactory<Program>
 {
+    /// <summary>A configuration key (configured keys must be at least 32 characters).</summary>
+    private const string BenchmarkApiKey = "bench-key-0123456789abcdefghijklmnopqrstuv";
+
     private readonly string _data = Path.Combine(Path.GetTempPath(), "haloportal-bench", Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string?> _settings;
 
@@ -40,7 +43,7 @@ internal sealed class BenchmarkHost : WebApplicationFactory<Program>
         builder.UseSetting("Portal:DataDirectory", _data);
         builder.UseSetting("Portal:DataProtection:KeyDirectory", _data + "-keys");
         builder.UseSetting("Sandbox:Enabled", "true"); // on by default only in Development
-        builder.UseSetting("Portal:ApiKeys:0", "bench-key");
+        builder.UseSetting("Portal:ApiKeys:0", BenchmarkApiKey);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         foreach (var (key, value) in _settings)
         {

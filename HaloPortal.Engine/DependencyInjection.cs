@@ -24,12 +24,13 @@ public static class DependencyInjection
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PortalOptions>>(new PortalOptionsValidation(environment));
 
         services.AddPortalData(configuration, environment);
         services.AddSingleton(new FederatedTokenDirectory(FederatedTokenFiles.Directory(configuration, environment)));
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<IBackendServices, BackendServicesStore>();
-        services.AddPortalAccounts();
+        services.AddPortalAccounts(environment);
         services.AddMailboxes();
         services.AddIngestion();
         services.AddOutbound();

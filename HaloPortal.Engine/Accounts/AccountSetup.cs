@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
@@ -14,14 +16,54 @@ public interface IFirstRunSetup
 {
     Task<bool> NeedsFirstAdministratorAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Creates the first administrator; fails when any account already exists.</summary>
-    Task<IdentityResult> CreateFirstAdministratorAsync(string email, string displayName, string password, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// True when the setup page must ask for the one-time setup code: in the Production environment the first visitor of a fresh
+    /// deployment must prove they can read the portal's log (where the code was written at start-up) before becoming administrator.
+    /// </summary>
+    bool RequiresSetupCode { get; }
+
+    /// <summary>
+    /// Creates the first administrator; fails when any account already exists, or when <see cref="RequiresSetupCode"/> and
+    /// <paramref name="setupCode"/> is not the code written to the log. A used code is void.
+    /// </summary>
+    Task<IdentityResult> CreateFirstAdministratorAsync(string email, string displayName, string password, string? setupCode = null, CancellationToken cancellationToken = default);
 }
 
-internal sealed class FirstRunSetup(IServiceScopeFactory scopes, IDbContextFactory<PortalDbContext> contexts, TimeProvider time, ILogger<FirstRunSetup> logger) : IFirstRunSetup
+/// <summary>Whether this deployment protects its first-administrator page with a setup code (the Production environment).</summary>
+internal sealed record FirstRunPolicy(bool RequireSetupCode);
+
+internal sealed class FirstRunSetup(IServiceScopeFactory scopes, IDbContextFactory<PortalDbContext> contexts, TimeProvider time, FirstRunPolicy policy, ILogger<FirstRunSetup> logger) : IFirstRunSetup
 {
+    // No 0/O or 1/I/L: the code is read from a log and typed by a person.
+    private const string CodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private volatile bool _hasUsers;
+    private byte[]? _setupCode;
+
+    public bool RequiresSetupCode => policy.RequireSetupCode;
+
+    /// <summary>Makes a new setup code (the old one is void) and returns it for the start-up log; only while nobody has an account.</summary>
+    internal string IssueSetupCode()
+    {
+        var chars = RandomNumberGenerator.GetItems(CodeAlphabet.AsSpan(), 16);
+        var code = $"{new string(chars[..4])}-{new string(chars[4..8])}-{new string(chars[8..12])}-{new string(chars[12..])}";
+        _setupCode = Encoding.ASCII.GetBytes(Normalise(code));
+        return code;
+    }
+
+    private bool SetupCodeMatches(string? presented)
+    {
+        var expected = _setupCode;
+        if (expected is null || string.IsNullOrWhiteSpace(presented))
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Normalise(presented)), expected);
+    }
+
+    private static string Normalise(string code) =>
+        new(code.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToUpperInvariant).ToArray());
 
     public async Task<bool> NeedsFirstAdministratorAsync(CancellationToken cancellationToken = default)
     {
@@ -35,7 +77,14 @@ internal sealed class FirstRunSetup(IServiceScopeFactory scopes, IDbContextFacto
         return !_hasUsers;
     }
 
-    public async Task<IdentityResult> CreateFirstAdministratorAsync(string email, string displayName, string password, CancellationToken cancellationToken = default)
+    public Task<IdentityResult> CreateFirstAdministratorAsync(string email, string displayName, string password, string? setupCode = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(email, displayName, password, requireCode: policy.RequireSetupCode, setupCode, cancellationToken);
+
+    /// <summary>The bootstrap administrator from configuration: whoever can set the configuration needs no code.</summary>
+    internal Task<IdentityResult> CreateBootstrapAdministratorAsync(string email, string password, CancellationToken cancellationToken) =>
+        CreateAsync(email, "Administrator", password, requireCode: false, null, cancellationToken);
+
+    private async Task<IdentityResult> CreateAsync(string email, string displayName, string password, bool requireCode, string? setupCode, CancellationToken cancellationToken)
     {
         await Gate.WaitAsync(cancellationToken);
         try
@@ -43,6 +92,16 @@ internal sealed class FirstRunSetup(IServiceScopeFactory scopes, IDbContextFacto
             if (!await NeedsFirstAdministratorAsync(cancellationToken))
             {
                 return IdentityResult.Failed(new IdentityError { Code = "AlreadySetUp", Description = "The first administrator already exists. Sign in instead." });
+            }
+
+            if (requireCode && !SetupCodeMatches(setupCode))
+            {
+                logger.LogWarning("Refused to create the first administrator: the setup code was missing or wrong");
+                return IdentityResult.Failed(new IdentityError
+                {
+                    Code = "SetupCode",
+                    Description = "The setup code is not right. Copy it from the portal's start-up log (the warning \"Nobody has an account yet\"), or restart the portal for a new one.",
+                });
             }
 
             await using var scope = scopes.CreateAsyncScope();
@@ -65,6 +124,7 @@ internal sealed class FirstRunSetup(IServiceScopeFactory scopes, IDbContextFacto
             if (result.Succeeded)
             {
                 _hasUsers = true;
+                _setupCode = null;
                 await using var db = await contexts.CreateDbContextAsync(cancellationToken);
                 db.Audit(time, Actor.User(user.UserName!), "Agent.FirstAdministratorCreated", "Agent", user.Id, null, new { user.Email, user.DisplayName, Roles = new[] { PortalRoles.Administrator } });
                 await db.SaveChangesAsync(cancellationToken);
@@ -83,7 +143,8 @@ internal sealed class FirstRunSetup(IServiceScopeFactory scopes, IDbContextFacto
 /// <summary>Makes sure the roles exist and, when configured and nobody exists yet, creates the bootstrap administrator.</summary>
 internal sealed class AccountStartupTask(
     IServiceScopeFactory scopes,
-    IFirstRunSetup setup,
+    FirstRunSetup setup,
+    FirstRunPolicy policy,
     IOptions<PortalOptions> options,
     ILogger<AccountStartupTask> logger) : IStartupTask
 {
@@ -103,18 +164,28 @@ internal sealed class AccountStartupTask(
             }
         }
 
-        var bootstrap = options.Value.BootstrapAdmin;
-        if (string.IsNullOrWhiteSpace(bootstrap.Email) || string.IsNullOrEmpty(bootstrap.Password))
-        {
-            return;
-        }
-
         if (!await setup.NeedsFirstAdministratorAsync(cancellationToken))
         {
             return;
         }
 
-        var result = await setup.CreateFirstAdministratorAsync(bootstrap.Email, "Administrator", bootstrap.Password, cancellationToken);
+        var bootstrap = options.Value.BootstrapAdmin;
+        if (string.IsNullOrWhiteSpace(bootstrap.Email) || string.IsNullOrEmpty(bootstrap.Password))
+        {
+            if (policy.RequireSetupCode)
+            {
+                var url = (options.Value.PublicBaseUrl?.TrimEnd('/') ?? "") + "/account/setup";
+                // Deliberately logged: reading the log proves the visitor runs this deployment. The code is void once used.
+                logger.LogWarning(
+                    "Nobody has an account yet. To create the first administrator, open {SetupUrl} and enter the one-time setup code {SetupCode}. "
+                    + "It works once and until the portal restarts (a restart writes a new one). Alternatively set Portal__BootstrapAdmin__Email and Portal__BootstrapAdmin__Password.",
+                    url, setup.IssueSetupCode());
+            }
+
+            return;
+        }
+
+        var result = await setup.CreateBootstrapAdministratorAsync(bootstrap.Email, bootstrap.Password, cancellationToken);
         if (!result.Succeeded)
         {
             // A bad bootstrap password must stop start-up with the reason, not leave a portal nobody can enter.

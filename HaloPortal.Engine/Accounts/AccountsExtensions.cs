@@ -1,13 +1,14 @@
 using HaloPortal.Engine.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace HaloPortal.Engine.Accounts;
 
 internal static class AccountsExtensions
 {
     /// <summary>ASP.NET Core Identity on the portal database (users, roles, password rules, lockout) and the account services.</summary>
-    public static IServiceCollection AddPortalAccounts(this IServiceCollection services)
+    public static IServiceCollection AddPortalAccounts(this IServiceCollection services, IHostEnvironment environment)
     {
         services.AddIdentityCore<PortalUser>(options =>
             {
@@ -25,7 +26,9 @@ internal static class AccountsExtensions
             .AddDefaultTokenProviders();
 
         services.AddSingleton<IApiKeys, ApiKeyStore>();
-        services.AddSingleton<IFirstRunSetup, FirstRunSetup>();
+        services.AddSingleton(new FirstRunPolicy(RequireSetupCode: environment.IsProduction()));
+        services.AddSingleton<FirstRunSetup>();
+        services.AddSingleton<IFirstRunSetup>(sp => sp.GetRequiredService<FirstRunSetup>());
         services.AddSingleton<IAgents, Agents>();
         services.AddSingleton<IExternalAccounts, ExternalAccounts>();
         services.AddSingleton<IStartupTask, AccountStartupTask>();

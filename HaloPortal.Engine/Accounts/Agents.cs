@@ -58,7 +58,7 @@ public interface IAgents
 
     Task<AgentSummary> CreateAsync(NewAgent agent, Actor actor, CancellationToken cancellationToken = default);
 
-    /// <summary>Changes the display name and roles; null when no such agent.</summary>
+    /// <summary>Changes the display name and roles (a role change renews the security stamp, so open sessions revalidate); null when no such agent.</summary>
     Task<AgentSummary?> UpdateAsync(string id, AgentUpdate update, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -197,6 +197,12 @@ internal sealed class Agents(IServiceScopeFactory scopes, IDbContextFactory<Port
             if (added.Count > 0)
             {
                 ThrowIfFailed(await users.AddToRolesAsync(user, added), user.Email!);
+            }
+
+            if (removed.Count > 0 || added.Count > 0)
+            {
+                // A new stamp makes open sessions (cookies and Blazor circuits) of this agent revalidate within a minute.
+                ThrowIfFailed(await users.UpdateSecurityStampAsync(user), user.Email!);
             }
 
             db.Audit(time, actor, "Agent.Updated", "Agent", user.Id, before, Snapshot(user, roles));

@@ -25,6 +25,9 @@ public enum ExternalSignInFailure
     /// <summary>The address belongs to a portal account linked to another Microsoft account.</summary>
     LinkedToAnotherAccount,
 
+    /// <summary>The address belongs to a local (password) account, which is never linked to Microsoft by its address alone.</summary>
+    LocalAccountNotLinked,
+
     /// <summary>The address cannot be used as a portal sign-in name.</summary>
     InvalidAccount,
 }
@@ -37,7 +40,10 @@ public sealed record ExternalSignInResult(string? UserId, ExternalSignInFailure?
     public static ExternalSignInResult Refused(ExternalSignInFailure failure) => new(null, failure);
 }
 
-/// <summary>Finds or creates the portal account of a person who signed in with Microsoft, and syncs their roles from the app roles.</summary>
+/// <summary>
+/// Finds (by Entra object id only) or creates the portal account of a person who signed in with Microsoft, and syncs their roles
+/// from the app roles. An existing local account with the same address is never taken over.
+/// </summary>
 public interface IExternalAccounts
 {
     Task<ExternalSignInResult> ResolveAsync(ExternalAccount account, CancellationToken cancellationToken = default);
@@ -64,15 +70,21 @@ internal sealed class ExternalAccounts(IServiceScopeFactory scopes, TimeProvider
             await using var scope = scopes.CreateAsyncScope();
             var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            // The object id is the only identity: an address (email or preferred_username) can be given to someone else, so a
+            // sign-in never takes over an existing account because the addresses match.
             var user = await users.Users.SingleOrDefaultAsync(u => u.ExternalObjectId == objectId, cancellationToken);
-            if (user is null)
+            if (user is null && await users.FindByEmailAsync(email) is { } sameAddress)
             {
-                user = await users.FindByEmailAsync(email);
-                if (user?.ExternalObjectId is not null)
+                if (sameAddress.ExternalObjectId is not null)
                 {
                     logger.LogWarning("Refused a Microsoft sign-in for {Email}: that account is linked to another Microsoft account", email);
                     return ExternalSignInResult.Refused(ExternalSignInFailure.LinkedToAnotherAccount);
                 }
+
+                logger.LogWarning(
+                    "Refused a Microsoft sign-in for {Email}: a local account with that address exists and is not linked to this Microsoft account (object id {ObjectId}); "
+                    + "it keeps signing in with its password", email, objectId);
+                return ExternalSignInResult.Refused(ExternalSignInFailure.LocalAccountNotLinked);
             }
 
             if (user is { IsDisabled: true })
@@ -107,7 +119,6 @@ internal sealed class ExternalAccounts(IServiceScopeFactory scopes, TimeProvider
                 {
                     var current = Agents.Ordered(await users.GetRolesAsync(user));
                     var before = Agents.Snapshot(user, current);
-                    user.ExternalObjectId ??= objectId;
                     Agents.ThrowIfFailed(await users.UpdateAsync(user), email);
                     var removed = current.Except(roles).ToList();
                     var added = roles.Except(current).ToList();

@@ -15,7 +15,11 @@ namespace HaloPortal.Engine.Credentials;
 public sealed record ConnectionTestResult(bool Ok, string? Address, string? DisplayName, int? InboxItems, KnownError? Error, IReadOnlyList<string> Steps);
 
 /// <summary>The result of the sign-in redirect.</summary>
-public sealed record AuthorisationResult(bool Ok, int? CredentialId, int? MailboxId, string? ReturnUrl, KnownError? Error);
+public sealed record AuthorisationResult(bool Ok, int? CredentialId, int? MailboxId, string? ReturnUrl, KnownError? Error)
+{
+    /// <summary>The error code of a sign-in answer brought back by someone other than the person who started the sign-in.</summary>
+    public const string StartedByAnotherUser = "SignInStartedByAnotherUser";
+}
 
 /// <summary>Connecting credentials: test (client credentials), sign in with PKCE (authorisation code), disconnect.</summary>
 public interface ICredentialConnections
@@ -26,8 +30,12 @@ public interface ICredentialConnections
     /// <summary>Starts the authorisation-code sign-in; returns the address to send the browser to.</summary>
     Task<Uri> BeginAuthorisationAsync(int credentialId, string redirectUri, string? returnUrl, Actor actor, CancellationToken cancellationToken = default);
 
-    /// <summary>Completes the sign-in from the redirect's query (state, code or error).</summary>
-    Task<AuthorisationResult> CompleteAuthorisationAsync(string? state, string? code, string? error, string? errorDescription, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Completes the sign-in from the redirect's query (state, code or error). A state is good for one answer within 15 minutes, and
+    /// only for the person who started it (<paramref name="completedBy"/> must be the actor given to <see cref="BeginAuthorisationAsync"/>):
+    /// otherwise nothing is connected and the error's code is <see cref="AuthorisationResult.StartedByAnotherUser"/> (no credential is named).
+    /// </summary>
+    Task<AuthorisationResult> CompleteAuthorisationAsync(string? state, string? code, string? error, string? errorDescription, Actor completedBy, CancellationToken cancellationToken = default);
 
     /// <summary>Forgets the sign-in (token cache) and unlocks the credential.</summary>
     Task DisconnectAsync(int credentialId, Actor actor, CancellationToken cancellationToken = default);
@@ -103,7 +111,7 @@ internal sealed class CredentialConnections(
         return browserUrls.ForBrowser(url);
     }
 
-    public async Task<AuthorisationResult> CompleteAuthorisationAsync(string? state, string? code, string? error, string? errorDescription, CancellationToken cancellationToken = default)
+    public async Task<AuthorisationResult> CompleteAuthorisationAsync(string? state, string? code, string? error, string? errorDescription, Actor completedBy, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(state))
         {
@@ -126,6 +134,15 @@ internal sealed class CredentialConnections(
         {
             return new AuthorisationResult(false, pending?.CredentialId, null, pending?.ReturnUrl, KnownErrors.Unknown("StaleSignIn",
                 "This sign-in answer is unknown or older than 15 minutes. Start the sign-in again from the credential."));
+        }
+
+        // The state ties the answer to the browser session that asked: a link carrying someone else's state and code (login CSRF)
+        // would otherwise connect a mailbox of the attacker's choosing under this administrator's name.
+        if (completedBy.Kind != ActorKind.User || !string.Equals(pending.StartedBy, completedBy.ToString(), StringComparison.Ordinal))
+        {
+            logger.LogWarning("Credential {CredentialId}: refused a sign-in answer brought back by {Actor}; {StartedBy} started that sign-in", pending.CredentialId, completedBy, pending.StartedBy);
+            return new AuthorisationResult(false, null, null, null, KnownErrors.Unknown(AuthorisationResult.StartedByAnotherUser,
+                "This sign-in answer belongs to a sign-in that another person started, so nothing was connected. Open the credential and choose Authorize / Sign in yourself."));
         }
 
         var credential = await LoadAsync(pending.CredentialId, cancellationToken);

@@ -326,15 +326,18 @@ internal sealed class InboundLog(
         }
     }
 
-    private static string Csv(string? value)
+    private const string FormulaStarts = "=+-@\t\r";
+
+    internal static string Csv(string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
             return "";
         }
 
-        // Quote, and neutralise spreadsheet formulas.
-        var safe = value.Length > 0 && "=+-@".Contains(value[0]) ? "'" + value : value;
+        // Quote, and neutralise spreadsheet formulas: a cell a spreadsheet would evaluate (=, +, -, @, or a leading tab or carriage return,
+        // which some programs strip before looking for the formula) is prefixed with an apostrophe so it stays text.
+        var safe = FormulaStarts.Contains(value[0]) ? "'" + value : value;
         return "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 

@@ -58,28 +58,29 @@ public sealed class ExternalAccountsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_local_agent_is_linked_by_email_on_first_Microsoft_sign_in()
+    public async Task A_local_agent_is_never_linked_by_email_and_keeps_its_password_sign_in()
     {
         var local = await _agents.CreateAsync(new NewAgent("Megan", "megan@contoso.com", "analytical1engine", [PortalRoles.Agent]), Actor.System);
 
         var result = await _external.ResolveAsync(new ExternalAccount(ObjectId, "MEGAN@contoso.com", "Megan", ["Agent"]));
 
-        Assert.Equal(local.Id, result.UserId);
-        Assert.True((await _agents.GetAsync(local.Id))!.SignsInWithMicrosoft);
+        Assert.Equal(ExternalSignInFailure.LocalAccountNotLinked, result.Failure);
+        Assert.False((await _agents.GetAsync(local.Id))!.SignsInWithMicrosoft);
+        Assert.Equal(1, (await _agents.ListAsync(new AgentQuery())).Total);
     }
 
     [Fact]
     public async Task Refusals_say_why()
     {
-        var disabled = await _agents.CreateAsync(new NewAgent("Dis", "dis@contoso.com", "analytical1engine", [PortalRoles.Agent]), Actor.System);
-        await _agents.SetDisabledAsync(disabled.Id, true, Actor.System);
+        var disabled = await _external.ResolveAsync(new ExternalAccount(ObjectId, "dis@contoso.com", "Dis", ["Agent"]));
+        await _agents.SetDisabledAsync(disabled.UserId!, true, Actor.System);
         await _external.ResolveAsync(new ExternalAccount("other-oid", "taken@contoso.com", "Taken", ["Agent"]));
 
-        Assert.Equal(ExternalSignInFailure.NoRole, (await _external.ResolveAsync(new ExternalAccount(ObjectId, "new@contoso.com", "New", ["Reader"]))).Failure);
+        Assert.Equal(ExternalSignInFailure.NoRole, (await _external.ResolveAsync(new ExternalAccount("new-oid", "new@contoso.com", "New", ["Reader"]))).Failure);
         Assert.Equal(ExternalSignInFailure.Disabled, (await _external.ResolveAsync(new ExternalAccount(ObjectId, "dis@contoso.com", "Dis", ["Agent"]))).Failure);
         Assert.Equal(ExternalSignInFailure.MissingIdentity, (await _external.ResolveAsync(new ExternalAccount(null, "new@contoso.com", "New", ["Agent"]))).Failure);
         Assert.Equal(ExternalSignInFailure.MissingIdentity, (await _external.ResolveAsync(new ExternalAccount(ObjectId, null, "New", ["Agent"]))).Failure);
-        Assert.Equal(ExternalSignInFailure.LinkedToAnotherAccount, (await _external.ResolveAsync(new ExternalAccount(ObjectId, "taken@contoso.com", "T", ["Agent"]))).Failure);
+        Assert.Equal(ExternalSignInFailure.LinkedToAnotherAccount, (await _external.ResolveAsync(new ExternalAccount("third-oid", "taken@contoso.com", "T", ["Agent"]))).Failure);
         Assert.Equal(0, (await _agents.ListAsync(new AgentQuery("new@contoso.com"))).Total);
     }
 }

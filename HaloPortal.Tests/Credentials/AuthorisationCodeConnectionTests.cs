@@ -39,6 +39,9 @@ public sealed class AuthorisationCodeConnectionTests(AdminPortalFactory app) : I
 
     private ICredentials Credentials => app.Get<ICredentials>();
 
+    /// <summary>The administrator who starts (and so must complete) the sign-ins.</summary>
+    private static readonly Actor Starter = Actor.User(AdminPortalFactory.Email);
+
     private string RedirectUri => new Uri(app.BaseAddress, "authcallback").ToString();
 
     /// <summary>A tenant whose second app is registered with the portal's redirect URI and only the documented delegated permissions.</summary>
@@ -70,12 +73,12 @@ public sealed class AuthorisationCodeConnectionTests(AdminPortalFactory app) : I
     private async Task<AuthorisationResult> SignInAsync(int credentialId, string user, string password = SandboxKit.Password)
     {
         var (state, code) = await AuthoriseInBrowserAsync(credentialId, user, password);
-        return await Connections.CompleteAuthorisationAsync(state, code, null, null);
+        return await Connections.CompleteAuthorisationAsync(state, code, null, null, Starter);
     }
 
     private async Task<(string State, string Code)> AuthoriseInBrowserAsync(int credentialId, string user, string password = SandboxKit.Password)
     {
-        var authorize = await Connections.BeginAuthorisationAsync(credentialId, RedirectUri, "/back-here", Actor.System);
+        var authorize = await Connections.BeginAuthorisationAsync(credentialId, RedirectUri, "/back-here", Starter);
         Assert.Equal(app.BaseAddress.Authority, authorize.Authority);
         Assert.StartsWith("/sandbox/login/", authorize.AbsolutePath);
         var query = QueryHelpers.ParseQuery(authorize.Query);
@@ -217,12 +220,59 @@ public sealed class AuthorisationCodeConnectionTests(AdminPortalFactory app) : I
         var setup = await TenantAsync();
         var credential = await CreateAsync(setup);
         var (state, code) = await AuthoriseInBrowserAsync(credential.Id, setup.Tenant.User);
-        Assert.True((await Connections.CompleteAuthorisationAsync(state, code, null, null)).Ok);
+        Assert.True((await Connections.CompleteAuthorisationAsync(state, code, null, null, Starter)).Ok);
 
-        var again = await Connections.CompleteAuthorisationAsync(state, code, null, null);
+        var again = await Connections.CompleteAuthorisationAsync(state, code, null, null, Starter);
 
         Assert.False(again.Ok);
         Assert.Equal("StaleSignIn", again.Error?.Code);
+    }
+
+    [Fact]
+    public async Task A_state_brought_back_by_another_person_connects_nothing_names_no_credential_and_is_spent()
+    {
+        var setup = await TenantAsync();
+        var credential = await CreateAsync(setup);
+        var (state, code) = await AuthoriseInBrowserAsync(credential.Id, setup.Tenant.User);
+
+        var other = await Connections.CompleteAuthorisationAsync(state, code, null, null, Actor.User("other-admin@example.com"));
+        var system = await Connections.CompleteAuthorisationAsync(state, code, null, null, Actor.System);
+        var starterAfterwards = await Connections.CompleteAuthorisationAsync(state, code, null, null, Starter);
+
+        Assert.False(other.Ok);
+        Assert.Equal(AuthorisationResult.StartedByAnotherUser, other.Error?.Code);
+        Assert.Null(other.CredentialId);
+        Assert.Null(other.MailboxId);
+        Assert.Equal("StaleSignIn", system.Error?.Code);
+        Assert.Equal("StaleSignIn", starterAfterwards.Error?.Code);
+        Assert.Null((await app.LoadAsync(credential.Id)).TokenCacheProtected);
+    }
+
+    [Fact]
+    public async Task The_callback_shows_a_clear_page_to_an_administrator_who_did_not_start_the_sign_in()
+    {
+        var setup = await TenantAsync();
+        var credential = await CreateAsync(setup);
+        var authorize = await Connections.BeginAuthorisationAsync(credential.Id, RedirectUri, null, Actor.User("other-admin@example.com"));
+        var state = QueryHelpers.ParseQuery(authorize.Query)["state"].ToString();
+        var callback = $"/authcallback?state={Uri.EscapeDataString(state)}&code=attackers-code";
+
+        using var anonymous = app.CreateBrowserClient(new CookieContainer());
+        using var anonymousAnswer = await anonymous.GetAsync(callback);
+        Assert.Equal(HttpStatusCode.Redirect, anonymousAnswer.StatusCode);
+        Assert.StartsWith("/account/login", anonymousAnswer.Headers.Location?.PathAndQuery);
+
+        using var admin = app.CreateBrowserClient(new CookieContainer());
+        await BrowserSignIn.SignInAsync(admin, AdminPortalFactory.Email, AdminPortalFactory.Password);
+        using var answer = await admin.GetAsync(callback);
+        Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+        Assert.Equal("/configuration/email/authorisation-refused", answer.Headers.Location?.OriginalString);
+        using var page = await admin.GetAsync(answer.Headers.Location);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("data-testid=\"authorisation-refused-page\"", html);
+        Assert.Contains("This sign-in was not yours", html);
+        Assert.Null((await app.LoadAsync(credential.Id)).TokenCacheProtected);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace HaloPortal.Tests.Infrastructure;
 public class PortalAppFactory : WebApplicationFactory<Program>
 {
     /// <summary>A configuration API key with Administrator rights.</summary>
-    public const string AdminApiKey = "test-admin-key-0123456789";
+    public const string AdminApiKey = "test-admin-key-0123456789abcdefghijklmnop";
 
     private readonly string _dataDirectory;
     private readonly bool _ownsData;

@@ -10,8 +10,11 @@ namespace HaloPortal.Tests.Infrastructure;
 /// <summary>The real engine (<c>AddHaloEngine</c>) on a <see cref="TestDatabase"/>, without the web host.</summary>
 public static class TestEngine
 {
-    /// <summary>Registers the engine on <paramref name="database"/>; <paramref name="settings"/> adds configuration (e.g. <c>Portal:Instance</c>).</summary>
-    public static IServiceCollection AddTestEngine(this IServiceCollection services, TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Registers the engine on <paramref name="database"/>; <paramref name="settings"/> adds configuration (e.g. <c>Portal:Instance</c>);
+    /// <paramref name="environmentName"/> is the host environment the engine sees (Production asks for a first-run setup code).
+    /// </summary>
+    public static IServiceCollection AddTestEngine(this IServiceCollection services, TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null, string environmentName = "Testing")
     {
         var values = new Dictionary<string, string?>
         {
@@ -30,7 +33,7 @@ public static class TestEngine
         services.AddLogging();
         services.AddHaloEngine(configuration, new HostingEnvironment
         {
-            EnvironmentName = "Testing",
+            EnvironmentName = environmentName,
             ApplicationName = "HaloPortal.Tests",
             ContentRootPath = database.Directory,
         });

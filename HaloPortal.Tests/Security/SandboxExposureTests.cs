@@ -43,7 +43,7 @@ public sealed class SandboxExposureTests
     [Fact]
     public async Task Sandbox_enabled_explicitly_outside_Development_starts_with_a_warning()
     {
-        var logs = new CollectingLoggerProvider();
+        var logs = new CapturedLogs();
         using var app = new PortalAppFactory { EnvironmentName = "Staging", ConfigureTestServices = s => s.AddSingleton<ILoggerProvider>(logs) };
         app.Settings["Sandbox:Enabled"] = "true";
         _ = app.BaseAddress;

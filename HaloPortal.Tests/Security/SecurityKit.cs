@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Net;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
@@ -58,27 +58,10 @@ internal static class SecurityKit
                       where m.Name == DemoMailboxSeeder.DemoMailboxName
                       select c.Id).SingleAsync();
     }
-}
 
-/// <summary>Keeps every log entry, to assert on warnings.</summary>
-internal sealed class CollectingLoggerProvider : ILoggerProvider
-{
-    public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
+    /// <summary>The Set-Cookie header of the named cookie, or null.</summary>
+    public static string? SetCookie(HttpResponseMessage response, string namePrefix) =>
+        response.Headers.TryGetValues("Set-Cookie", out var values) ? values.FirstOrDefault(v => v.StartsWith(namePrefix, StringComparison.Ordinal)) : null;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(CollectingLoggerProvider owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((category, logLevel, formatter(state, exception)));
-    }
+    public static HttpStatusCode Status(this HttpResponseMessage response) => response.StatusCode;
 }

@@ -31,10 +31,18 @@ public static class AuthCallbackEndpoints
         return app;
     }
 
-    private static async Task<IResult> CompleteAsync(HttpContext http, ICredentialConnections connections)
+    /// <summary>Where a browser lands when it brought back a sign-in answer that another person started.</summary>
+    public const string RefusedPath = "/configuration/email/authorisation-refused";
+
+    private static async Task<IResult> CompleteAsync(HttpContext http, ICredentialConnections connections, ICurrentActor actor)
     {
         var q = http.Request.Query;
-        var result = await connections.CompleteAuthorisationAsync(q["state"], q["code"], q["error"], q["error_description"], http.RequestAborted);
+        var result = await connections.CompleteAuthorisationAsync(q["state"], q["code"], q["error"], q["error_description"], actor.Get(), http.RequestAborted);
+        if (result.Error?.Code == AuthorisationResult.StartedByAnotherUser)
+        {
+            return Results.LocalRedirect(RefusedPath);
+        }
+
         var destination = result.MailboxId is { } mailboxId
             ? $"/configuration/email/mailboxes/{mailboxId}?tab=credentials&credential={result.CredentialId}"
             : "/configuration/email/mailboxes";

@@ -4,6 +4,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 
 namespace HaloPortal.Hosting;
@@ -44,17 +45,23 @@ public static class AuthenticationExtensions
             options.Cookie.Name = "HaloPortal.Auth";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Lax;
-            // Secure whenever the portal is reached over HTTPS (always in production); plain http is only for loopback development.
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SecurePolicy = CookieSecurity(builder.Environment);
             options.ExpireTimeSpan = TimeSpan.FromHours(12);
             options.SlidingExpiration = true;
         });
+
+        services.ConfigureExternalCookie(options => options.Cookie.SecurePolicy = CookieSecurity(builder.Environment));
+
+        // The antiforgery cookie follows the same rule, so a form token never travels over plain http outside development.
+        services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurity(builder.Environment));
 
         // Re-check disabled accounts and changed roles quickly.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
         // Users, roles and password rules are the engine's (AddHaloEngine); the web host adds cookie sign-in.
-        new IdentityBuilder(typeof(PortalUser), typeof(IdentityRole), services).AddSignInManager();
+        new IdentityBuilder(typeof(PortalUser), typeof(IdentityRole), services).AddSignInManager<PortalSignInManager>();
+        // Open Blazor circuits re-check the account every minute too (disabled, demoted, password reset).
+        services.AddScoped<AuthenticationStateProvider, PortalAuthenticationStateProvider>();
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
@@ -75,6 +82,13 @@ public static class AuthenticationExtensions
         account.MapMicrosoftSignIn(app.Configuration);
         return app;
     }
+
+    /// <summary>
+    /// Cookies are Secure everywhere except on a developer's machine and in the test hosts (plain http on loopback): behind a TLS proxy
+    /// the portal may see http, yet the browser must never send the cookie over http.
+    /// </summary>
+    internal static CookieSecurePolicy CookieSecurity(IHostEnvironment environment) =>
+        environment.IsDevelopment() || environment.IsEnvironment("Testing") ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 
     /// <summary>The role policies pages, endpoints and component tests share.</summary>
     public static AuthorizationBuilder AddPortalPolicies(this AuthorizationBuilder authorization) => authorization

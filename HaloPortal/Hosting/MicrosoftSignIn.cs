@@ -11,7 +11,7 @@ namespace HaloPortal.Hosting;
 
 /// <summary>
 /// "Sign in with Microsoft": OpenID Connect through Microsoft.Identity.Web into the external cookie, then a portal
-/// account found or created from the Entra object id / email, with roles from the app-role claims.
+/// account found by the Entra object id (or created), with roles from the app-role claims. Only the configured tenant (a GUID) signs in.
 /// Enabled when the <c>AzureAd</c> section has a ClientId (and TenantId; a client secret or certificate for the code flow).
 /// </summary>
 internal static class MicrosoftSignIn
@@ -31,11 +31,7 @@ internal static class MicrosoftSignIn
         }
 
         var section = configuration.GetSection(ConfigurationSection);
-        if (string.IsNullOrWhiteSpace(section["TenantId"]) && string.IsNullOrWhiteSpace(section["Authority"]))
-        {
-            throw new InvalidOperationException(
-                "AzureAd:ClientId is set but AzureAd:TenantId is missing. Set it to the directory (tenant) ID of the app registration, or remove AzureAd:ClientId to turn Sign in with Microsoft off.");
-        }
+        var tenantId = RequireTenantId(section);
 
         auth.AddMicrosoftIdentityWebApp(section, openIdConnectScheme: AuthenticationExtensions.MicrosoftScheme, cookieScheme: null, displayName: "Microsoft");
         auth.Services.PostConfigure<MicrosoftIdentityOptions>(AuthenticationExtensions.MicrosoftScheme, options =>
@@ -49,6 +45,18 @@ internal static class MicrosoftSignIn
         {
             // The OIDC result lands in Identity's external cookie; /account/microsoft/complete turns it into a portal sign-in.
             options.SignInScheme = IdentityConstants.ExternalScheme;
+            // Entra ID signs tokens for every tenant with the same keys: only this tenant's people may sign in.
+            var validated = options.Events.OnTokenValidated;
+            options.Events.OnTokenValidated = async context =>
+            {
+                if (!MicrosoftClaims.IsFromTenant(context.Principal, tenantId))
+                {
+                    context.Fail($"The ID token was issued for tenant '{MicrosoftClaims.TenantOf(context.Principal)}', not for AzureAd:TenantId.");
+                    return;
+                }
+
+                await validated(context);
+            };
             options.Events.OnRemoteFailure = context =>
             {
                 context.Response.Redirect(SignInErrors.LoginUrl(SignInErrors.MicrosoftFailed));
@@ -59,12 +67,44 @@ internal static class MicrosoftSignIn
         return auth;
     }
 
+    /// <summary>
+    /// AzureAd:TenantId must be the directory (tenant) ID, a GUID: <c>common</c>, <c>organizations</c>, <c>consumers</c> or a domain
+    /// would let people of other tenants (or personal accounts) reach the sign-in.
+    /// </summary>
+    internal static Guid RequireTenantId(IConfiguration section)
+    {
+        var value = section["TenantId"]?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new InvalidOperationException(
+                "AzureAd:ClientId is set but AzureAd:TenantId is missing. Set it to the directory (tenant) ID of the app registration, or remove AzureAd:ClientId to turn Sign in with Microsoft off.");
+        }
+
+        if (!Guid.TryParse(value, out var tenantId) || tenantId == Guid.Empty)
+        {
+            var why = value.ToLowerInvariant() is "common" or "organizations" or "consumers"
+                ? $"'{value}' lets accounts from any tenant sign in, and multi-tenant sign-in is not supported."
+                : $"'{value}' is not a directory (tenant) ID.";
+            throw new InvalidOperationException(
+                $"AzureAd:TenantId must be the GUID of your Microsoft Entra tenant (Entra admin center › Overview › Tenant ID): {why}");
+        }
+
+        if (section["Authority"] is { Length: > 0 } authority && !authority.Contains(tenantId.ToString(), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"AzureAd:Authority ('{authority}') must name the tenant of AzureAd:TenantId ({tenantId}); remove it to use the default.");
+        }
+
+        return tenantId;
+    }
+
     public static void MapMicrosoftSignIn(this RouteGroupBuilder account, IConfiguration configuration)
     {
         if (!IsConfigured(configuration))
         {
             return;
         }
+
+        var tenantId = RequireTenantId(configuration.GetSection(ConfigurationSection));
 
         // A form post with the antiforgery token, never a GET link. Validated here rather than by the framework, so that an expired
         // form returns to the login page with a message instead of a bare 400.
@@ -94,6 +134,12 @@ internal static class MicrosoftSignIn
                 if (!external.Succeeded || external.Principal is null)
                 {
                     return Results.Redirect(SignInErrors.LoginUrl(SignInErrors.MicrosoftFailed));
+                }
+
+                if (!MicrosoftClaims.IsFromTenant(external.Principal, tenantId))
+                {
+                    logger.LogWarning("Refused a Microsoft sign-in from tenant {Tenant}: only AzureAd:TenantId may sign in", MicrosoftClaims.TenantOf(external.Principal));
+                    return Results.Redirect(SignInErrors.LoginUrl(SignInErrors.MicrosoftWrongTenant));
                 }
 
                 var account = MicrosoftClaims.ToExternalAccount(external.Principal);
@@ -128,6 +174,15 @@ internal static class MicrosoftClaims
         return new ExternalAccount(objectId, email, name, roles);
     }
 
+    private const string TenantIdUri = "http://schemas.microsoft.com/identity/claims/tenantid";
+
+    /// <summary>The token's <c>tid</c> claim, whether or not inbound claim mapping renamed it.</summary>
+    public static string? TenantOf(ClaimsPrincipal? principal) => principal is null ? null : First(principal, "tid", TenantIdUri);
+
+    /// <summary>True only when the token's <c>tid</c> is <paramref name="tenantId"/> (a missing tid is refused).</summary>
+    public static bool IsFromTenant(ClaimsPrincipal? principal, Guid tenantId) =>
+        Guid.TryParse(TenantOf(principal), out var tid) && tid == tenantId;
+
     private static string? First(ClaimsPrincipal principal, params string[] types) =>
         types.Select(t => principal.FindFirst(t)?.Value).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 }
@@ -141,6 +196,8 @@ public static class SignInErrors
     public const string MicrosoftMissingIdentity = "microsoft-no-identity";
     public const string MicrosoftLinkedElsewhere = "microsoft-linked-elsewhere";
     public const string MicrosoftInvalidAccount = "microsoft-invalid-account";
+    public const string MicrosoftLocalAccount = "microsoft-local-account";
+    public const string MicrosoftWrongTenant = "microsoft-wrong-tenant";
     public const string FormExpired = "form-expired";
 
     public static string LoginUrl(string code) => $"/account/login?error={code}";
@@ -151,6 +208,7 @@ public static class SignInErrors
         ExternalSignInFailure.Disabled => MicrosoftDisabled,
         ExternalSignInFailure.MissingIdentity => MicrosoftMissingIdentity,
         ExternalSignInFailure.LinkedToAnotherAccount => MicrosoftLinkedElsewhere,
+        ExternalSignInFailure.LocalAccountNotLinked => MicrosoftLocalAccount,
         _ => MicrosoftInvalidAccount,
     };
 
@@ -166,6 +224,9 @@ public static class SignInErrors
         MicrosoftLinkedElsewhere => "Your email address belongs to a HaloPortal account that is linked to a different Microsoft account. "
             + "Ask an administrator to check that agent.",
         MicrosoftInvalidAccount => "Your email address cannot be used as a HaloPortal sign-in name. Ask an administrator to create your account.",
+        MicrosoftLocalAccount => "A HaloPortal account with your email address already exists and signs in with its password. Sign in with your email "
+            + "and password: an account is never linked to Microsoft by its address alone.",
+        MicrosoftWrongTenant => "Your Microsoft account belongs to another organisation. Only accounts of this portal's Microsoft Entra tenant can sign in.",
         FormExpired => "The sign-in page had expired. Try again.",
         _ => null,
     };

@@ -17,6 +17,7 @@ public static class PortalHostingExtensions
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();
+        services.AddPortalForwardedHeaders();
 
         builder.AddPortalAuthentication();
         builder.AddPortalApi();
@@ -28,6 +29,7 @@ public static class PortalHostingExtensions
 
     public static WebApplication UsePortal(this WebApplication app)
     {
+        app.UsePortalForwardedHeaders();
         // First, so that every answer carries the headers: error pages, status pages, static files and short-circuits too.
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
