@@ -10,7 +10,7 @@ namespace HaloPortal.Tests.Security;
 /// <summary>In Production the "Create the first administrator" page asks for the one-time code the portal wrote to its log at start-up.</summary>
 public sealed partial class FirstAdministratorSetupCodeTests
 {
-    [Fact(Skip = "Production-environment host answers 500 on /account/setup in the test host (cause not yet found); the engine-level setup-code tests cover the rule")]
+    [Fact]
     public async Task In_Production_the_first_administrator_needs_the_setup_code_from_the_log_and_the_code_works_once()
     {
         using var app = new ProductionPortalFactory();
@@ -48,7 +48,7 @@ public sealed partial class FirstAdministratorSetupCodeTests
     {
         using var database = TestDatabase.Create();
         var logs = new CapturedLogs();
-        await using var services = new ServiceCollection().AddTestEngine(database, new Dictionary<string, string?> { ["Portal:PublicBaseUrl"] = ProductionPortalFactory.PublicBaseUrl }, environmentName: "Production")
+        await using var services = new ServiceCollection().AddTestEngine(database, new Dictionary<string, string?> { ["Portal:PublicBaseUrl"] = ProductionPortalFactory.PublicBaseUrl, ["Portal:DataProtection:AllowGeneratedCertificate"] = "true" }, environmentName: "Production")
             .AddSingleton<ILoggerProvider>(logs).BuildServiceProvider();
         await services.StartEngineAsync();
         var setup = services.GetRequiredService<IFirstRunSetup>();
@@ -69,7 +69,7 @@ public sealed partial class FirstAdministratorSetupCodeTests
         using var database = TestDatabase.Create();
         var logs = new CapturedLogs();
         await using var services = new ServiceCollection().AddTestEngine(database,
-                new Dictionary<string, string?> { ["Portal:BootstrapAdmin:Email"] = "boot@example.com", ["Portal:BootstrapAdmin:Password"] = "boot1admin2pass", ["Portal:PublicBaseUrl"] = ProductionPortalFactory.PublicBaseUrl },
+                new Dictionary<string, string?> { ["Portal:BootstrapAdmin:Email"] = "boot@example.com", ["Portal:BootstrapAdmin:Password"] = "boot1admin2pass", ["Portal:PublicBaseUrl"] = ProductionPortalFactory.PublicBaseUrl, ["Portal:DataProtection:AllowGeneratedCertificate"] = "true" },
                 environmentName: "Production")
             .AddSingleton<ILoggerProvider>(logs).BuildServiceProvider();
 

@@ -42,6 +42,7 @@ public sealed class KeyRingTests
     public void Production_without_a_certificate_refuses_to_start_and_names_the_settings()
     {
         using var app = new PortalAppFactory { EnvironmentName = "Production" };
+        app.Settings["Portal:PublicBaseUrl"] = ProductionPortalFactory.PublicBaseUrl;
 
         var ex = Assert.ThrowsAny<Exception>(() => app.BaseAddress);
 
@@ -54,6 +55,7 @@ public sealed class KeyRingTests
     public async Task Production_starts_with_the_waiver_for_a_generated_certificate()
     {
         using var app = new PortalAppFactory { EnvironmentName = "Production" };
+        app.Settings["Portal:PublicBaseUrl"] = ProductionPortalFactory.PublicBaseUrl;
         app.Settings["Portal:DataProtection:AllowGeneratedCertificate"] = "true";
 
         using var response = await app.CreateApiClient().GetAsync("/health");
@@ -66,6 +68,7 @@ public sealed class KeyRingTests
     public async Task A_configured_PFX_certificate_encrypts_the_keys_in_Production_and_none_is_generated()
     {
         using var app = new PortalAppFactory { EnvironmentName = "Production" };
+        app.Settings["Portal:PublicBaseUrl"] = ProductionPortalFactory.PublicBaseUrl;
         var pfx = Path.Combine(app.DataDirectory + "-cert", "key-encryption.pfx");
         Directory.CreateDirectory(Path.GetDirectoryName(pfx)!);
         using (var rsa = RSA.Create(2048))

@@ -28,13 +28,14 @@ public sealed class CapturedLogs : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner._entries.Enqueue((logLevel, category, formatter(state, exception)));
+            owner._entries.Enqueue((logLevel, category, exception is null ? formatter(state, exception) : formatter(state, exception) + "\n" + exception));
     }
 }
 
 /// <summary>
-/// The portal in the Production environment (https public address, setup code, Secure cookies), its logs captured. Its cookies are
-/// Secure, which an http client would not send back, so <see cref="CreateSecureCookieClient"/> keeps them by hand.
+/// The portal in the Production environment (https public address, setup code, Secure cookies), its logs captured, as deployed behind
+/// a TLS-terminating proxy on loopback: <see cref="CreateSecureCookieClient"/> sends what that proxy would (X-Forwarded-Proto https and
+/// the public host), and keeps the Secure cookies by hand, which an http client would not send back.
 /// </summary>
 public class ProductionPortalFactory : PortalAppFactory
 {
@@ -43,6 +44,9 @@ public class ProductionPortalFactory : PortalAppFactory
     public ProductionPortalFactory()
     {
         Settings["Portal:PublicBaseUrl"] = PublicBaseUrl;
+        Settings["Portal:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1";
+        Settings["Portal:ForwardedHeaders:KnownProxies:1"] = "::1";
+        Settings["Portal:DataProtection:AllowGeneratedCertificate"] = "true"; // the key-ring rule has its own tests (KeyRingTests)
         ConfigureTestServices = services => services.AddSingleton<ILoggerProvider>(Logs);
     }
 
@@ -63,6 +67,8 @@ public class ProductionPortalFactory : PortalAppFactory
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            request.Headers.Add("X-Forwarded-Proto", "https");
+            request.Headers.Add("X-Forwarded-Host", new Uri(PublicBaseUrl).Host);
             if (_cookies.Count > 0)
             {
                 request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(c => $"{c.Key}={c.Value}")));
