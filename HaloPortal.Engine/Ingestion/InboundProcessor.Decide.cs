@@ -196,6 +196,16 @@ internal sealed partial class InboundProcessor
         email.Subject ??= parsed.Subject;
         email.From ??= parsed.From?.Address;
         email.InternetMessageId ??= parsed.MessageId;
+        if (parsed.Encryption is { } scheme)
+        {
+            // Nothing of it can be read without the recipient's private key: no ticket with an empty body; the raw message is kept.
+            email.Status = InboundStatus.Failed;
+            email.Stage = InboundStage.Done;
+            email.ErrorCode = "Encrypted";
+            email.Reason = $"The message is encrypted ({scheme}) and cannot be read without the recipient's private key, so no ticket was made. It was left in the mailbox and the raw message is kept: download it from the inbound log, or ask the sender to send it unencrypted.";
+            log.Error(email.Reason);
+            return false;
+        }
 
         var verdict = MailClassifier.Classify(parsed, context.Classification);
         var rule = verdict.Kind == MailKind.Normal ? RuleEvaluator.FirstMatch(context.Rules, mailbox.Id, parsed) : null;

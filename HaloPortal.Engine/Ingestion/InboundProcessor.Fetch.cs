@@ -14,6 +14,8 @@ internal sealed partial class InboundProcessor
     /// <summary>Raw messages larger than this are committed by the fetch itself instead of waiting in memory for their run.</summary>
     private const int HeldInMemoryLimit = 1024 * 1024;
 
+    private ILogger Logger => logger;
+
     /// <summary>What fetching one email gave: its raw message, the Graph error, or nothing to do.</summary>
     private sealed record Fetched(WorkItem Item, byte[]? Raw = null, CredentialException? Error = null, bool HoldsWindow = false);
 
@@ -46,6 +48,17 @@ internal sealed partial class InboundProcessor
                 catch (CredentialException ex)
                 {
                     return new Fetched(item, Error: ex, HoldsWindow: true);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Whatever one fetch does, it fails (and is retried) alone: the other emails of the batch go on.
+                    processor.Logger.LogWarning(ex, "Fetching inbound email {EmailId} failed", item.EmailId);
+                    return new Fetched(item, Error: new CredentialException(new KnownError(
+                        "FetchFailed",
+                        "The message could not be read from the mailbox",
+                        $"Reading the raw message failed ({ex.GetType().Name}: {ex.Message}).",
+                        "It is retried automatically; if it keeps failing, replay the email from the inbound log and report the error shown here.",
+                        ErrorKind.Transient), ex), HoldsWindow: true);
                 }
                 finally
                 {
@@ -133,7 +146,7 @@ internal sealed partial class InboundProcessor
         }
 
         var originalKey = row.DedupeKey;
-        if (fetched.Raw is { } raw && await RekeyAsync(db, row, raw, log, cancellationToken))
+        if (fetched.Raw is { } raw && await RekeyAsync(db, mailbox, row, raw, log, cancellationToken))
         {
             row.RawMime = raw;
             row.SizeBytes = raw.Length;
@@ -152,7 +165,7 @@ internal sealed partial class InboundProcessor
         {
             // A scan committed the same Message-ID meanwhile: this one becomes its duplicate.
             db.ChangeTracker.Clear();
-            await FetchedDuplicateAsync(fetched.Item.EmailId, fetched.Raw, row.DedupeKey, log, cancellationToken);
+            await FetchedDuplicateAsync(mailbox, fetched.Item.EmailId, fetched.Raw, row.DedupeKey, log, cancellationToken);
         }
     }
 
@@ -192,7 +205,7 @@ internal sealed partial class InboundProcessor
     /// An email discovered by a webhook is keyed "graph:{id}" until its MIME is here; now it takes its Message-ID as key. If a
     /// scan already holds that Message-ID, this record is the duplicate: it is closed as such and never opens a second ticket.
     /// </summary>
-    private static async Task<bool> RekeyAsync(Data.PortalDbContext db, InboundEmail row, byte[] raw, ProcessingLog log, CancellationToken cancellationToken)
+    private static async Task<bool> RekeyAsync(Data.PortalDbContext db, Mailbox mailbox, InboundEmail row, byte[] raw, ProcessingLog log, CancellationToken cancellationToken)
     {
         if (!row.DedupeKey.StartsWith("graph:", StringComparison.Ordinal) || MessageIdOf(raw) is not { } messageId)
         {
@@ -201,7 +214,7 @@ internal sealed partial class InboundProcessor
 
         var original = await db.Set<InboundEmail>().AsNoTracking()
             .Where(e => e.MailboxId == row.MailboxId && e.DedupeKey == messageId && e.Id != row.Id)
-            .Select(e => new { e.Id, e.FoundBy })
+            .Select(e => new { e.Id, e.FoundBy, e.GraphMessageId })
             .FirstOrDefaultAsync(cancellationToken);
         row.InternetMessageId ??= messageId;
         if (original is null)
@@ -210,29 +223,42 @@ internal sealed partial class InboundProcessor
             return false;
         }
 
-        MarkDuplicate(row, original.Id, original.FoundBy, log);
+        MarkDuplicate(mailbox, row, original.Id, original.FoundBy, original.GraphMessageId, log);
         return true;
     }
 
-    private async Task FetchedDuplicateAsync(long emailId, byte[] raw, string messageId, ProcessingLog log, CancellationToken cancellationToken)
+    private async Task FetchedDuplicateAsync(Mailbox mailbox, long emailId, byte[] raw, string messageId, ProcessingLog log, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await db.Set<InboundEmail>().SingleAsync(e => e.Id == emailId, cancellationToken);
-        var original = await db.Set<InboundEmail>().AsNoTracking().Where(e => e.MailboxId == row.MailboxId && e.DedupeKey == messageId).Select(e => new { e.Id, e.FoundBy }).FirstAsync(cancellationToken);
+        var original = await db.Set<InboundEmail>().AsNoTracking().Where(e => e.MailboxId == row.MailboxId && e.DedupeKey == messageId).Select(e => new { e.Id, e.FoundBy, e.GraphMessageId }).FirstAsync(cancellationToken);
         row.RawMime = raw;
         row.SizeBytes = raw.Length;
         row.InternetMessageId ??= messageId;
-        MarkDuplicate(row, original.Id, original.FoundBy, log);
+        MarkDuplicate(mailbox, row, original.Id, original.FoundBy, original.GraphMessageId, log);
         row.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static void MarkDuplicate(InboundEmail row, long originalId, RequestKind foundBy, ProcessingLog log)
+    private static void MarkDuplicate(Mailbox mailbox, InboundEmail row, long originalId, RequestKind foundBy, string? originalGraphId, ProcessingLog log)
     {
         row.Status = InboundStatus.Ignored;
-        row.Stage = InboundStage.Done;
         row.ErrorCode = "Duplicate";
-        row.Reason = $"Duplicate of #{originalId}: the same message (Message-ID {row.InternetMessageId}) was already found by {foundBy}; it is processed there, so no second ticket.";
+        row.NextAttemptAt = null;
+        if (row.GraphMessageId is not null && row.GraphMessageId != originalGraphId)
+        {
+            // A second copy in the mailbox (its own Graph message): it gets the processed-mail action like any ignored mail,
+            // so it does not linger in the folder. The same Graph message found twice is left to the original's side effect.
+            row.Stage = InboundStage.Decided;
+            row.PendingSideEffect = mailbox.ProcessedAction.ToString();
+            row.Reason = $"Duplicate of #{originalId}: another copy of the same message (Message-ID {row.InternetMessageId}) is already in this mailbox, found by {foundBy}; it is processed there, so no second ticket.";
+        }
+        else
+        {
+            row.Stage = InboundStage.Done;
+            row.Reason = $"Duplicate of #{originalId}: the same message (Message-ID {row.InternetMessageId}) was already found by {foundBy}; it is processed there, so no second ticket.";
+        }
+
         log.Info(row.Reason);
     }
 

@@ -51,13 +51,18 @@ internal sealed partial class InboundProcessor(
     /// </summary>
     internal Func<string, long, Task>? AfterStage { get; set; }
 
-    public async Task<BatchOutcome> ProcessAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> items, CancellationToken cancellationToken)
+    public async Task<BatchOutcome> ProcessAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> all, CancellationToken cancellationToken)
     {
         var outcome = new BatchOutcome();
-        if (items.Count == 0)
+        if (all.Count == 0)
         {
             return outcome;
         }
+
+        // An email listed twice (two requests for it in one batch) is taken through the pipeline once; its other requests
+        // are closed with the same outcome.
+        IReadOnlyList<WorkItem> items = all.DistinctBy(i => i.EmailId).ToList();
+        List<WorkItem> extra = all.Count == items.Count ? [] : all.Except(items).ToList();
 
         await HookAsync("discovered", items);
 
@@ -125,7 +130,7 @@ internal sealed partial class InboundProcessor(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var ids = items.Select(i => i.EmailId).ToList();
         var emails = await db.Set<InboundEmail>().AsNoTracking().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
-        var requestIds = items.Select(i => i.RequestId).ToList();
+        var requestIds = all.Select(i => i.RequestId).ToList();
         var requests = await db.Set<InboundRequest>().Where(r => requestIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken);
         foreach (var item in items)
         {
@@ -144,6 +149,19 @@ internal sealed partial class InboundProcessor(
                 _ => email.NextAttemptAt is not null ? RequestOutcome.Failed : RequestOutcome.Pending,
             };
             outcome.Count(email);
+        }
+
+        foreach (var item in extra)
+        {
+            if (emails.TryGetValue(item.EmailId, out var email) && requests.TryGetValue(item.RequestId, out var request))
+            {
+                var primary = items.First(i => i.EmailId == item.EmailId).RequestId;
+                var note = new ProcessingLog(time);
+                note.Info($"The same email was also listed by request #{primary} of this batch; it was processed once, there.");
+                request.LogJson = ProcessingLog.Append(request.LogJson, note);
+                request.CompletedAt = time.GetUtcNow();
+                request.Outcome = requests[primary].Outcome;
+            }
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -21,7 +21,9 @@ internal sealed partial class MailboxScanner
 
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var keys = messages.Select(DedupeKey).ToList();
+        // The same Graph id twice in a page is one message.
+        messages = messages.DistinctBy(m => m.Id).ToList();
+        var keys = messages.Select(DedupeKey).Concat(messages.Select(m => CopyKey(m.Id!))).Distinct().ToList();
         var known = await db.Set<InboundEmail>().Where(e => e.MailboxId == mailboxId && keys.Contains(e.DedupeKey)).ToDictionaryAsync(e => e.DedupeKey, cancellationToken);
         // A webhook may have discovered the message first, keyed "graph:{id}" until it is fetched: recognise it by its Graph id.
         var graphIds = messages.Select(m => m.Id!).ToList();
@@ -44,20 +46,46 @@ internal sealed partial class MailboxScanner
             }
         }
 
+        // Which Graph message claimed each key in this page: a second Graph message with the same Message-ID is a copy.
+        var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var queued = new HashSet<InboundEmail>(ReferenceEqualityComparer.Instance);
         var requests = new List<(InboundEmail Email, InboundRequest Request)>();
         foreach (var message in messages)
         {
             var key = DedupeKey(message);
             if (known.TryGetValue(key, out var existing))
             {
-                if (existing.Stage == InboundStage.Done)
+                var copy = claimed.TryGetValue(key, out var claimant) && claimant != message.Id
+                           || existing.Stage == InboundStage.Done && existing.GraphMessageId != message.Id && !key.StartsWith("graph:", StringComparison.Ordinal);
+                if (!copy)
                 {
-                    continue; // processed before: never a second ticket
+                    if (existing.Stage == InboundStage.Done)
+                    {
+                        continue; // processed before: never a second ticket
+                    }
+
+                    existing.GraphMessageId = message.Id;
+                    claimed[key] = message.Id!;
+                    if (queued.Add(existing))
+                    {
+                        requests.Add((existing, await NewRequestAsync(mailboxId, kind, message, now)));
+                    }
+
+                    continue;
                 }
 
-                existing.GraphMessageId = message.Id;
-                requests.Add((existing, await NewRequestAsync(mailboxId, kind, message, now)));
-                continue;
+                // Another copy of a message this mailbox already holds (delivered twice, or copied back into the folder): it is
+                // recorded under its own Graph id and closed as a duplicate once its MIME is read, so it never makes a second ticket.
+                key = CopyKey(message.Id!);
+                if (known.TryGetValue(key, out var recorded))
+                {
+                    if (recorded.Stage != InboundStage.Done && queued.Add(recorded))
+                    {
+                        requests.Add((recorded, await NewRequestAsync(mailboxId, kind, message, now)));
+                    }
+
+                    continue;
+                }
             }
 
             var email = new InboundEmail
@@ -65,10 +93,10 @@ internal sealed partial class MailboxScanner
                 MailboxId = mailboxId,
                 CredentialId = credentialId,
                 DedupeKey = key,
-                InternetMessageId = message.InternetMessageId?.Trim('<', '>'),
+                InternetMessageId = message.InternetMessageId?.Trim().Trim('<', '>'),
                 GraphMessageId = message.Id,
-                Subject = message.Subject,
-                From = message.From?.EmailAddress?.Address?.ToLowerInvariant(),
+                Subject = Clip(message.Subject, 1000),
+                From = Clip(message.From?.EmailAddress?.Address?.ToLowerInvariant(), 320),
                 ReceivedAt = message.ReceivedDateTime,
                 FoundBy = kind,
                 CreatedAt = now,
@@ -76,6 +104,8 @@ internal sealed partial class MailboxScanner
             };
             db.Add(email);
             known[key] = email;
+            claimed[key] = message.Id!;
+            queued.Add(email);
             requests.Add((email, await NewRequestAsync(mailboxId, kind, message, now)));
         }
 
@@ -124,6 +154,10 @@ internal sealed partial class MailboxScanner
         RawData = Encoding.UTF8.GetBytes(await KiotaJsonSerializer.SerializeAsStringAsync(message)),
         LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).") }, LogLine.Json),
     };
+
+    private static string CopyKey(string graphId) => $"graph:{graphId}";
+
+    private static string? Clip(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
 
     private static string DedupeKey(Message message) =>
         string.IsNullOrWhiteSpace(message.InternetMessageId) ? $"graph:{message.Id}" : message.InternetMessageId.Trim().Trim('<', '>');

@@ -12,6 +12,8 @@ namespace HaloPortal.Engine.Ingestion.Parsing;
 /// </summary>
 internal sealed partial class EmailParser : IEmailParser
 {
+    static EmailParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
     public ParsedEmail Parse(Stream mime)
     {
         ArgumentNullException.ThrowIfNull(mime);
@@ -44,6 +46,9 @@ internal sealed partial class EmailParser : IEmailParser
 
         var text = walk.Text?.ToString();
         var html = walk.Html?.ToString();
+        if (string.IsNullOrWhiteSpace(text) && !string.IsNullOrWhiteSpace(html))
+            text = null; // an empty text/plain alternative: the words are in the HTML
+
         if (text is null && html is null)
         {
             text = walk.TnefText;
@@ -104,7 +109,29 @@ internal sealed partial class EmailParser : IEmailParser
         {
             ParseWarnings = warnings,
             ContentType = message.Body is { } b ? ContentTypeOf(b) : "",
+            Encryption = EncryptionOf(message.Body),
         };
+    }
+
+    /// <summary>"S/MIME" or "PGP/MIME" when the body is encrypted (unreadable without the recipient's private key); null otherwise.</summary>
+    private static string? EncryptionOf(MimeEntity? body)
+    {
+        var type = body?.ContentType;
+        if (type is null)
+            return null;
+        if (type.IsMimeType("multipart", "encrypted"))
+            return "PGP/MIME";
+        if (type.IsMimeType("application", "pkcs7-mime") || type.IsMimeType("application", "x-pkcs7-mime"))
+        {
+            var smimeType = type.Parameters["smime-type"];
+            return smimeType is not null && (smimeType.Equals("signed-data", StringComparison.OrdinalIgnoreCase) || smimeType.Equals("certs-only", StringComparison.OrdinalIgnoreCase))
+                ? null
+                : "S/MIME";
+        }
+
+        if (type.IsMimeType("application", "pgp-encrypted"))
+            return "PGP";
+        return null;
     }
 
     private static ParsedEmail Empty(long size) => new(
@@ -237,11 +264,20 @@ internal sealed partial class EmailParser : IEmailParser
                 case MimePart part:
                     if (part.ContentType.MimeType.Equals("message/global-delivery-status", StringComparison.OrdinalIgnoreCase))
                         IsDeliveryStatusReport = true;
-                    if (insideReport && part.ContentType.MimeType.Equals("text/rfc822-headers", StringComparison.OrdinalIgnoreCase) && part is TextPart headersText)
-                        BouncedMessageId ??= MessageIdLine().Match(headersText.Text ?? "") is { Success: true } m ? m.Groups["id"].Value : null;
+                    if (insideReport && (part.ContentType.IsMimeType("text", "rfc822-headers") || part.ContentType.IsMimeType("message", "rfc822-headers")))
+                        BouncedMessageId ??= MessageIdLine().Match(DecodedText(part)) is { Success: true } m ? m.Groups["id"].Value : null;
                     AddPart(part, null);
                     break;
             }
+        }
+
+        private static string DecodedText(MimePart part)
+        {
+            if (part is TextPart text)
+                return text.Text ?? "";
+            using var buffer = new MemoryStream();
+            part.Content?.DecodeTo(buffer);
+            return Encoding.Latin1.GetString(buffer.ToArray());
         }
 
         private static bool IsBody(TextPart part) =>

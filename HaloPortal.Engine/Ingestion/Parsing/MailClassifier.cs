@@ -184,6 +184,6 @@ public static partial class MailClassifier
         return value.Length <= 120 ? value : value[..117] + "...";
     }
 
-    [GeneratedRegex(@"^\s*(?:(?:automatic\s+reply|auto(?:matic)?[\s-]*(?:reply|response)|autoreply|out\s+of\s+(?:the\s+)?office|abwesenheitsnotiz|automatische\s+antwort|r[ée]ponse\s+automatique|autosvar|automatisch\s+antwoord|respuesta\s+autom[áa]tica|risposta\s+automatica)\b|auto\s*:)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?:(?:automatic\s+reply|auto(?:matic)?[\s-]*(?:reply|response)|autoreply|out\s+of\s+(?:the\s+)?office|abwesenheitsnotiz|automatische\s+antwort|r[ée]ponse\s+automatique|autosvar|automatisch\s+antwoord|respuesta\s+autom[áa]tica|risposta\s+automatica|resposta\s+autom[áa]tica|automaattinen\s+vastaus|automatyczna\s+odpowied[zź]|автоматический\s+ответ|автоответ|自動応答|自動返信|自动回复|自動回覆|自動回复)\b|auto\s*:)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AutoReplySubject();
 }

@@ -54,6 +54,9 @@ public sealed record ParsedEmail(
 
     /// <summary>The Content-Type of the top-level body (e.g. "multipart/report; report-type=delivery-status"), "" when unknown.</summary>
     public string ContentType { get; init; } = "";
+
+    /// <summary>"S/MIME", "PGP/MIME" or "PGP" when the body is encrypted and cannot be read here; null for a readable email.</summary>
+    public string? Encryption { get; init; }
 }
 
 /// <summary>Turns raw MIME into a <see cref="ParsedEmail"/>. Never throws for malformed input.</summary>

@@ -58,7 +58,7 @@ public static partial class TicketSubject
     [GeneratedRegex(@"(?<![\w#])Ticket\s*#\s*(?<n>\d{1,9})(?!\d)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BareTag();
 
-    [GeneratedRegex(@"^(?:(?:re|fw|fwd|aw|wg|sv|vs|tr|rv|antw|odp|ynt)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:(?:re|fw|fwd|aw|wg|sv|vs|tr|rv|antw|odp|ynt|回复|答复|转发|回覆|答覆|轉寄|轉發|返信|転送|отв|ответ|пересл|απ|σχετ|πρθ)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Prefix();
 
     [GeneratedRegex(@"\s+")]
