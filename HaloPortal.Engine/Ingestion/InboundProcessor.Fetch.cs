@@ -267,8 +267,7 @@ internal sealed partial class InboundProcessor
         try
         {
             var headers = MimeKit.HeaderList.Load(new MemoryStream(raw, writable: false));
-            var value = headers[MimeKit.HeaderId.MessageId]?.Trim().Trim('<', '>').Trim();
-            return string.IsNullOrEmpty(value) ? null : value;
+            return MessageIdKey.Of(headers[MimeKit.HeaderId.MessageId]);
         }
         catch (FormatException)
         {

@@ -39,7 +39,7 @@ internal sealed partial class MailboxScanner
                 if (key != email.DedupeKey)
                 {
                     email.DedupeKey = key;
-                    email.InternetMessageId ??= message.InternetMessageId?.Trim('<', '>');
+                    email.InternetMessageId ??= MessageIdKey.Of(message.InternetMessageId);
                 }
 
                 known[key] = email;
@@ -93,7 +93,7 @@ internal sealed partial class MailboxScanner
                 MailboxId = mailboxId,
                 CredentialId = credentialId,
                 DedupeKey = key,
-                InternetMessageId = message.InternetMessageId?.Trim().Trim('<', '>'),
+                InternetMessageId = MessageIdKey.Of(message.InternetMessageId),
                 GraphMessageId = message.Id,
                 Subject = Clip(message.Subject, 1000),
                 From = Clip(message.From?.EmailAddress?.Address?.ToLowerInvariant(), 320),
@@ -160,5 +160,5 @@ internal sealed partial class MailboxScanner
     private static string? Clip(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
 
     private static string DedupeKey(Message message) =>
-        string.IsNullOrWhiteSpace(message.InternetMessageId) ? $"graph:{message.Id}" : message.InternetMessageId.Trim().Trim('<', '>');
+        MessageIdKey.Of(message.InternetMessageId) ?? $"graph:{message.Id}";
 }

@@ -58,7 +58,11 @@ public sealed partial class HostileCorpusTests(WebhookPortalFactory app, ITestOu
             }
 
             Assert.True(DateTime.UtcNow < until, $"After 300 s, {rows.Count} of {expectedRows} webhook emails recorded, {unfinished.Count} unfinished:\n" +
-                string.Join("\n", unfinished.Take(30).Select(r => $"#{r.Id} {r.Subject} {r.Status}/{r.Stage} {r.ErrorCode} {r.Reason}")));
+                string.Join("\n", unfinished.Take(30).Select(r => $"#{r.Id} {r.Subject} {r.Status}/{r.Stage} {r.ErrorCode} {r.Reason}")) +
+                "\nnot recorded:\n" + string.Join("\n", again
+                    .Select(c => (Case: c, Recorded: rows.Count(r => deliveredAgain[c].Contains(r.InternetMessageId!))))
+                    .Where(x => x.Recorded < x.Case.Copies)
+                    .Select(x => $"{x.Case}: {x.Recorded} of {x.Case.Copies}")));
             await Task.Delay(250);
         }
 
