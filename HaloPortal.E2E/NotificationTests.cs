@@ -74,7 +74,20 @@ public sealed partial class NotificationTests(AdminE2EFixture fixture)
             await problem.GetByTestId("notification-mark-read").ClickAsync();
             await Assertions.Expect(notifications.Count).ToHaveTextAsync((recovered - 2).ToString(System.Globalization.CultureInfo.InvariantCulture));
             await session.StepAsync("marked-read");
+
+            // The problem's error code links to its entry among the common errors: the catalogue opens filtered to it.
+            await problem.GetByTestId("common-error-link").ClickAsync();
+            await Assertions.Expect(page).ToHaveURLAsync(CommonErrorUrl());
+            await page.WaitForInteractiveAsync();
+            await page.AssertNotAnErrorPageAsync();
+            var code = CommonErrorUrl().Match(page.Url).Groups[1].Value;
+            await Assertions.Expect(page.GetByTestId("common-error")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.GetByTestId("common-error")).ToHaveAttributeAsync("data-code", Uri.UnescapeDataString(code));
+            await session.StepAsync("common-error-entry");
         });
+
+    [GeneratedRegex(@"/configuration/email/common-errors\?code=([^&]+)$")]
+    private static partial Regex CommonErrorUrl();
 
     [GeneratedRegex(@"/configuration/email/mailboxes/(\d+)")]
     private static partial Regex MailboxId();
