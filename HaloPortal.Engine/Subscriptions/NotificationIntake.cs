@@ -76,6 +76,11 @@ internal sealed class NotificationIntake(
 
     /// <summary>Ids of the rejected-item sample rows, oldest first (the writer's own; null until the first rejected sample of this process).</summary>
     private List<long>? _sampleIds;
+
+    /// <summary>Rejected items stored as samples in the current minute: a flood refreshes the sample at most once a minute, the rest is only counted.</summary>
+    private readonly Lock _sampleBudgetLock = new();
+    private DateTimeOffset _sampleWindowStart = DateTimeOffset.MinValue;
+    private int _sampledInWindow;
     private readonly Dictionary<int, DateTimeOffset> _lastNotificationWritten = [];
     private int _writtenSinceCheckpoint;
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -220,7 +225,7 @@ internal sealed class NotificationIntake(
             }
 
             // Rejected items are counted; only the newest of them are kept (as request rows) to show what was refused.
-            var skipRejected = rejected.Sum() - options.Value.RejectedSampleSize;
+            var skipRejected = rejected.Sum() - TakeSampleBudget(rejected.Sum());
             var write = new List<IntakeItem>();
             var seenRejected = 0;
             for (var i = 0; i < parsed.Count; i++)
@@ -240,6 +245,33 @@ internal sealed class NotificationIntake(
             }
 
             return new ParsedBatch(write, parsed.Count, rejected);
+        }
+    }
+
+    /// <summary>
+    /// How many of <paramref name="rejected"/> refused items may be stored as samples now: at most Portal:Webhooks:RejectedSampleSize
+    /// per minute across all requests, so a sustained flood writes a bounded number of rows however many POSTs it sends.
+    /// </summary>
+    private int TakeSampleBudget(int rejected)
+    {
+        if (rejected == 0)
+        {
+            return 0;
+        }
+
+        var size = options.Value.RejectedSampleSize;
+        var now = time.GetUtcNow();
+        lock (_sampleBudgetLock)
+        {
+            if (now - _sampleWindowStart >= TimeSpan.FromMinutes(1))
+            {
+                _sampleWindowStart = now;
+                _sampledInWindow = 0;
+            }
+
+            var granted = Math.Min(rejected, size - _sampledInWindow);
+            _sampledInWindow += granted;
+            return granted;
         }
     }
 

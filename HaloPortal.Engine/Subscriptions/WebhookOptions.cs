@@ -38,7 +38,10 @@ public sealed class WebhookOptions
     [Range(1, 86_400, ErrorMessage = "Portal:Webhooks:UnknownSubscriptionCacheSeconds must be between 1 and 86400.")]
     public int UnknownSubscriptionCacheSeconds { get; set; } = 300;
 
-    /// <summary>How many rejected notification items are kept (newest first, raw JSON cut to 4 KB) for the Rejected notifications tab; the rest are only counted.</summary>
+    /// <summary>
+    /// How many rejected notification items are kept (newest first, raw JSON cut to 4 KB) for the Rejected notifications tab, and how
+    /// many at most are stored per minute (a flood refreshes the sample once a minute); the rest are only counted.
+    /// </summary>
     [Range(1, 10_000, ErrorMessage = "Portal:Webhooks:RejectedSampleSize must be between 1 and 10000.")]
     public int RejectedSampleSize { get; set; } = 50;
 
