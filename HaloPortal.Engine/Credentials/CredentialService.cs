@@ -82,6 +82,8 @@ internal sealed class CredentialService(
             validation.Add("instance", $"This mailbox already has {input.Instance} credentials. Edit them, or choose another instance.");
         }
 
+        await CheckAddressFreeAsync(db, input, mailboxId, validation, cancellationToken);
+
         var certificate = ReadCertificate(input, validation);
         if (!validation.IsValid)
         {
@@ -112,6 +114,8 @@ internal sealed class CredentialService(
         {
             validation.Add("instance", $"This mailbox already has {input.Instance} credentials.");
         }
+
+        await CheckAddressFreeAsync(db, input, credential.MailboxId, validation, cancellationToken);
 
         var certificate = ReadCertificate(input, validation);
         if (!validation.IsValid)
@@ -144,6 +148,37 @@ internal sealed class CredentialService(
         await db.SaveChangesAsync(cancellationToken);
         mailboxes.RaiseChanged(credential.MailboxId);
         return CredentialView.From(credential, Options.Instance);
+    }
+
+    /// <summary>
+    /// One address, one mailbox: a second mailbox reading an address another mailbox already reads (on the same instance) would
+    /// see every email twice and open every ticket twice, so the save is refused with the other mailbox named.
+    /// </summary>
+    private static async Task CheckAddressFreeAsync(PortalDbContext db, CredentialInput input, int mailboxId, CredentialValidation validation, CancellationToken cancellationToken)
+    {
+        var (field, address) = input.AuthMethod == AuthMethod.ClientCredentials
+            ? ("emailAddress", input.EmailAddress)
+            : ("sharedMailbox", input.SharedMailbox);
+        if (string.IsNullOrWhiteSpace(address) || validation.For(field).Count > 0)
+        {
+            return;
+        }
+
+        var wanted = address.Trim().ToLowerInvariant();
+        var other = await (from c in db.Set<MailboxCredential>()
+                           join m in db.Set<Mailbox>() on c.MailboxId equals m.Id
+                           where c.MailboxId != mailboxId && c.Instance == input.Instance
+                                 && (c.AuthMethod == AuthMethod.ClientCredentials
+                                     ? c.EmailAddress!.ToLower() == wanted
+                                     : c.SharedMailbox != null && c.SharedMailbox != ""
+                                         ? c.SharedMailbox.ToLower() == wanted
+                                         : c.ConnectedAddress!.ToLower() == wanted)
+                           select new { m.Id, m.Name }).FirstOrDefaultAsync(cancellationToken);
+        if (other is not null)
+        {
+            validation.Add(field, $"{wanted} is already read by the mailbox '{other.Name}' (on the {input.Instance} instance). Two mailboxes on one address would open every ticket twice: " +
+                "edit that mailbox's credentials instead, or enter another address.");
+        }
     }
 
     public async Task<bool> DeleteAsync(int id, Actor actor, CancellationToken cancellationToken = default)

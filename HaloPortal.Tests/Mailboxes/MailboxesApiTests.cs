@@ -92,6 +92,42 @@ public sealed class MailboxesApiTests(PortalAppFactory app) : IClassFixture<Port
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_second_mailbox_on_an_address_another_mailbox_reads_is_refused_with_that_mailbox_named()
+    {
+        var address = $"shared-{Guid.NewGuid():N}@contoso.com";
+        var first = await CreateMailboxAsync();
+        var second = await CreateMailboxAsync();
+        var firstName = (await _api.GetFromJsonAsync<JsonElement>($"/api/v1/mailboxes/{first}")).GetProperty("name").GetString();
+        object Credential(string emailAddress, string instance = "Production") => new
+        {
+            instance,
+            authMethod = "ClientCredentials",
+            credentialType = "ClientSecret",
+            processingMethod = "MailboxScan",
+            authority = "Global",
+            tenantId = Guid.NewGuid(),
+            clientId = Guid.NewGuid(),
+            clientSecret = "Zq8Q~addressCheckSecretValue.1234567890ab",
+            emailAddress,
+        };
+
+        using (var created = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{first}/credentials", Credential(address)))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using var refused = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{second}/credentials", Credential(address.ToUpperInvariant()));
+
+        Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{(int)refused.StatusCode}: {await refused.Content.ReadAsStringAsync()}");
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        var message = problem.GetProperty("errors").GetProperty("emailAddress")[0].GetString();
+        Assert.Contains($"'{firstName}'", message);
+        Assert.Contains("twice", message);
+        var mailbox = await _api.GetStringAsync($"/api/v1/mailboxes/{second}");
+        Assert.DoesNotContain(address, mailbox, StringComparison.OrdinalIgnoreCase);
+    }
+
     private async Task<int> CreateMailboxAsync()
     {
         var created = await _api.PostAsJsonAsync("/api/v1/mailboxes", new { name = "Box " + Guid.NewGuid().ToString("N")[..8] });
