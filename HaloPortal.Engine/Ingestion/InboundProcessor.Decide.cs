@@ -2,6 +2,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion.Parsing;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Rules;
 using HaloPortal.Engine.Tickets;
 using Microsoft.EntityFrameworkCore;
@@ -192,7 +193,7 @@ internal sealed partial class InboundProcessor
             return false;
         }
 
-        log.Info($"Parsed: from {parsed.From?.Address ?? "(none)"}, subject \"{parsed.Subject}\", {parsed.Attachments.Count} attachment(s).");
+        log.Info($"Parsed: from {parsed.From?.Address ?? "(none)"}, subject \"{parsed.Subject}\", {Plural.Of(parsed.Attachments.Count, "attachment")}.");
         email.Subject ??= parsed.Subject;
         email.From ??= parsed.From?.Address;
         email.InternetMessageId ??= parsed.MessageId;

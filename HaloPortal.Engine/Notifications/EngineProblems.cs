@@ -3,6 +3,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -72,7 +73,7 @@ internal sealed class EngineProblems(IDbContextFactory<PortalDbContext> contexts
                     key,
                     NotificationCategory.EmailProcessing,
                     $"Emails in mailbox '{mailbox.Name}' could not be processed",
-                    $"{failed.Count} email(s) failed; the last: \"{last.Subject ?? "(no subject)"}\" from {last.From ?? "unknown"} — {last.Reason}",
+                    $"{Plural.Of(failed.Count, "email")} failed; the last: \"{last.Subject ?? "(no subject)"}\" from {last.From ?? "unknown"} — {last.Reason}",
                     KnownErrors.Find(last.ErrorCode)?.Fix ?? "Open the inbound log, read each failed email's reason, fix the cause and replay it (the raw message can be downloaded there).",
                     $"/configuration/email/mailboxes/{mailbox.Id}?tab=inbound-log"), cancellationToken);
                 return;

@@ -153,7 +153,7 @@ internal sealed class NotificationService(
             open.ResolvedAt = now;
             await db.SaveChangesAsync(cancellationToken);
             notified = await NotifyAsync(db, open, NotificationKind.Recovered, $"Recovered: {open.Title}",
-                message ?? $"This is working again (the problem started {open.OpenedAt:yyyy-MM-dd HH:mm} UTC and was seen {open.Occurrences} time(s)).", null, now, cancellationToken);
+                message ?? $"This is working again (the problem started {open.OpenedAt:yyyy-MM-dd HH:mm} UTC and was seen {(open.Occurrences == 1 ? "once" : Plural.Of(open.Occurrences, "time"))}).", null, now, cancellationToken);
             logger.LogInformation("Problem {Key} resolved; {Count} agent(s) notified", key, notified.Count);
         }
         finally

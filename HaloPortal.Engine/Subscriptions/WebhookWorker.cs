@@ -227,7 +227,7 @@ internal sealed class WebhookWorker(
                 }
                 else
                 {
-                    lines.Add(("Info", report.Skipped ?? $"Catch-up scan (delta query): {report.Fetched} new email(s), {report.Created} ticket(s) opened, {report.Updated} updated."));
+                    lines.Add(("Info", report.Skipped ?? $"Catch-up scan (delta query): {Plural.Of(report.Fetched, "new email")}, {Plural.Of(report.Created, "ticket")} opened, {report.Updated} updated."));
                 }
             }
         }

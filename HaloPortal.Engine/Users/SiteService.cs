@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Users;
@@ -129,7 +130,7 @@ internal sealed class SiteService(IDbContextFactory<PortalDbContext> contexts, T
         var users = await db.Set<EndUser>().CountAsync(u => u.SiteId == id, cancellationToken);
         if (users > 0)
         {
-            throw new InvalidOperationException($"'{site.Name}' cannot be deleted: {users} user(s) are on it. Move them to another site first (or leave the site in place).");
+            throw new InvalidOperationException($"'{site.Name}' cannot be deleted: {Plural.Of(users, "user")} {(users == 1 ? "is" : "are")} on it. Move them to another site first (or leave the site in place).");
         }
 
         if (site.IsDefaultForNewUsers)

@@ -90,7 +90,7 @@ public sealed class ContactScreensTests
         var other = await sites.CreateAsync(new SiteInput("Northwind", ["northwind.example"]), IngestionTestContext.Admin);
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => sites.DeleteAsync(busy.Id, IngestionTestContext.Admin));
-        Assert.Contains("1 user(s) are on it", refused.Message);
+        Assert.Contains("1 user is on it", refused.Message);
 
         await sites.SetDefaultAsync(other.Id, IngestionTestContext.Admin);
         var all = await sites.ListAsync();

@@ -104,7 +104,7 @@ public sealed class RateLimitTests(LowRateLimitFactory app) : IClassFixture<LowR
 
         using var limited = await BrowserSignIn.PostLoginAsync(browser, email, password);
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
-        Assert.Matches("^Too many failed sign-in attempts from your address. Try again in 1[0-5] minute\\(s\\).$", BrowserSignIn.LoginError(await limited.Content.ReadAsStringAsync()));
+        Assert.Matches("^Too many failed sign-in attempts from your address. Try again in 1[0-5] minutes\\.$", BrowserSignIn.LoginError(await limited.Content.ReadAsStringAsync()));
 
         using var elsewhere = app.CreateBrowserClient(new CookieContainer());
         await BrowserSignIn.SignInAsync(elsewhere, email, password);

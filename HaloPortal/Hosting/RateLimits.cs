@@ -154,7 +154,7 @@ public static class RateLimitExtensions
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.Problem(title: "Too many attempts", detail: $"{detail} Try again in {seconds} second(s).", statusCode: StatusCodes.Status429TooManyRequests);
+        return Results.Problem(title: "Too many attempts", detail: $"{detail} Try again in {Plural.Of(seconds, "second")}.", statusCode: StatusCodes.Status429TooManyRequests);
     }
 
     /// <summary>

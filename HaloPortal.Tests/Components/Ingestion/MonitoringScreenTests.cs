@@ -35,7 +35,7 @@ public sealed class MonitoringScreenTests
         Assert.Equal($"0 0 1000 {InboundDailyChart.PlotHeight}", svg.GetAttribute("viewBox")); // drawn at the element's size, not scaled down
         Assert.Equal(["Processed", "Ignored", "Failed", "Pending", "Processing"],
             chart.FindAll(".mud-chart-legend-item").Select(l => l.TextContent.Trim()).ToArray());
-        Assert.Contains("4 email(s)", chart.ByTestId("inbound-chart-total").TextContent);
+        Assert.Contains("4 emails", chart.ByTestId("inbound-chart-total").TextContent);
         Assert.Equal(["2 processed", "1 ignored", "1 failed"], chart.AllByTestId("inbound-chart-count").Select(c => c.TextContent.Trim()).ToArray());
         var labels = chart.FindAll("svg text").Select(t => t.TextContent.Trim()).ToList();
         Assert.Contains(IngestionTestContext.Now.ToString("d MMM", System.Globalization.CultureInfo.InvariantCulture), labels);

@@ -2,6 +2,7 @@ using System.Globalization;
 using HaloPortal.Components.Shared;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Portal;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
@@ -142,7 +143,7 @@ public sealed partial class InboundLogTable
     {
         var rows = ReplayCandidates;
         var confirmed = await Dialogs.ShowMessageBoxAsync("Replay failed emails",
-            $"Queue a new attempt for {rows.Count} failed email(s)? Each replay is logged on the email's Requests tab; an email that already made a ticket never makes a second one.",
+            $"Queue a new attempt for {Plural.Of(rows.Count, "failed email")}? Each replay is logged on the email's Requests tab; an email that already made a ticket never makes a second one.",
             yesText: "Replay", cancelText: "Cancel");
         if (confirmed != true)
         {
@@ -185,7 +186,7 @@ public sealed partial class InboundLogTable
             _replaying = false;
         }
 
-        Snackbar.Add($"{rows.Count - problems.Count} replay(s) queued; open an email to follow its new request.", Severity.Success);
+        Snackbar.Add($"{Plural.Of(rows.Count - problems.Count, "replay")} queued; open an email to follow its new request.", Severity.Success);
         foreach (var problem in problems)
         {
             Snackbar.Add(problem, Severity.Warning);
