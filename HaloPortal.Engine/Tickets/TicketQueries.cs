@@ -4,10 +4,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Tickets;
 
-public sealed record TicketQuery(int? MailboxId = null, string? Search = null, int Page = 1, int PageSize = 25, int? RequesterId = null);
+/// <param name="OpenOnly">Only tickets still being worked (not Resolved or Closed).</param>
+public sealed record TicketQuery(int? MailboxId = null, string? Search = null, int Page = 1, int PageSize = 25, int? RequesterId = null, bool OpenOnly = false);
 
 public sealed record TicketRow(int Id, int Number, string Subject, TicketStatus Status, TicketPriority Priority, string? Category, string RequesterEmail, string RequesterName,
-    int? MailboxId, int MessageCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int? LinkedTicketId);
+    int? MailboxId, int MessageCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int? LinkedTicketId, string? MailboxName = null);
 
 public sealed record TicketPage(IReadOnlyList<TicketRow> Items, int Total);
 
@@ -53,6 +54,11 @@ internal sealed class TicketQueries(IDbContextFactory<PortalDbContext> contexts)
             tickets = tickets.Where(t => t.RequesterId == requesterId);
         }
 
+        if (query.OpenOnly)
+        {
+            tickets = tickets.Where(t => t.Status != TicketStatus.Resolved && t.Status != TicketStatus.Closed);
+        }
+
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var q = query.Search.Trim().TrimStart('#');
@@ -63,7 +69,7 @@ internal sealed class TicketQueries(IDbContextFactory<PortalDbContext> contexts)
 
         var total = await tickets.CountAsync(cancellationToken);
         var pageSize = Math.Clamp(query.PageSize, 1, 200);
-        var items = await Project(tickets.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id)
+        var items = await Project(db, tickets.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id)
             .Skip((Math.Max(1, query.Page) - 1) * pageSize).Take(pageSize)).ToListAsync(cancellationToken);
         return new TicketPage(items, total);
     }
@@ -71,7 +77,7 @@ internal sealed class TicketQueries(IDbContextFactory<PortalDbContext> contexts)
     public async Task<TicketDetails?> GetAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await Project(db.Set<Ticket>().AsNoTracking().Where(t => t.Id == id)).SingleOrDefaultAsync(cancellationToken);
+        var row = await Project(db, db.Set<Ticket>().AsNoTracking().Where(t => t.Id == id)).SingleOrDefaultAsync(cancellationToken);
         if (row is null)
         {
             return null;
@@ -108,7 +114,8 @@ internal sealed class TicketQueries(IDbContextFactory<PortalDbContext> contexts)
         };
     }
 
-    private static IQueryable<TicketRow> Project(IQueryable<Ticket> tickets) =>
+    private static IQueryable<TicketRow> Project(PortalDbContext db, IQueryable<Ticket> tickets) =>
         tickets.Select(t => new TicketRow(t.Id, t.Number, t.Subject, t.Status, t.Priority, t.Category, t.Requester!.Email, t.Requester!.Name, t.MailboxId,
-            t.Messages.Count, t.CreatedAt, t.UpdatedAt, t.LinkedTicketId));
+            t.Messages.Count, t.CreatedAt, t.UpdatedAt, t.LinkedTicketId,
+            db.Set<Mailboxes.Mailbox>().Where(m => m.Id == t.MailboxId).Select(m => m.Name).FirstOrDefault()));
 }

@@ -28,4 +28,23 @@ public sealed class TicketListTests
         list.ByTestId("ticket-search").Change("nothing like this");
         list.WaitForAssertion(() => Assert.Contains("No ticket matches", list.ByTestId("tickets-empty").TextContent));
     }
+
+    [Fact]
+    public async Task Each_ticket_shows_the_mailbox_it_came_from()
+    {
+        await using var ctx = new IngestionTestContext(PortalRoles.Agent);
+        var mailboxId = await ctx.MailboxAsync("Billing desk");
+        var fromMail = await ctx.TicketAsync(1001, "Invoice copy", "ann@contoso.com", "Ann Lee");
+        await ctx.TicketAsync(1002, "Typed in by an agent", "bob@fabrikam.com", "Bob Stone");
+        await using (var db = await ctx.Contexts.CreateDbContextAsync())
+        {
+            var ticket = await db.Set<HaloPortal.Engine.Tickets.Ticket>().FindAsync(fromMail.Id);
+            ticket!.MailboxId = mailboxId;
+            await db.SaveChangesAsync();
+        }
+
+        var list = ctx.RenderWithProviders<TicketList>();
+
+        list.WaitForAssertion(() => Assert.Equal(["—", "Billing desk"], list.AllByTestId("ticket-mailbox").Select(c => c.TextContent.Trim()).ToArray()));
+    }
 }
