@@ -35,7 +35,7 @@ public sealed class ShellPage(IPage page)
     public async Task SignOutAsync()
     {
         await page.WaitForInteractiveAsync();
-        await UserMenu.Locator(".mud-chip").ClickAsync();
+        await UserMenu.Locator(".user-menu-activator").ClickAsync();
         var signOut = page.GetByTestId("sign-out");
         await Assertions.Expect(signOut).ToBeVisibleAsync();
         await signOut.ClickAsync();

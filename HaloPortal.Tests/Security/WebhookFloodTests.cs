@@ -82,6 +82,10 @@ public sealed class WebhookFloodTests(CountedLogWebhookFactory app, ITestOutputH
         Assert.True(bytes < 2 * 1024 * 1024, $"the database grew by {bytes} bytes");
         Assert.True(lines <= 5 * posts + 100, $"{lines} log lines were written");
         Assert.True(chars <= 200 * 1024, $"{chars} characters were logged");
+
+        // Availability, not a performance target: with ~100x headroom (the median is a few ms here), real notifications are
+        // still answered within Graph's expectations while the flood runs. The figures themselves are printed above.
+        Assert.True(latencies[latencies.Count / 2] < 1000, $"the median acknowledgement of a real notification took {latencies[latencies.Count / 2]:F0} ms during the flood");
     }
 
     private static (int Posts, int Items) FloodSize()

@@ -72,8 +72,8 @@ internal static class SecurityHeaders
             // Images: this origin (inline attachments), data: (inline base64) and, after "Show images", the email's own http(s) images.
             return "default-src 'self'; " +
                    $"script-src 'self' 'nonce-{nonce}'; " +
-                   "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; " +
-                   "font-src 'self' data: https://fonts.gstatic.com; " +
+                   "style-src 'self' 'unsafe-inline'; " +
+                   "font-src 'self' data:; " +
                    "img-src 'self' data: https: http:; " +
                    "connect-src 'self'; " +
                    "frame-src 'none'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; " +
