@@ -73,7 +73,7 @@ internal static class IngestionApi
             var result = await service.QueryAsync(new TicketQuery(mailboxId, q, page ?? 1, pageSize ?? 25), ct);
             return TypedResults.Ok(new
             {
-                items = result.Items.Select(t => new { t.Id, t.Number, t.Subject, t.Status, t.Priority, t.Category, t.RequesterEmail, t.MailboxId, t.MessageCount, t.CreatedAt, t.UpdatedAt, t.LinkedTicketId }),
+                items = result.Items.Select(t => new { t.Id, t.Number, t.Subject, t.Status, t.Priority, t.Category, t.RequesterEmail, t.MailboxId, t.MailboxName, t.MessageCount, t.CreatedAt, t.UpdatedAt, t.LinkedTicketId }),
                 total = result.Total,
             });
         }).WithName("ListTickets");
