@@ -180,4 +180,25 @@ public sealed class MailboxScreensTests
         page.WaitForAssertion(() => Assert.Equal("Service Desk", page.Find("#page-title").TextContent));
         Assert.Equal("Service Desk", (await ctx.Mailboxes.GetAsync(mailbox.Id))!.Name);
     }
+
+    [Fact]
+    public async Task The_chosen_tab_is_kept_in_the_address_so_a_reload_opens_it_again()
+    {
+        await using var ctx = new EmailTestContext();
+        var mailbox = await ctx.CreateMailboxAsync();
+        var navigation = ctx.Services.GetRequiredService<NavigationManager>();
+        var page = ctx.RenderMailboxPage(mailbox.Id);
+
+        page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Incoming").Click();
+        page.WaitForAssertion(() => Assert.EndsWith($"/configuration/email/mailboxes/{mailbox.Id}?tab=incoming", navigation.Uri, StringComparison.Ordinal));
+
+        page.FindAll(".mud-tab").Single(t => t.TextContent.Trim().StartsWith("Credentials", StringComparison.Ordinal)).Click();
+        page.WaitForAssertion(() => Assert.EndsWith("?tab=credentials", navigation.Uri, StringComparison.Ordinal));
+
+        page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Details").Click();
+        page.WaitForAssertion(() => Assert.EndsWith($"/configuration/email/mailboxes/{mailbox.Id}", navigation.Uri, StringComparison.Ordinal));
+        Assert.Contains("Details", page.Find(".mud-tab-active").TextContent, StringComparison.Ordinal);
+
+        // Opening the page at such an address shows that tab: The_credentials_tab_marks_which_set_this_deployment_processes opens ?tab=credentials.
+    }
 }

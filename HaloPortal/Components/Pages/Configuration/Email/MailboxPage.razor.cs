@@ -33,6 +33,12 @@ public sealed partial class MailboxPage : IDisposable
 
     protected override void OnInitialized() => Mailboxes.Changed += OnChanged;
 
+    /// <summary>The tabs' names in the address (<c>?tab=incoming</c>), in their order on the page.</summary>
+    private static readonly string[] TabNames = ["details", "credentials", "incoming", "inbound-log", "contact-imports", "outgoing"];
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
     protected override async Task OnParametersSetAsync()
     {
         _tab = SignIn is not null ? 1 : Tab?.ToLowerInvariant() switch
@@ -45,6 +51,28 @@ public sealed partial class MailboxPage : IDisposable
             _ => 0,
         };
         await ReloadAsync();
+    }
+
+    /// <summary>
+    /// The chosen tab goes into the address (replacing the history entry), so a reload or a shared link opens the same tab.
+    /// A finished sign-in's parameters are dropped on the way: they are handled once, when the page opens with them.
+    /// </summary>
+    private void TabChanged(int index)
+    {
+        _tab = index;
+        var name = TabNames[Math.Clamp(index, 0, TabNames.Length - 1)];
+        var current = string.IsNullOrEmpty(Tab) ? "details" : Tab;
+        if (SignIn is null && (string.Equals(current, name, StringComparison.OrdinalIgnoreCase) || (index == 3 && current == "log") || (index == 4 && current == "contacts")))
+        {
+            return;
+        }
+
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            ["tab"] = index == 0 ? null : name,
+            ["signin"] = null,
+            ["code"] = null,
+        }), replace: true);
     }
 
     private async Task ReloadAsync()
