@@ -13,7 +13,12 @@ namespace HaloPortal.Engine.Notifications;
 /// <summary>A problem to report: <paramref name="Key"/> (see <see cref="ProblemKeys"/>) identifies it across repeats.</summary>
 /// <param name="Fix">What to do (the catalogued fix when there is one).</param>
 /// <param name="Link">The portal screen where it can be fixed, e.g. "/configuration/email/mailboxes/3?tab=credentials".</param>
-public sealed record ProblemReport(string Key, NotificationCategory Category, string Title, string Message, string? Fix = null, string? Link = null);
+/// <param name="NotifyWhenTitleChanges">
+/// A problem that grows worse in stages (a secret expiring in 30, then 7, then 1 day): while it is open, a report with another
+/// title notifies again with that title. Otherwise a repeat only counts an occurrence.
+/// </param>
+public sealed record ProblemReport(string Key, NotificationCategory Category, string Title, string Message, string? Fix = null, string? Link = null,
+    bool NotifyWhenTitleChanges = false);
 
 /// <summary>An agent's subscriptions.</summary>
 public sealed record NotificationPreferences(bool EmailProcessingErrors, bool IntegrationErrors);
@@ -97,25 +102,39 @@ internal sealed class NotificationService(
                 open.Occurrences++;
                 open.LastSeenAt = now;
                 open.Message = problem.Message;
-                await db.SaveChangesAsync(cancellationToken);
-                return false;
-            }
+                var title = Truncate(problem.Title, 500);
+                if (!problem.NotifyWhenTitleChanges || open.Title == title)
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                    return false;
+                }
 
-            var row = new Problem
+                // The problem reached its next stage: the same open problem, announced again under its new title.
+                open.Title = title;
+                open.Fix = problem.Fix;
+                open.Link = problem.Link;
+                await db.SaveChangesAsync(cancellationToken);
+                notified = await NotifyAsync(db, open, NotificationKind.Problem, open.Title, open.Message, open.Fix, now, cancellationToken);
+                logger.LogWarning("Problem {Key} escalated: {Title}; {Count} agent(s) notified", open.Key, open.Title, notified.Count);
+            }
+            else
             {
-                Key = problem.Key,
-                Category = problem.Category,
-                Title = Truncate(problem.Title, 500),
-                Message = problem.Message,
-                Fix = problem.Fix,
-                Link = problem.Link,
-                OpenedAt = now,
-                LastSeenAt = now,
-            };
-            db.Add(row);
-            await db.SaveChangesAsync(cancellationToken);
-            notified = await NotifyAsync(db, row, NotificationKind.Problem, row.Title, row.Message, row.Fix, now, cancellationToken);
-            logger.LogWarning("Problem {Key} opened: {Title}; {Count} agent(s) notified", row.Key, row.Title, notified.Count);
+                var row = new Problem
+                {
+                    Key = problem.Key,
+                    Category = problem.Category,
+                    Title = Truncate(problem.Title, 500),
+                    Message = problem.Message,
+                    Fix = problem.Fix,
+                    Link = problem.Link,
+                    OpenedAt = now,
+                    LastSeenAt = now,
+                };
+                db.Add(row);
+                await db.SaveChangesAsync(cancellationToken);
+                notified = await NotifyAsync(db, row, NotificationKind.Problem, row.Title, row.Message, row.Fix, now, cancellationToken);
+                logger.LogWarning("Problem {Key} opened: {Title}; {Count} agent(s) notified", row.Key, row.Title, notified.Count);
+            }
         }
         finally
         {

@@ -9,7 +9,10 @@ using Microsoft.Extensions.Options;
 
 namespace HaloPortal.Engine.Notifications;
 
-/// <summary>Raises "secret-expiry:{credentialId}" for client secrets and certificates expiring within 30 days; resolves it once replaced.</summary>
+/// <summary>
+/// Raises "secret-expiry:{credentialId}" for client secrets and certificates expiring within 30 days, and announces it again as it
+/// reaches 7 days, 1 day and expiry (one open problem, one notification per stage); resolves it once replaced.
+/// </summary>
 internal sealed class SecretExpiryCheck(IDbContextFactory<PortalDbContext> contexts, INotifications notifications, TimeProvider time, IOptions<PortalOptions> portal)
 {
     public static readonly TimeSpan Warning = TimeSpan.FromDays(30);
@@ -34,16 +37,24 @@ internal sealed class SecretExpiryCheck(IDbContextFactory<PortalDbContext> conte
             var key = ProblemKeys.SecretExpiry(c.Id);
             if (expires is { } at && at - now <= Warning)
             {
-                var when = at <= now ? $"expired on {at:yyyy-MM-dd}" : $"expires on {at:yyyy-MM-dd} ({Math.Ceiling((at - now).TotalDays):0} days)";
+                var left = at - now;
+                var stage = left <= TimeSpan.Zero ? "has expired"
+                    : left <= TimeSpan.FromDays(1) ? "expires within a day"
+                    : left <= TimeSpan.FromDays(7) ? "expires within 7 days"
+                    : "expires within 30 days";
+                var when = left <= TimeSpan.Zero
+                    ? $"It expired on {at:yyyy-MM-dd HH:mm} UTC: the mailbox can no longer be read and replies cannot be sent through it."
+                    : $"It expires on {at:yyyy-MM-dd HH:mm} UTC (in {Plural.Of((long)Math.Ceiling(left.TotalDays), "day")}). When it expires the mailbox can no longer be read and replies cannot be sent through it.";
                 await notifications.RaiseAsync(new ProblemReport(
                     key,
                     NotificationCategory.EmailProcessing,
-                    $"The {what} of mailbox '{c.Mailbox}' {when}",
-                    $"When it expires the mailbox can no longer be read and replies cannot be sent through it.",
+                    $"The {what} of mailbox '{c.Mailbox}' {stage}",
+                    when,
                     c.CredentialType == CredentialType.ClientSecret
                         ? "In Azure open App registrations > your app > Certificates & secrets, create a new client secret, copy its Value (not the Secret ID) and paste it into the credential with its new expiry."
                         : "Create a new certificate, upload its public key to the app registration (Certificates & secrets > Certificates) and upload the certificate with its private key to the credential.",
-                    $"/configuration/email/mailboxes/{c.MailboxId}?tab=credentials&credential={c.Id}"), cancellationToken);
+                    $"/configuration/email/mailboxes/{c.MailboxId}?tab=credentials&credential={c.Id}",
+                    NotifyWhenTitleChanges: true), cancellationToken);
             }
             else
             {

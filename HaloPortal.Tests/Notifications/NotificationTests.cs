@@ -138,20 +138,38 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task A_secret_expiring_within_30_days_is_reported()
+    public async Task A_secret_expiring_within_30_days_is_reported_and_again_at_7_days_1_day_and_expiry()
     {
         var agent = await AgentAsync("Expiry", emailProcessing: true, integration: false);
         var credentialId = await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.MailboxId == SandboxMail.DemoMailboxId).Select(c => c.Id).SingleAsync());
         var original = await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.Id == credentialId).Select(c => c.SecretExpiresAt).SingleAsync());
-        await _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.Id == credentialId)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.SecretExpiresAt, DateTimeOffset.UtcNow.AddDays(10))));
+        Task ExpiresInAsync(TimeSpan left) => _kit.QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.Id == credentialId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.SecretExpiresAt, DateTimeOffset.UtcNow.Add(left))));
         try
         {
-            await _kit.Get<SecretExpiryCheck>().RunAsync(CancellationToken.None);
-            await _kit.Get<SecretExpiryCheck>().RunAsync(CancellationToken.None);
-            var alert = Assert.Single(await InboxAsync(agent));
-            Assert.Contains("client secret", alert.Title);
-            Assert.Contains("expires on", alert.Title);
+            // Each stage is announced once, however often the daily check runs within it.
+            foreach (var (left, stage) in new[]
+            {
+                (TimeSpan.FromDays(10), "expires within 30 days"),
+                (TimeSpan.FromDays(5), "expires within 7 days"),
+                (TimeSpan.FromHours(12), "expires within a day"),
+                (TimeSpan.FromHours(-1), "has expired"),
+            })
+            {
+                await ExpiresInAsync(left);
+                await _kit.Get<SecretExpiryCheck>().RunAsync(CancellationToken.None);
+                await _kit.Get<SecretExpiryCheck>().RunAsync(CancellationToken.None);
+                var alert = (await InboxAsync(agent))[0];
+                Assert.Equal(NotificationKind.Problem, alert.Kind);
+                Assert.EndsWith($"client secret of mailbox 'Support (sandbox)' {stage}", alert.Title);
+            }
+
+            var inbox = await InboxAsync(agent);
+            Assert.Equal(4, inbox.Count);
+            Assert.All(inbox, n => Assert.Equal(NotificationKind.Problem, n.Kind));
+            Assert.Contains("It expired on", inbox[0].Message);
+            Assert.Contains("(in 5 days)", inbox[2].Message);
+            Assert.Equal(1, await _kit.QueryAsync(db => db.Set<Problem>().CountAsync(p => p.Key == ProblemKeys.SecretExpiry(credentialId) && p.ResolvedAt == null)));
         }
         finally
         {
