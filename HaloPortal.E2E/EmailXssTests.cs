@@ -241,11 +241,13 @@ public sealed class EmailXssTests(AdminE2EFixture fixture)
         public async Task<IReadOnlyList<(string Subject, int Id)>> ImportAndFindAsync(string run, int count)
         {
             var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
+            var lastImport = "";
             while (true)
             {
                 using (var import = await _http.PostAsync($"/api/v1/mailboxes/{SandboxScreen.DemoMailboxId}/import?wait=true", null))
                 {
-                    Assert.True(import.IsSuccessStatusCode, $"Import answered {(int)import.StatusCode}: {await import.Content.ReadAsStringAsync()}");
+                    lastImport = await import.Content.ReadAsStringAsync();
+                    Assert.True(import.IsSuccessStatusCode, $"Import answered {(int)import.StatusCode}: {lastImport}");
                 }
 
                 using var json = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/tickets?q={Uri.EscapeDataString(run)}&pageSize=100"));
@@ -256,7 +258,17 @@ public sealed class EmailXssTests(AdminE2EFixture fixture)
                     return found;
                 }
 
-                Assert.True(DateTimeOffset.UtcNow < deadline, $"Only {found.Count} of {count} tickets were opened: {string.Join(", ", found.Select(f => f.Subject))}");
+                if (DateTimeOffset.UtcNow >= deadline)
+                {
+                    // Say what became of the emails, so a failure here explains itself.
+                    using var emails = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/inbound-emails?mailboxId={SandboxScreen.DemoMailboxId}&pageSize=200"));
+                    var mine = emails.RootElement.GetProperty("items").EnumerateArray()
+                        .Where(e => e.GetProperty("subject").GetString()?.Contains(run, StringComparison.Ordinal) == true)
+                        .Select(e => $"{e.GetProperty("subject").GetString()}: {e.GetProperty("status").GetString()} {e.GetProperty("reason").GetString()}");
+                    Assert.Fail($"Only {found.Count} of {count} tickets were opened: {string.Join(", ", found.Select(f => f.Subject))}. " +
+                        $"Last import: {lastImport}. Inbound emails of this run: {string.Join(" | ", mine)}");
+                }
+
                 await Task.Delay(500);
             }
         }

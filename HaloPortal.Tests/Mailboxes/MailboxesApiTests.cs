@@ -58,17 +58,7 @@ public sealed class MailboxesApiTests(PortalAppFactory app) : IClassFixture<Port
         var id = await CreateMailboxAsync();
         const string secret = "Zq8Q~writeOnlySecretValue.1234567890abcd";
 
-        var response = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{id}/credentials", new
-        {
-            authMethod = "ClientCredentials",
-            credentialType = "ClientSecret",
-            processingMethod = "MailboxScan",
-            authority = "Global",
-            tenantId = Guid.NewGuid(),
-            clientId = Guid.NewGuid(),
-            clientSecret = secret,
-            emailAddress = "support@contoso.com",
-        });
+        var response = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{id}/credentials", ClientSecretCredential("support@contoso.com", secret));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadAsStringAsync();
@@ -99,25 +89,12 @@ public sealed class MailboxesApiTests(PortalAppFactory app) : IClassFixture<Port
         var first = await CreateMailboxAsync();
         var second = await CreateMailboxAsync();
         var firstName = (await _api.GetFromJsonAsync<JsonElement>($"/api/v1/mailboxes/{first}")).GetProperty("name").GetString();
-        object Credential(string emailAddress, string instance = "Production") => new
-        {
-            instance,
-            authMethod = "ClientCredentials",
-            credentialType = "ClientSecret",
-            processingMethod = "MailboxScan",
-            authority = "Global",
-            tenantId = Guid.NewGuid(),
-            clientId = Guid.NewGuid(),
-            clientSecret = "Zq8Q~addressCheckSecretValue.1234567890ab",
-            emailAddress,
-        };
-
-        using (var created = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{first}/credentials", Credential(address)))
+        using (var created = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{first}/credentials", ClientSecretCredential(address)))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 
-        using var refused = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{second}/credentials", Credential(address.ToUpperInvariant()));
+        using var refused = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{second}/credentials", ClientSecretCredential(address.ToUpperInvariant()));
 
         Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{(int)refused.StatusCode}: {await refused.Content.ReadAsStringAsync()}");
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
@@ -127,6 +104,19 @@ public sealed class MailboxesApiTests(PortalAppFactory app) : IClassFixture<Port
         var mailbox = await _api.GetStringAsync($"/api/v1/mailboxes/{second}");
         Assert.DoesNotContain(address, mailbox, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>A valid client-secret credential body for the API (Production instance, mailbox scan, new app ids).</summary>
+    private static object ClientSecretCredential(string emailAddress, string secret = "Zq8Q~apiTestSecretValue.1234567890abcdef") => new
+    {
+        authMethod = "ClientCredentials",
+        credentialType = "ClientSecret",
+        processingMethod = "MailboxScan",
+        authority = "Global",
+        tenantId = Guid.NewGuid(),
+        clientId = Guid.NewGuid(),
+        clientSecret = secret,
+        emailAddress,
+    };
 
     private async Task<int> CreateMailboxAsync()
     {
