@@ -41,17 +41,23 @@ public sealed partial class MailboxPage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _tab = SignIn is not null ? 1 : Tab?.ToLowerInvariant() switch
+        _tab = SignIn is not null ? 1 : TabIndex(Tab);
+
+        // Choosing a tab changes only the query: the mailbox is loaded again only for another mailbox (Changed keeps it fresh).
+        if (_mailbox?.Id != Id)
         {
-            "credentials" => 1,
-            "incoming" => 2,
-            "inbound-log" or "log" => 3,
-            "contacts" or "contact-imports" => 4,
-            "outgoing" => 5,
-            _ => 0,
-        };
-        await ReloadAsync();
+            await ReloadAsync();
+        }
     }
+
+    /// <summary>The tab a <c>?tab=</c> value names (older links' short names included); Details when none or unknown.</summary>
+    private static int TabIndex(string? name) => name?.ToLowerInvariant() switch
+    {
+        "log" => 3,
+        "contacts" => 4,
+        { } known when Array.IndexOf(TabNames, known) is > 0 and var index => index,
+        _ => 0,
+    };
 
     /// <summary>
     /// The chosen tab goes into the address (replacing the history entry), so a reload or a shared link opens the same tab.
@@ -60,16 +66,14 @@ public sealed partial class MailboxPage : IDisposable
     private void TabChanged(int index)
     {
         _tab = index;
-        var name = TabNames[Math.Clamp(index, 0, TabNames.Length - 1)];
-        var current = string.IsNullOrEmpty(Tab) ? "details" : Tab;
-        if (SignIn is null && (string.Equals(current, name, StringComparison.OrdinalIgnoreCase) || (index == 3 && current == "log") || (index == 4 && current == "contacts")))
+        if (SignIn is null && TabIndex(Tab) == index)
         {
             return;
         }
 
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
         {
-            ["tab"] = index == 0 ? null : name,
+            ["tab"] = index <= 0 || index >= TabNames.Length ? null : TabNames[index],
             ["signin"] = null,
             ["code"] = null,
         }), replace: true);
