@@ -115,7 +115,11 @@ internal sealed class CredentialService(
             validation.Add("instance", $"This mailbox already has {input.Instance} credentials.");
         }
 
-        await CheckAddressFreeAsync(db, input, credential.MailboxId, validation, cancellationToken);
+        // Only a new address is checked: rotating the secret of a mailbox that already shared its address keeps working.
+        if (!string.Equals(AddressOf(input), AddressOf(CredentialInput.From(credential)), StringComparison.OrdinalIgnoreCase) || input.Instance != credential.Instance)
+        {
+            await CheckAddressFreeAsync(db, input, credential.MailboxId, validation, cancellationToken);
+        }
 
         var certificate = ReadCertificate(input, validation);
         if (!validation.IsValid)
@@ -156,9 +160,7 @@ internal sealed class CredentialService(
     /// </summary>
     private static async Task CheckAddressFreeAsync(PortalDbContext db, CredentialInput input, int mailboxId, CredentialValidation validation, CancellationToken cancellationToken)
     {
-        var (field, address) = input.AuthMethod == AuthMethod.ClientCredentials
-            ? ("emailAddress", input.EmailAddress)
-            : ("sharedMailbox", input.SharedMailbox);
+        var (field, address) = (input.AuthMethod == AuthMethod.ClientCredentials ? "emailAddress" : "sharedMailbox", AddressOf(input));
         if (string.IsNullOrWhiteSpace(address) || validation.For(field).Count > 0)
         {
             return;
@@ -180,6 +182,10 @@ internal sealed class CredentialService(
                 "edit that mailbox's credentials instead, or enter another address.");
         }
     }
+
+    /// <summary>The address a credential input names: the client-credentials email address, or the authorisation-code shared mailbox.</summary>
+    private static string? AddressOf(CredentialInput input) =>
+        (input.AuthMethod == AuthMethod.ClientCredentials ? input.EmailAddress : input.SharedMailbox)?.Trim();
 
     public async Task<bool> DeleteAsync(int id, Actor actor, CancellationToken cancellationToken = default)
     {

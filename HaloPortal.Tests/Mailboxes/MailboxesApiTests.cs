@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Data;
 using HaloPortal.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HaloPortal.Tests.Mailboxes;
 
@@ -103,6 +107,30 @@ public sealed class MailboxesApiTests(PortalAppFactory app) : IClassFixture<Port
         Assert.Contains("twice", message);
         var mailbox = await _api.GetStringAsync($"/api/v1/mailboxes/{second}");
         Assert.DoesNotContain(address, mailbox, StringComparison.OrdinalIgnoreCase);
+
+        // Editing: moving the second mailbox's credentials onto the taken address is refused the same way...
+        var own = $"own-{Guid.NewGuid():N}@contoso.com";
+        int secondCredential;
+        using (var created = await _api.PostAsJsonAsync($"/api/v1/mailboxes/{second}/credentials", ClientSecretCredential(own)))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            secondCredential = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        }
+
+        using (var moved = await _api.PutAsJsonAsync($"/api/v1/credentials/{secondCredential}", ClientSecretCredential(address)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, moved.StatusCode);
+            Assert.Contains($"'{firstName}'", (await moved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("emailAddress")[0].GetString());
+        }
+
+        // ...while a credential that already shared its address before this check existed can still be saved (a new secret).
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            await db.Set<MailboxCredential>().Where(c => c.Id == secondCredential).ExecuteUpdateAsync(s => s.SetProperty(c => c.EmailAddress, address));
+        }
+
+        using var rotated = await _api.PutAsJsonAsync($"/api/v1/credentials/{secondCredential}", ClientSecretCredential(address, "Zq8Q~rotatedSecretValue.1234567890abcdef"));
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
     }
 
     /// <summary>A valid client-secret credential body for the API (Production instance, mailbox scan, new app ids).</summary>
