@@ -45,7 +45,7 @@ public sealed partial class NotificationTests(AdminE2EFixture fixture)
             await session.StepAsync("grants-revoked");
             await mailbox.GotoAsync(mailboxId, "credentials");
             await mailbox.Card.GetByTestId("test-connection").ClickAsync();
-            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "NeedsReauthorisation", new() { Timeout = 60_000 });
+            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "NeedsAttention", new() { Timeout = 60_000 });
             await Assertions.Expect(mailbox.Card.GetByTestId("reauthorise")).ToBeVisibleAsync();
             var raised = await notifications.WaitForMoreThanAsync(before);
             await Assertions.Expect(page.GetByTestId("notification-badge")).ToContainTextAsync(raised.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -37,7 +37,10 @@ public interface ICredentialConnections
     /// </summary>
     Task<AuthorisationResult> CompleteAuthorisationAsync(string? state, string? code, string? error, string? errorDescription, Actor completedBy, CancellationToken cancellationToken = default);
 
-    /// <summary>Forgets the sign-in (token cache) and unlocks the credential.</summary>
+    /// <summary>
+    /// Stops reading the mailbox and unlocks the credential's values: forgets the sign-in (authorisation code) and what the last
+    /// test verified, and removes the webhook subscription. A client-credentials secret is kept: Test connection connects again.
+    /// </summary>
     Task DisconnectAsync(int credentialId, Actor actor, CancellationToken cancellationToken = default);
 }
 
@@ -208,7 +211,8 @@ internal sealed class CredentialConnections(
         credential.HomeAccountId = null;
         credential.TokenCacheProtected = null;
         credential.ForgetConnection();
-        credential.UpdatedAt = time.GetUtcNow();
+        credential.DisconnectedAt = time.GetUtcNow();
+        credential.UpdatedAt = credential.DisconnectedAt;
         db.Audit(time, actor, "Credential.Disconnected", "MailboxCredential", credentialId.ToString(), before, CredentialView.AuditSnapshot(credential));
         await db.SaveChangesAsync(cancellationToken);
         mailboxes.RaiseChanged(credential.MailboxId);
@@ -358,6 +362,7 @@ internal sealed class CredentialConnections(
             credential.ConnectedAddress = address;
             credential.ConnectedDisplayName = displayName;
             credential.ConnectedAt ??= now;
+            credential.DisconnectedAt = null;
             credential.LastErrorCode = null;
             credential.LastErrorMessage = null;
             credential.LastErrorAt = null;

@@ -112,6 +112,12 @@ public static partial class CredentialRules
                 result.Add("clientSecret", SecretIdMessage);
             }
 
+            if (input.SecretExpiresAt is null)
+            {
+                result.Add("secretExpiresAt", "Enter the date the secret expires (the Expires column under App registrations > Certificates & secrets; " +
+                    "Azure suggests 180 days), so the portal can warn you 30, 7 and 1 days before mail stops.");
+            }
+
             CheckExpiry(result, "secretExpiresAt", "client secret", input.SecretExpiresAt, now);
         }
 

@@ -40,7 +40,8 @@ internal sealed class CredentialService(
     IOptions<Sandbox.SandboxOptions> sandbox,
     FederatedTokenDirectory federatedTokens,
     MailboxService mailboxes,
-    CredentialRetirements retirements) : ICredentials
+    CredentialRetirements retirements,
+    IClientSecretLifetimes lifetimes) : ICredentials
 {
     private PortalOptions Options => options.Value;
 
@@ -63,6 +64,25 @@ internal sealed class CredentialService(
         {
             validation.Add("credential", "This credential is signed in and locked. Click Disconnect before changing it.");
         }
+        else if (existing?.ValuesLocked == true)
+        {
+            var locked = $"cannot change while the credential is connected to {existing.ConnectedAddress}: click Disconnect on the credential first. " +
+                "A new secret or certificate can be saved without disconnecting.";
+            Keep("instance", "The instance", existing.Instance == input.Instance);
+            Keep("authMethod", "The authentication method", existing.AuthMethod == input.AuthMethod);
+            Keep("authority", "The authority", existing.Authority == input.Authority);
+            Keep("tenantId", "The directory (tenant) ID", Same(existing.TenantId, input.TenantId));
+            Keep("clientId", "The application (client) ID", Same(existing.ClientId, input.ClientId));
+            Keep("emailAddress", "The email address", Same(existing.EmailAddress, input.EmailAddress));
+
+            void Keep(string field, string what, bool same)
+            {
+                if (!same)
+                {
+                    validation.Add(field, $"{what} {locked}");
+                }
+            }
+        }
 
         return validation;
     }
@@ -70,6 +90,7 @@ internal sealed class CredentialService(
     public async Task<CredentialView> CreateAsync(int mailboxId, CredentialInput input, Actor actor, CancellationToken cancellationToken = default)
     {
         input.Normalise(Options.Hosting);
+        await FillSecretExpiryAsync(input, cancellationToken);
         var validation = Validate(input, null);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (!await db.Set<Mailbox>().AnyAsync(m => m.Id == mailboxId, cancellationToken))
@@ -104,6 +125,7 @@ internal sealed class CredentialService(
     public async Task<CredentialView> UpdateAsync(int id, CredentialInput input, Actor actor, CancellationToken cancellationToken = default)
     {
         input.Normalise(Options.Hosting);
+        await FillSecretExpiryAsync(input, cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var credential = await db.Set<MailboxCredential>().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
             ?? throw new KeyNotFoundException($"Credential {id} does not exist.");
@@ -140,10 +162,19 @@ internal sealed class CredentialService(
             }
         }
 
+        var keepsAddress = existing.ValuesLocked && !OwnerChanges(credential, input);
         Apply(credential, input, certificate);
-        if (connectionChanged)
+        if (connectionChanged && keepsAddress)
         {
-            // Different app, tenant, mailbox or secret: what was verified before no longer holds.
+            // A new secret or certificate for the same app and mailbox: the mailbox is the same, but the new key is untried.
+            credential.Status = CredentialStatus.NotConnected;
+            credential.LastErrorCode = null;
+            credential.LastErrorMessage = null;
+            credential.LastErrorAt = null;
+        }
+        else if (connectionChanged)
+        {
+            // Different app, tenant or mailbox: what was verified before no longer holds.
             credential.ForgetConnection();
         }
 
@@ -180,6 +211,17 @@ internal sealed class CredentialService(
         {
             validation.Add(field, $"{wanted} is already read by the mailbox '{other.Name}' (on the {input.Instance} instance). Two mailboxes on one address would open every ticket twice: " +
                 "edit that mailbox's credentials instead, or enter another address.");
+        }
+    }
+
+    private static bool Same(string? a, string? b) => string.Equals(a?.Trim() ?? "", b?.Trim() ?? "", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A pasted secret whose tenant knows its lifetime (the sandbox) brings its expiry date when none was entered.</summary>
+    private async Task FillSecretExpiryAsync(CredentialInput input, CancellationToken cancellationToken)
+    {
+        if (input.CredentialType == CredentialType.ClientSecret && input.SecretExpiresAt is null && !string.IsNullOrEmpty(input.ClientSecret))
+        {
+            input.SecretExpiresAt = await lifetimes.ExpiresAtAsync(input.Authority, input.ClientId ?? "", input.ClientSecret, cancellationToken);
         }
     }
 

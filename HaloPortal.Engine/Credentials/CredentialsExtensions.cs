@@ -3,6 +3,7 @@ using HaloPortal.Engine.Identity;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Outbound;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HaloPortal.Engine.Credentials;
 
@@ -14,6 +15,7 @@ internal static class CredentialsExtensions
         services.AddSingleton<MailboxService>();
         services.AddSingleton<IMailboxes>(sp => sp.GetRequiredService<MailboxService>());
         services.AddSingleton<ICredentials, CredentialService>();
+        services.TryAddSingleton<IClientSecretLifetimes, UnknownClientSecretLifetimes>();
         services.AddSingleton<ICredentialSecrets, CredentialSecrets>();
         services.AddSingleton<MsalApplications>();
         services.AddSingleton<CredentialTokens>();

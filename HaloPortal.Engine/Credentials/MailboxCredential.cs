@@ -68,6 +68,9 @@ public sealed class MailboxCredential
 
     public DateTimeOffset? ConnectedAt { get; set; }
 
+    /// <summary>When an administrator disconnected the credential (null once a test or sign-in connects it again): no mail is read.</summary>
+    public DateTimeOffset? DisconnectedAt { get; set; }
+
     /// <summary>Authorisation code: MSAL's token cache (with the rotating refresh token), encrypted.</summary>
     public string? TokenCacheProtected { get; set; }
 

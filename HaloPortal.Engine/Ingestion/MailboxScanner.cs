@@ -135,6 +135,11 @@ internal sealed partial class MailboxScanner(
             return new ScanReport(0, 0, 0, 0, 0, 0, null, "Incoming mail is switched off for this mailbox.");
         }
 
+        if (credential.DisconnectedAt is not null)
+        {
+            return new ScanReport(0, 0, 0, 0, 0, 0, null, "The credential is disconnected, so no mail is read: Test connection (or sign in) connects it again.");
+        }
+
         if (credential.TargetAddress is null)
         {
             return new ScanReport(0, 0, 0, 0, 0, 0, null, "The credential is not connected yet: test the connection or sign in first.");
@@ -305,8 +310,9 @@ internal sealed partial class MailboxScanner(
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var credential = await db.Set<MailboxCredential>().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken);
-        if (credential is null)
+        if (credential is null || credential.DisconnectedAt is not null)
         {
+            // Disconnected while the scan ran: what it found does not connect the credential again.
             return;
         }
 
@@ -314,11 +320,14 @@ internal sealed partial class MailboxScanner(
         credential.LastCheckedAt = now;
         if (error is null)
         {
+            // The delta query read the mailbox: that is as good as a test, address included.
             if (credential.Status != CredentialStatus.Connected)
             {
                 credential.Status = CredentialStatus.Connected;
                 credential.ConnectedAt ??= now;
             }
+
+            credential.ConnectedAddress ??= credential.TargetAddress;
 
             credential.LastErrorCode = null;
             credential.LastErrorMessage = null;

@@ -58,6 +58,7 @@ public static class SandboxExtensions
         services.AddSingleton<TenantKeys>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<ClientAuthenticator>();
+        services.AddSingleton<Credentials.IClientSecretLifetimes, SandboxSecretLifetimes>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<AuthorizeEndpoint>();
         services.AddSingleton<GraphTokenValidator>();

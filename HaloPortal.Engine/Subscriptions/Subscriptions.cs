@@ -23,6 +23,7 @@ internal sealed class Subscriptions(
     ICredentialTokens tokens,
     ICredentialSecrets secrets,
     ISandboxConnector sandbox,
+    ICredentialConnections connections,
     SubscriptionCache cache,
     TimeProvider time,
     IOptions<WebhookOptions> options,
@@ -60,6 +61,25 @@ internal sealed class Subscriptions(
                 throw new ArgumentException("This credential processes mail by mailbox scan. Edit it and choose Processing method: Webhooks first.", "processingMethod");
             }
 
+            if (credential.AuthMethod == AuthMethod.AuthorizationCode && credential.HomeAccountId is null)
+            {
+                throw new ArgumentException("Nobody is signed in with this credential: click Authorize / Sign in first.", "credential");
+            }
+
+            _ = PublicBaseUrl(credential); // a missing notification address is refused before anything is asked of Graph
+
+            // A subscription is only as good as the connection under it: test it first, so an Active subscription never sits
+            // beside a credential that cannot read the mailbox (and the credential's status is fresh either way).
+            var test = await connections.TestAsync(credentialId, cancellationToken);
+            if (!test.Ok)
+            {
+                throw new CredentialException(test.Error! with
+                {
+                    Message = $"Test connection failed, so no subscription was created: {test.Error!.Message}",
+                });
+            }
+
+            (credential, mailbox) = await LoadAsync(credentialId, cancellationToken);
             if (credential.TargetAddress is null)
             {
                 throw new ArgumentException("The credential is not connected yet: test the connection first.", "credential");

@@ -66,6 +66,7 @@ public sealed class AuthorisationCodeConnectionTests(AdminPortalFactory app) : I
             TenantId = setup.Tenant.TenantId.ToString(),
             ClientId = setup.AppId.ToString(),
             ClientSecret = setup.Secret,
+            SecretExpiresAt = DateTimeOffset.UtcNow.AddDays(180),
             SharedMailbox = sharedMailbox,
         });
 

@@ -41,6 +41,7 @@ internal static class CredentialKit
         TenantId = tenantId.ToString(),
         ClientId = appId.ToString(),
         ClientSecret = secret,
+        SecretExpiresAt = DateTimeOffset.UtcNow.AddDays(180),
         EmailAddress = mailbox,
     };
 

@@ -15,6 +15,7 @@ public sealed class CredentialRulesTests
         TenantId = "contoso.onmicrosoft.com",
         ClientId = "2f6a5c1e-8d4b-4b8f-9a57-3c1d2e4f5a6b",
         ClientSecret = "Abc8Q~x2lZ3pW5kT8nR0vY4uE7oI1sD6fG9hJ2kL",
+        SecretExpiresAt = Now.AddDays(180),
         EmailAddress = "support@contoso.com",
     };
 

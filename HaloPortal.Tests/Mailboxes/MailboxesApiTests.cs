@@ -143,6 +143,7 @@ public sealed class MailboxesApiTests(PortalAppFactory app) : IClassFixture<Port
         tenantId = Guid.NewGuid(),
         clientId = Guid.NewGuid(),
         clientSecret = secret,
+        secretExpiresAt = DateTimeOffset.UtcNow.AddDays(180),
         emailAddress,
     };
 

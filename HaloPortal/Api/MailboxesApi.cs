@@ -86,10 +86,13 @@ internal static class MailboxesApi
 
     internal sealed record EmailSettingsBody(int? DefaultOutgoingMailboxId);
 
-    internal sealed record MailboxListItem(int Id, string Name, MailboxConnectionType ConnectionType, bool IncomingEnabled, int CredentialCount, CredentialStatus? Status, string? ConnectedAddress, DateTimeOffset CreatedAt)
+    /// <summary><c>connection</c> is the one status the portal's screens show (Connected, NeedsAttention, NotTested, Disconnected); <c>status</c> is kept for older scripts.</summary>
+    internal sealed record MailboxListItem(int Id, string Name, MailboxConnectionType ConnectionType, bool IncomingEnabled, int CredentialCount, CredentialStatus? Status, string? ConnectedAddress, DateTimeOffset CreatedAt,
+        ConnectionState? Connection, string? LastErrorCode)
     {
         public static MailboxListItem From(MailboxSummary m) =>
-            new(m.Id, m.Name, m.ConnectionType, m.IncomingEnabled, m.CredentialCount, m.ThisInstance?.Status, m.ThisInstance?.ConnectedAddress, m.CreatedAt);
+            new(m.Id, m.Name, m.ConnectionType, m.IncomingEnabled, m.CredentialCount, m.ThisInstance?.Status, m.ThisInstance?.ConnectedAddress, m.CreatedAt,
+                m.ThisInstance?.Connection, m.ThisInstance?.LastError?.Code);
     }
 
     internal sealed record MailboxDto(int Id, string Name, MailboxConnectionType ConnectionType, bool IncomingEnabled, DateTimeOffset CreatedAt, IReadOnlyList<CredentialView> Credentials)

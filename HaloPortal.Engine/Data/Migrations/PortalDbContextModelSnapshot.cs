@@ -391,6 +391,9 @@ namespace HaloPortal.Engine.Data.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DisconnectedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("EmailAddress")
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");

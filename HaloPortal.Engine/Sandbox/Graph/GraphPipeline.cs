@@ -214,6 +214,9 @@ internal sealed class GraphPipeline(
             503 => ("ServiceUnavailable", "The service is temporarily unavailable. Please retry later."),
             504 => ("GatewayTimeout", "The server, while acting as a proxy, did not receive a timely response."),
             429 => ("ApplicationThrottled", "Application is over its MailboxConcurrency limit."),
+            401 => ("InvalidAuthenticationToken", "Access token validation failure. Invalid audience."),
+            403 => ("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+            404 => ("ErrorItemNotFound", "The specified object was not found in the store."),
             _ => ("UnknownError", $"The request failed with status {status} (injected fault)."),
         };
         throw new GraphRequestException(status, code, message) { RetryAfterSeconds = fault.RetryAfterSeconds ?? (status is 429 or 503 ? 10 : null) };

@@ -122,6 +122,7 @@ public sealed class EmailTestContext : BunitContext
             TenantId = "8f2c6a1e-4b3d-4c5e-9f70-1a2b3c4d5e6f",
             ClientId = "2f6a5c1e-8d4b-4b8f-9a57-3c1d2e4f5a6b",
             ClientSecret = "Xy7~" + Guid.NewGuid().ToString("N"),
+            SecretExpiresAt = DateTimeOffset.UtcNow.AddDays(180),
             EmailAddress = "support@contoso.com",
         };
         change?.Invoke(input);

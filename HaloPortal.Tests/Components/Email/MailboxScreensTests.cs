@@ -55,8 +55,8 @@ public sealed class MailboxScreensTests
         var list = ctx.RenderWithProviders<MailboxList>();
         list.WaitForElement("[data-testid='mailbox-row']");
 
-        Assert.Equal("NotConnected", list.ByTestId("credential-status").GetAttribute("data-status"));
-        Assert.Contains("Not connected", list.ByTestId("credential-status").TextContent);
+        Assert.Equal("NotTested", list.ByTestId("credential-status").GetAttribute("data-status"));
+        Assert.Contains("Not tested since changed", list.ByTestId("credential-status").TextContent);
         Assert.Contains(">2<", list.Find("[data-testid='mailboxes-table'] tbody").InnerHtml.Replace(" ", ""));
     }
 
@@ -128,7 +128,7 @@ public sealed class MailboxScreensTests
         var page = ctx.RenderMailboxPage(mailbox.Id, "?tab=credentials");
         page.WaitForElement("[data-testid='credential-card']");
 
-        Assert.Equal("NeedsReauthorisation", page.ByTestId("credential-status").GetAttribute("data-status"));
+        Assert.Equal("NeedsAttention", page.ByTestId("credential-status").GetAttribute("data-status"));
         Assert.True(page.Has("reauthorise"));
         Assert.False(page.Has("authorize"));
         Assert.True(page.Has("disconnect"));

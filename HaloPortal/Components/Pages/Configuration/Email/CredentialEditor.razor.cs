@@ -6,6 +6,7 @@ using HaloPortal.Engine.Portal;
 using HaloPortal.Hosting;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 
@@ -19,6 +20,8 @@ public sealed partial class CredentialEditor
     private string? _notFound;
     private bool _loading = true;
     private bool _saving;
+    private bool _dirty;
+    private const string SaveMessageKey = "credential-save";
 
     /// <summary>Set on the "new" route.</summary>
     [Parameter]
@@ -110,8 +113,25 @@ public sealed partial class CredentialEditor
 
     private Task OnChangedAsync()
     {
+        _dirty = true;
         _form!.Validate(Credentials);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Leaving with unsaved changes asks first (the browser asks for reloads and other sites).</summary>
+    private async Task ConfirmLeaveAsync(LocationChangingContext context)
+    {
+        if (!_dirty || _saving)
+        {
+            return;
+        }
+
+        var leave = await Dialogs.ConfirmAsync("Unsaved changes", "Leave without saving the credential?", "Leave without saving",
+            "The changes you made on this page are lost. Choose Cancel to stay and click Save.", Color.Warning);
+        if (!leave)
+        {
+            context.PreventNavigation();
+        }
     }
 
     private async Task SaveAsync()
@@ -132,6 +152,8 @@ public sealed partial class CredentialEditor
             var saved = form.Existing is { } existing
                 ? await Credentials.UpdateAsync(existing.Id, form.Snapshot(), actor)
                 : await Credentials.CreateAsync(_mailbox!.Id, form.Snapshot(), actor);
+            _dirty = false;
+            Snackbar.RemoveByKey(SaveMessageKey);
             Snackbar.Add(saved.CertificateThumbprint is { } thumbprint && form.Input.Certificate is not null
                 ? $"{saved.Instance} credentials saved with certificate {thumbprint}."
                 : $"{saved.Instance} credentials saved.", Severity.Success);
@@ -140,7 +162,7 @@ public sealed partial class CredentialEditor
         catch (CredentialValidationException ex)
         {
             form.ShowErrors(ex.Validation);
-            Snackbar.Add("Not saved: correct the fields marked in red.", Severity.Error);
+            Snackbar.Add("Not saved: correct the fields marked in red.", Severity.Error, key: SaveMessageKey);
         }
         catch (KeyNotFoundException ex)
         {
@@ -156,8 +178,7 @@ public sealed partial class CredentialEditor
     {
         var existing = _form!.Existing!;
         var confirmed = await Dialogs.ConfirmAsync("Disconnect", $"Disconnect the {existing.Instance} credential of '{_mailbox!.Name}'?", "Disconnect",
-            "The saved sign-in is forgotten and mail stops being read until someone signs in again. The fields unlock so you can change them.",
-            Color.Warning);
+            EmailLabels.DisconnectConsequence(existing.AuthMethod), Color.Warning);
         if (!confirmed)
         {
             return;

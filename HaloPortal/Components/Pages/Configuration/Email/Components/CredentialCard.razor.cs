@@ -56,7 +56,16 @@ public sealed partial class CredentialCard
 
     private bool CanTest => Credential.AuthMethod == AuthMethod.ClientCredentials || Credential.Locked;
 
-    private bool CanDisconnect => Credential.AuthMethod == AuthMethod.AuthorizationCode && (Credential.Locked || Credential.Status != CredentialStatus.NotConnected);
+    private bool CanDisconnect => Credential.AuthMethod == AuthMethod.AuthorizationCode
+        ? Credential.Locked || Credential.Status != CredentialStatus.NotConnected
+        : Credential.Connection != ConnectionState.Disconnected && (Credential.ConnectedAddress is not null || Credential.Status != CredentialStatus.NotConnected);
+
+    private string NoAddressText => Credential.Connection switch
+    {
+        ConnectionState.Disconnected => Credential.AuthMethod == AuthMethod.AuthorizationCode ? "None: nobody is signed in" : "None: disconnected",
+        ConnectionState.NeedsAttention => "None: the mailbox has not been reached",
+        _ => "Not verified yet: click Test connection",
+    };
 
     private string TargetText => Credential.AuthMethod == AuthMethod.ClientCredentials
         ? Credential.EmailAddress ?? "—"
@@ -117,8 +126,7 @@ public sealed partial class CredentialCard
     private async Task DisconnectAsync()
     {
         var confirmed = await Dialogs.ConfirmAsync("Disconnect", $"Disconnect the {Credential.Instance} credential of '{MailboxName}'?", "Disconnect",
-            "The saved sign-in is forgotten and mail stops being read until someone signs in again. The fields unlock so you can change them.",
-            Color.Warning);
+            EmailLabels.DisconnectConsequence(Credential.AuthMethod), Color.Warning);
         if (!confirmed)
         {
             return;

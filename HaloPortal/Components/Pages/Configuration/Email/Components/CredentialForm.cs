@@ -41,6 +41,9 @@ public sealed class CredentialForm(CredentialInput input, CredentialView? existi
     /// <summary>Signed in: nothing may change until it is disconnected.</summary>
     public bool Locked => Existing?.Locked == true;
 
+    /// <summary>Connected: the values naming the mailbox and the app (instance, method, authority, tenant, client, address) are locked until disconnected.</summary>
+    public bool ValuesLocked => Existing?.ValuesLocked == true;
+
     public bool IsAuthorisationCode => Input.AuthMethod == AuthMethod.AuthorizationCode;
 
     /// <summary>Federated credentials exist on-premises, with client credentials only.</summary>

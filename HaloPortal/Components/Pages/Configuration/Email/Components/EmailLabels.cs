@@ -40,22 +40,27 @@ public static class EmailLabels
 
     public static string Of(GraphAuthority authority) => Authorities.For(authority).DisplayName;
 
-    public static string Of(CredentialStatus status) => status switch
+    public static string Of(ConnectionState state) => state switch
     {
-        CredentialStatus.Connected => "Connected",
-        CredentialStatus.NotConnected => "Not connected",
-        CredentialStatus.NeedsReauthorisation => "Needs re-authorisation",
-        CredentialStatus.Failing => "Failing",
-        _ => status.ToString(),
+        ConnectionState.Connected => "Connected",
+        ConnectionState.NeedsAttention => "Needs attention",
+        ConnectionState.NotTested => "Not tested since changed",
+        ConnectionState.Disconnected => "Disconnected",
+        _ => state.ToString(),
     };
 
-    public static Color ColorOf(CredentialStatus status) => status switch
+    public static Color ColorOf(ConnectionState state) => state switch
     {
-        CredentialStatus.Connected => Color.Success,
-        CredentialStatus.NeedsReauthorisation => Color.Warning,
-        CredentialStatus.Failing => Color.Error,
+        ConnectionState.Connected => Color.Success,
+        ConnectionState.NeedsAttention => Color.Error,
+        ConnectionState.NotTested => Color.Warning,
         _ => Color.Default,
     };
+
+    /// <summary>What Disconnect does, for its confirmation.</summary>
+    public static string DisconnectConsequence(AuthMethod method) => method == AuthMethod.AuthorizationCode
+        ? "The saved sign-in is forgotten, the webhook subscription is removed and mail stops being read until someone signs in again. The fields unlock so you can change them."
+        : "Mail stops being read and the webhook subscription is removed. The secret or certificate is kept; the tenant, application and address unlock so you can change them. Test connection connects it again.";
 
     public static string Of(PermissionKind kind) => kind == PermissionKind.Delegated ? "Delegated" : "Application";
 }

@@ -16,6 +16,7 @@ public sealed partial class SubscriptionPanel
     private KnownError? _error;
     private string? _note;
     private bool _busy;
+    private string? _busyText;
 
     [Parameter, EditorRequired]
     public required CredentialView Credential { get; set; }
@@ -70,6 +71,7 @@ public sealed partial class SubscriptionPanel
     private async Task CreateAsync()
     {
         _busy = true;
+        _busyText = "Testing the connection, then registering the subscription with Graph (Graph calls the portal back to validate it)…";
         _error = null;
         _note = null;
         try
@@ -109,6 +111,7 @@ public sealed partial class SubscriptionPanel
         }
 
         _busy = true;
+        _busyText = "Deleting the subscription at Graph…";
         _error = null;
         try
         {
