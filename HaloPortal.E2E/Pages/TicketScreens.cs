@@ -7,6 +7,8 @@ public sealed class TicketScreens(IPage page)
 {
     public ILocator Messages => page.GetByTestId("ticket-message");
 
+    public ILocator Composer => page.GetByTestId("reply-composer");
+
     /// <summary>The list's row of the ticket with this subject.</summary>
     public ILocator Row(string subject) =>
         page.GetByTestId("tickets").Locator("tr", new() { Has = page.GetByTestId("ticket-subject").Filter(new() { HasText = subject }) });

@@ -34,6 +34,9 @@ public sealed class OutboundOptions
 /// <summary>The mailbox credential mail goes out through, and why that one.</summary>
 internal sealed record SendingMailbox(MailboxCredential Credential, string Address, string? DisplayName, string How);
 
+/// <summary>One mailbox's ability to send: <see cref="Sender"/> when it can, else <see cref="Reason"/> (its name is null when it was deleted).</summary>
+internal sealed record MailboxCheck(string? Name, string? Address, SendingMailbox? Sender, string? Reason);
+
 /// <summary>Sends queued <see cref="OutboundMessage"/>s through Graph sendMail (base64 MIME), with retries and back-off.</summary>
 internal sealed class OutboundSender(
     IDbContextFactory<PortalDbContext> contexts,
@@ -92,8 +95,9 @@ internal sealed class OutboundSender(
         Raise(message);
         try
         {
-            var sender = await ResolveSenderAsync(db, message.PreferredMailboxId, cancellationToken)
-                ?? throw new CredentialException(NoSender(message));
+            var sender = message.Kind == OutboundKind.Reply
+                ? await ReplySenderAsync(db, message, cancellationToken)
+                : await ResolveSenderAsync(db, message.PreferredMailboxId, cancellationToken) ?? throw new CredentialException(NoSender(message));
             var attachments = message.TicketMessageId is { } tm
                 ? await db.Set<TicketAttachment>().AsNoTracking().Where(a => a.TicketMessageId == tm).OrderBy(a => a.Id).ToListAsync(cancellationToken)
                 : [];
@@ -129,30 +133,93 @@ internal sealed class OutboundSender(
         Raise(message);
     }
 
-    /// <summary>The ticket's mailbox when its credential of this instance is connected, else the default outgoing mailbox.</summary>
+    /// <summary>
+    /// Acknowledgements and notifications: the ticket's mailbox when its credential of this instance is connected, else the
+    /// default outgoing mailbox. Replies never fall back here: they go only from the mailbox chosen when they were queued.
+    /// </summary>
     internal async Task<SendingMailbox?> ResolveSenderAsync(PortalDbContext db, int? preferredMailboxId, CancellationToken cancellationToken)
     {
-        var here = portal.Value.Instance;
-        async Task<SendingMailbox?> FromMailbox(int mailboxId, string how)
-        {
-            var credential = await db.Set<MailboxCredential>().AsNoTracking()
-                .SingleOrDefaultAsync(c => c.MailboxId == mailboxId && c.Instance == here, cancellationToken);
-            if (credential is not { Status: CredentialStatus.Connected } || credential.TargetAddress is not { } address)
-            {
-                return null;
-            }
-
-            var name = await db.Set<Mailbox>().Where(m => m.Id == mailboxId).Select(m => m.Name).SingleOrDefaultAsync(cancellationToken);
-            return new SendingMailbox(credential, address, name, how);
-        }
-
-        if (preferredMailboxId is { } preferred && await FromMailbox(preferred, "the ticket's mailbox") is { } own)
+        if (preferredMailboxId is { } preferred && (await CheckMailboxAsync(db, preferred, "the ticket's mailbox", cancellationToken)).Sender is { } own)
         {
             return own;
         }
 
         var defaults = await emailSettings.GetAsync(cancellationToken);
-        return defaults.DefaultOutgoingMailboxId is { } fallback ? await FromMailbox(fallback, "the default outgoing mailbox") : null;
+        return defaults.DefaultOutgoingMailboxId is { } fallback
+            ? (await CheckMailboxAsync(db, fallback, "the default outgoing mailbox", cancellationToken)).Sender
+            : null;
+    }
+
+    /// <summary>Which mailbox a reply to a ticket of <paramref name="ticketMailboxId"/> would go out from now: the ticket's own, else the default outgoing one.</summary>
+    internal async Task<ReplySenderPlan> PlanReplyAsync(PortalDbContext db, int? ticketMailboxId, CancellationToken cancellationToken)
+    {
+        ReplyMailbox? ticketMailbox = null;
+        string reason;
+        if (ticketMailboxId is { } id)
+        {
+            var own = await CheckMailboxAsync(db, id, "the ticket's mailbox", cancellationToken);
+            if (own.Sender is { } sender)
+            {
+                var mailbox = new ReplyMailbox(id, own.Name!, sender.Address);
+                return new ReplySenderPlan(mailbox, mailbox, false, null, null);
+            }
+
+            ticketMailbox = own.Name is null ? null : new ReplyMailbox(id, own.Name, own.Address);
+            reason = ticketMailbox is null ? "The ticket's mailbox was deleted." : $"The ticket's mailbox {ticketMailbox} cannot send: {own.Reason}.";
+        }
+        else
+        {
+            reason = "The ticket has no mailbox of its own.";
+        }
+
+        const string Fix = "Connect the ticket's mailbox (Configuration > Email > Mailboxes > Credentials), or choose a connected default outgoing mailbox (Configuration > Email > General Settings).";
+        var defaults = await emailSettings.GetAsync(cancellationToken);
+        if (defaults.DefaultOutgoingMailboxId is not { } fallbackId)
+        {
+            return new ReplySenderPlan(null, ticketMailbox, false, reason, $"{reason} No default outgoing mailbox is set to send instead. {Fix}");
+        }
+
+        if (fallbackId == ticketMailboxId)
+        {
+            return new ReplySenderPlan(null, ticketMailbox, false, reason, $"{reason} It is also the default outgoing mailbox, so no other mailbox can send. {Fix}");
+        }
+
+        var fallback = await CheckMailboxAsync(db, fallbackId, "the default outgoing mailbox", cancellationToken);
+        var fallbackMailbox = new ReplyMailbox(fallbackId, fallback.Name ?? defaults.DefaultOutgoingMailboxName ?? $"Mailbox {fallbackId}", fallback.Address);
+        return fallback.Sender is null
+            ? new ReplySenderPlan(null, ticketMailbox, false, reason, $"{reason} The default outgoing mailbox {fallbackMailbox} cannot send either: {fallback.Reason}. {Fix}")
+            : new ReplySenderPlan(fallbackMailbox, ticketMailbox, true, reason, null);
+    }
+
+    /// <summary>Whether one mailbox can send now (its credential of this instance is connected and has an address), and if not, why.</summary>
+    internal async Task<MailboxCheck> CheckMailboxAsync(PortalDbContext db, int mailboxId, string how, CancellationToken cancellationToken)
+    {
+        var here = portal.Value.Instance;
+        var name = await db.Set<Mailbox>().Where(m => m.Id == mailboxId).Select(m => m.Name).SingleOrDefaultAsync(cancellationToken);
+        if (name is null)
+        {
+            return new MailboxCheck(null, null, null, "it was deleted");
+        }
+
+        var credential = await db.Set<MailboxCredential>().AsNoTracking()
+            .SingleOrDefaultAsync(c => c.MailboxId == mailboxId && c.Instance == here, cancellationToken);
+        if (credential is null)
+        {
+            return new MailboxCheck(name, null, null, $"it has no credentials for this portal instance ({here})");
+        }
+
+        var address = credential.TargetAddress;
+        var reason = credential.Status switch
+        {
+            CredentialStatus.Connected when address is null => "its credentials have no address to send from",
+            CredentialStatus.Connected => null,
+            CredentialStatus.NeedsReauthorisation => "its sign-in expired or was revoked, so it needs re-authorisation",
+            CredentialStatus.Failing => credential.LastErrorMessage is { Length: > 0 } last ? $"its connection is failing ({last.TrimEnd('.')})" : "its connection is failing",
+            _ => "its credentials are not connected (test the connection or sign in)",
+        };
+        return reason is null
+            ? new MailboxCheck(name, address, new SendingMailbox(credential, address!, name, how), null)
+            : new MailboxCheck(name, address, null, reason);
     }
 
     private async Task SendMimeAsync(MailboxCredential credential, byte[] mime, CancellationToken cancellationToken)
@@ -187,6 +254,31 @@ internal sealed class OutboundSender(
         }
 
         logger.LogWarning("Outbound {Id} to {To}: {Status} ({Code})", message.Id, message.To, message.Status, error.Code);
+    }
+
+    /// <summary>
+    /// A reply goes only from the mailbox chosen when it was queued (the one the agent was shown and confirmed): when that one
+    /// cannot send any more, the reply fails visibly instead of leaving from another mailbox.
+    /// </summary>
+    private async Task<SendingMailbox> ReplySenderAsync(PortalDbContext db, OutboundMessage message, CancellationToken cancellationToken)
+    {
+        if (message.PreferredMailboxId is not { } mailboxId)
+        {
+            throw new CredentialException(new KnownError(
+                "NoSendingMailbox",
+                "The reply's mailbox was deleted",
+                "The mailbox this reply was to be sent from was deleted, so it was not sent. It is never sent from another mailbox than the one chosen.",
+                "Write the reply again on the ticket: the composer shows which mailbox will send it.",
+                ErrorKind.Configuration));
+        }
+
+        var check = await CheckMailboxAsync(db, mailboxId, "the mailbox chosen for the reply", cancellationToken);
+        return check.Sender ?? throw new CredentialException(new KnownError(
+            "NoSendingMailbox",
+            "The reply's mailbox cannot send",
+            $"This reply goes only from {new ReplyMailbox(mailboxId, check.Name ?? $"Mailbox {mailboxId}", check.Address)}, the mailbox chosen when it was written, and that mailbox cannot send: {check.Reason}. It was not sent from any other mailbox.",
+            "Connect that mailbox again (Configuration > Email > Mailboxes > Credentials), then click Retry now. To send from the default outgoing mailbox (Configuration > Email > General Settings) instead, write the reply again and choose it.",
+            ErrorKind.Configuration));
     }
 
     private static KnownError NoSender(OutboundMessage message) => new(

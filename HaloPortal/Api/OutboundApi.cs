@@ -11,7 +11,9 @@ internal static class OutboundApi
 {
     public sealed record ReplyAttachmentBody(string? Name, string? ContentType, string? ContentBase64);
 
-    public sealed record ReplyBody(string? BodyHtml, IReadOnlyList<ReplyAttachmentBody>? Attachments);
+    /// <param name="FromMailboxId">Send only from this mailbox (as <c>GET /tickets/{id}/reply-sender</c> planned it); 409 when the reply would go from another.</param>
+    /// <param name="AllowFallback">false: send only from the ticket's own mailbox; 409 when it cannot send. Default true.</param>
+    public sealed record ReplyBody(string? BodyHtml, IReadOnlyList<ReplyAttachmentBody>? Attachments, int? FromMailboxId = null, bool? AllowFallback = null);
 
     public static void MapOutboundApi(this RouteGroupBuilder api)
     {
@@ -35,16 +37,38 @@ internal static class OutboundApi
 
             try
             {
-                var queued = await replies.SendAsync(id, new ReplyAuthor(actor.Get(), null), body.BodyHtml ?? "", attachments, ct);
+                var from = body.FromMailboxId is { } mailboxId ? ReplyFrom.Confirmed(mailboxId)
+                    : body.AllowFallback == false ? ReplyFrom.TicketMailboxOnly
+                    : ReplyFrom.Planned;
+                var queued = await replies.SendAsync(id, new ReplyAuthor(actor.Get(), null), body.BodyHtml ?? "", attachments, from, ct);
                 return TypedResults.Accepted($"/api/v1/outbound-messages/{queued.Id}", Shape(queued));
             }
             catch (KeyNotFoundException)
             {
                 return TypedResults.Problem(title: "Not found", detail: $"Ticket {id} does not exist.", statusCode: 404);
             }
+            catch (ReplySenderException refused)
+            {
+                return TypedResults.Problem(title: "The reply would go from another mailbox", detail: refused.Message, statusCode: StatusCodes.Status409Conflict,
+                    extensions: new Dictionary<string, object?> { ["code"] = refused.Code, ["fix"] = refused.Fix, ["sender"] = PlanShape(refused.Plan) });
+            }
         }).RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets").WithName("ReplyToTicket")
-          .WithSummary("Queues a reply to the ticket's requester (stored first, sent in the background); 202 with the outbound message's id and status.")
+          .WithSummary("Queues a reply to the ticket's requester (stored first, sent in the background); 202 with the outbound message's id, status and the mailbox it goes out from. "
+              + "fromMailboxId sends only from that mailbox and allowFallback=false only from the ticket's own: otherwise 409 with the current plan.")
           .ProducesValidationProblem();
+
+        api.MapGet("/tickets/{id:int}/reply-sender", async Task<IResult> (int id, IReplies replies, CancellationToken ct) =>
+        {
+            try
+            {
+                return TypedResults.Ok(PlanShape(await replies.PlanSenderAsync(id, ct)));
+            }
+            catch (KeyNotFoundException)
+            {
+                return TypedResults.Problem(title: "Not found", detail: $"Ticket {id} does not exist.", statusCode: 404);
+            }
+        }).RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets").WithName("GetReplySender")
+          .WithSummary("Which mailbox a reply to the ticket would go out from now: the ticket's own, or the default outgoing mailbox (fallback, with the reason); sender is null when none can send.");
 
         var outbound = api.MapGroup("/outbound-messages").RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets");
         outbound.MapGet("/{id:long}", async Task<IResult> (long id, IReplies replies, CancellationToken ct) =>
@@ -89,5 +113,14 @@ internal static class OutboundApi
     {
         m.Id, m.Kind, m.Status, m.TicketId, m.TicketMessageId, m.To, m.Subject, m.InternetMessageId, m.Attempts, m.NextAttemptAt,
         m.LastErrorCode, m.LastError, m.SentFrom, m.CreatedAt, m.SentAt,
+        m.FromMailboxId, m.Fallback, m.FallbackReason,
+        SentFromMailboxId = m.Status == OutboundStatus.Sent ? m.FromMailboxId : null,
     };
+
+    private static object PlanShape(ReplySenderPlan plan) => new
+    {
+        Sender = MailboxShape(plan.Sender), TicketMailbox = MailboxShape(plan.TicketMailbox), Fallback = plan.IsFallback, plan.FallbackReason, plan.Problem,
+    };
+
+    private static object? MailboxShape(ReplyMailbox? mailbox) => mailbox is null ? null : new { MailboxId = mailbox.Id, mailbox.Name, mailbox.Address };
 }
