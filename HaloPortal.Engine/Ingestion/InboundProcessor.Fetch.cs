@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Graph;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
-using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 
 namespace HaloPortal.Engine.Ingestion;
 
@@ -46,9 +45,8 @@ internal sealed partial class InboundProcessor
                     try
                     {
                         log.Info(retry == 0 ? $"Fetching the raw message from {address}." : $"Fetching the raw message from {address} again.");
-                        // Graph's retry handler would repeat a throttled or failing read out of sight; this loop repeats it where the log shows it.
-                        await using var stream = await GraphCall.RunAsync(() => client.Users[address].Messages[stage.GraphMessageId].Content
-                                                     .GetAsync(r => r.Options.Add(NoHandlerRetry()), cancellationToken))
+                        // The client has no retry handler (which would repeat a throttled or failing read out of sight): this loop repeats it where the log shows it.
+                        await using var stream = await GraphCall.RunAsync(() => client.Users[address].Messages[stage.GraphMessageId].Content.GetAsync(cancellationToken: cancellationToken))
                                                  ?? throw new InvalidOperationException("Graph returned no content for the message.");
                         using var buffer = new MemoryStream();
                         await stream.CopyToAsync(buffer, cancellationToken);
@@ -341,9 +339,6 @@ internal sealed partial class InboundProcessor
     /// <summary>The longest wait a run holds an email for before leaving it to a later run (as Graph's own retry handler caps it).</summary>
     private static readonly TimeSpan LongestReadWait = TimeSpan.FromSeconds(180);
 
-    /// <summary>Asks Graph's retry handler not to repeat this request: the fetch repeats it itself, visibly.</summary>
-    private static RetryHandlerOption NoHandlerRetry() => new() { MaxRetry = 0, ShouldRetry = (_, _, _) => false };
-
     /// <summary>How long to wait before reading a message again after <paramref name="error"/>, or null when this run should give up on it.</summary>
     private TimeSpan? ReadAgainAfter(KnownError error, TimeSpan? retryAfter, int retry)
     {
@@ -399,11 +394,7 @@ internal sealed partial class InboundProcessor
     {
         try
         {
-            return await client.Users[address].Messages[graphId].GetAsync(r =>
-            {
-                r.QueryParameters.Select = ["subject", "from", "receivedDateTime"];
-                r.Options.Add(NoHandlerRetry());
-            }, cancellationToken);
+            return await client.Users[address].Messages[graphId].GetAsync(r => r.QueryParameters.Select = ["subject", "from", "receivedDateTime"], cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

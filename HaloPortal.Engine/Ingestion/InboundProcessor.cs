@@ -75,7 +75,7 @@ internal sealed partial class InboundProcessor(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var window = new SemaphoreSlim(FetchWindow);
         using var slots = new SemaphoreSlim(MailboxConcurrencyLimiter.MaxConcurrentRequestsPerMailbox);
-        var fetcher = new Fetcher(this, client, address, mailbox, window, slots, stop.Token);
+        var fetcher = new Fetcher(this, graph.For(credential, retries: false), address, mailbox, window, slots, stop.Token);
         var fetches = items.Select(item => fetcher.FetchAsync(item, stages.GetValueOrDefault(item.EmailId), logs[item.EmailId])).ToList();
 
         var decided = Channel.CreateUnbounded<SideEffectWork>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
