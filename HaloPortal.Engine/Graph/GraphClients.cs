@@ -11,7 +11,12 @@ namespace HaloPortal.Engine.Graph;
 public interface IGraphClients
 {
     /// <summary>A client that reads the credential's mailbox. Every request holds one of the mailbox's 4 concurrency slots.</summary>
-    GraphServiceClient For(MailboxCredential credential);
+    /// <param name="credential">Whose mailbox, with whose tokens.</param>
+    /// <param name="retries">
+    /// False for a caller that repeats throttled or failing requests itself (so each repeat can be shown); true lets Graph's retry
+    /// handler repeat them out of sight.
+    /// </param>
+    GraphServiceClient For(MailboxCredential credential, bool retries = true);
 }
 
 internal sealed class GraphClients : IGraphClients, IDisposable
@@ -28,16 +33,20 @@ internal sealed class GraphClients : IGraphClients, IDisposable
         _transport = HostRouting.Transport(routers);
     }
 
-    public GraphServiceClient For(MailboxCredential credential)
+    public GraphServiceClient For(MailboxCredential credential, bool retries = true)
     {
         var endpoints = Authorities.For(credential.Authority);
         var slotKey = $"{credential.ClientId}|{credential.TargetAddress ?? credential.Id.ToString()}";
         var handlers = GraphClientFactory.CreateDefaultHandlers();
         // Honour Retry-After and back off on 5xx for longer than the default 3 attempts before an email is rescheduled.
         var retry = handlers.ToList().FindIndex(h => h is RetryHandler);
-        if (retry >= 0)
+        if (retry >= 0 && retries)
         {
             handlers[retry] = new RetryHandler(new RetryHandlerOption { MaxRetry = 10, Delay = 2 });
+        }
+        else if (retry >= 0)
+        {
+            handlers.RemoveAt(retry);
         }
 
         handlers.Add(new MailboxConcurrencyHandler(_limiter.For(slotKey)));

@@ -49,10 +49,25 @@ public sealed class InboundEmail
 
     public int? TicketId { get; set; }
 
+    /// <summary>
+    /// How many times the email was tried: each processing run, and each read of the message that a transient failure made the
+    /// run repeat (so an email read again after one 503 shows 2). Kept across replays: it is the email's history.
+    /// </summary>
     public int Attempts { get; set; }
+
+    /// <summary>
+    /// How many times a transient failure sent the email back to wait for a later run since it was found or last replayed;
+    /// it is marked failed when this reaches <see cref="IngestionOptions.MaxAttempts"/>.
+    /// </summary>
+    public int ScheduledRetries { get; set; }
 
     /// <summary>When a transient failure is retried next.</summary>
     public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>The last failure of any attempt, in plain words (kept after a later attempt succeeds, as history).</summary>
+    public string? LastError { get; set; }
+
+    public DateTimeOffset? LastErrorAt { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -107,6 +122,7 @@ internal sealed class InboundEmailConfiguration : IEntityTypeConfiguration<Inbou
         builder.Property(e => e.Rule).HasMaxLength(200);
         builder.Property(e => e.ErrorCode).HasMaxLength(64);
         builder.Property(e => e.PendingSideEffect).HasMaxLength(64);
+        builder.Property(e => e.LastError).HasMaxLength(1000);
         builder.HasIndex(e => new { e.MailboxId, e.DedupeKey }).IsUnique();
         builder.HasIndex(e => new { e.MailboxId, e.GraphMessageId });
         builder.HasIndex(e => new { e.Status, e.CreatedAt });

@@ -22,9 +22,18 @@ public sealed record InboundQuery(
     int Page = 1,
     int PageSize = 50);
 
+/// <summary>
+/// One email of the inbound log. <paramref name="Attempts"/> counts every try so far; while the email waits after a transient
+/// failure, <paramref name="NextAttemptAt"/> says when it is tried again and <paramref name="LastError"/> what went wrong.
+/// </summary>
 public sealed record InboundEmailRow(
     long Id, int MailboxId, string? MailboxName, string? InternetMessageId, string? Subject, string? From, InboundStatus Status,
-    int? TicketId, int? TicketNumber, string? Rule, string? Reason, string? ErrorCode, RequestKind FoundBy, long? SizeBytes, DateTimeOffset? ReceivedAt, DateTimeOffset CreatedAt);
+    int? TicketId, int? TicketNumber, string? Rule, string? Reason, string? ErrorCode, RequestKind FoundBy, long? SizeBytes, DateTimeOffset? ReceivedAt, DateTimeOffset CreatedAt,
+    int Attempts = 0, DateTimeOffset? NextAttemptAt = null, string? LastError = null, DateTimeOffset? LastErrorAt = null)
+{
+    /// <summary>Still on its way (found, being read or waiting for a retry): not failed, so not for replay.</summary>
+    public bool InProgress => Status is InboundStatus.Pending or InboundStatus.Processing;
+}
 
 public sealed record InboundRequestRow(long Id, RequestKind Kind, DateTimeOffset ReceivedAt, DateTimeOffset? CompletedAt, RequestOutcome Outcome, string RawContentType, long RawSize, long? ReplayOfRequestId, IReadOnlyList<LogLine> Log);
 
@@ -60,7 +69,7 @@ public interface IInboundLog
 
     Task<InboundEmailDetails?> GetAsync(long id, CancellationToken cancellationToken = default);
 
-    /// <summary>The raw data of one attempt (Graph JSON, notification JSON or MIME).</summary>
+    /// <summary>The raw data of one attempt (Graph JSON, notification JSON or MIME); a notification's clientState is masked (the stored data keeps it).</summary>
     Task<RawData?> GetRequestRawAsync(long requestId, CancellationToken cancellationToken = default);
 
     /// <summary>The email's raw MIME as an .eml download.</summary>
@@ -88,7 +97,7 @@ public sealed class ReplayJob(IInboundLog log)
     public Task RunAsync(long replayRequestId, CancellationToken cancellationToken) => log.RunReplayAsync(replayRequestId, cancellationToken);
 }
 
-internal sealed class InboundLog(
+internal sealed partial class InboundLog(
     IDbContextFactory<PortalDbContext> contexts,
     InboundProcessor processor,
     IBackgroundJobClient jobs,
@@ -135,8 +144,32 @@ internal sealed class InboundLog(
         }
 
         var extension = request.RawContentType == "message/rfc822" ? "eml" : "json";
-        return new RawData(request.RawContentType, request.RawData ?? [], $"request-{requestId}.{extension}");
+        var content = request.RawData ?? [];
+        if (extension == "json")
+        {
+            content = MaskSecrets(content);
+        }
+
+        return new RawData(request.RawContentType, content, $"request-{requestId}.{extension}");
     }
+
+    /// <summary>What a masked value reads as.</summary>
+    public const string Masked = "••••••";
+
+    /// <summary>
+    /// A subscription's clientState is the shared secret that proves a notification came from Graph: whoever reads the log (or
+    /// downloads an attempt) must not be able to forge notifications with it. Stored rows keep it (replay needs the original).
+    /// </summary>
+    internal static byte[] MaskSecrets(byte[] json)
+    {
+        var text = Encoding.UTF8.GetString(json);
+        var masked = ClientStateValue().Replace(text, m => m.Groups[1].Value + "\"" + Masked + "\"");
+        return ReferenceEquals(masked, text) || masked == text ? json : Encoding.UTF8.GetBytes(masked);
+    }
+
+    // "clientState": "…" (any spacing, escaped quotes inside the value); a rejected sample cut at 4 KB may end inside the value.
+    [System.Text.RegularExpressions.GeneratedRegex("""("clientState"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|$)""", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex ClientStateValue();
 
     public async Task<RawData?> GetEmailMimeAsync(long emailId, CancellationToken cancellationToken = default)
     {
@@ -205,7 +238,7 @@ internal sealed class InboundLog(
             // A failed email starts again from what we hold: its raw MIME when fetched, else the mailbox.
             email.Stage = email.RawMime is null ? InboundStage.Discovered : InboundStage.Fetched;
             email.Status = InboundStatus.Pending;
-            email.Attempts = 0;
+            email.ScheduledRetries = 0;
             email.NextAttemptAt = null;
             email.ErrorCode = null;
             email.Reason = null;
@@ -392,5 +425,5 @@ internal sealed class InboundLog(
         join t in db.Set<Tickets.Ticket>() on e.TicketId equals t.Id into tj
         from t in tj.DefaultIfEmpty()
         select new InboundEmailRow(e.Id, e.MailboxId, m.Name, e.InternetMessageId, e.Subject, e.From, e.Status, e.TicketId, t == null ? null : t.Number,
-            e.Rule, e.Reason, e.ErrorCode, e.FoundBy, e.SizeBytes, e.ReceivedAt, e.CreatedAt);
+            e.Rule, e.Reason, e.ErrorCode, e.FoundBy, e.SizeBytes, e.ReceivedAt, e.CreatedAt, e.Attempts, e.NextAttemptAt, e.LastError, e.LastErrorAt);
 }

@@ -5,6 +5,8 @@ using HaloPortal.Engine.Mailboxes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Graph;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
 
 namespace HaloPortal.Engine.Ingestion;
 
@@ -34,35 +36,46 @@ internal sealed partial class InboundProcessor
             try
             {
                 byte[] raw;
-                await slots.WaitAsync(cancellationToken);
-                try
+                for (var retry = 0; ; retry++)
                 {
-                    log.Info($"Fetching the raw message from {address}.");
-                    await using var stream = await GraphCall.RunAsync(() => client.Users[address].Messages[stage.GraphMessageId].Content.GetAsync(cancellationToken: cancellationToken))
-                        ?? throw new InvalidOperationException("Graph returned no content for the message.");
-                    using var buffer = new MemoryStream();
-                    await stream.CopyToAsync(buffer, cancellationToken);
-                    raw = buffer.ToArray();
-                    log.Info($"Fetched {raw.Length:N0} bytes.");
-                }
-                catch (CredentialException ex)
-                {
-                    return new Fetched(item, Error: ex, HoldsWindow: true);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // Whatever one fetch does, it fails (and is retried) alone: the other emails of the batch go on.
-                    processor.Logger.LogWarning(ex, "Fetching inbound email {EmailId} failed", item.EmailId);
-                    return new Fetched(item, Error: new CredentialException(new KnownError(
-                        "FetchFailed",
-                        "The message could not be read from the mailbox",
-                        $"Reading the raw message failed ({ex.GetType().Name}: {ex.Message}).",
-                        "It is retried automatically; if it keeps failing, replay the email from the inbound log and report the error shown here.",
-                        ErrorKind.Transient), ex), HoldsWindow: true);
-                }
-                finally
-                {
-                    slots.Release();
+                    CredentialException? failure = null;
+                    var wait = TimeSpan.Zero;
+                    Microsoft.Graph.Models.Message? named = null;
+                    await slots.WaitAsync(cancellationToken);
+                    try
+                    {
+                        log.Info(retry == 0 ? $"Fetching the raw message from {address}." : $"Fetching the raw message from {address} again.");
+                        // The client has no retry handler (which would repeat a throttled or failing read out of sight): this loop repeats it where the log shows it.
+                        await using var stream = await GraphCall.RunAsync(() => client.Users[address].Messages[stage.GraphMessageId].Content.GetAsync(cancellationToken: cancellationToken))
+                                                 ?? throw new InvalidOperationException("Graph returned no content for the message.");
+                        using var buffer = new MemoryStream();
+                        await stream.CopyToAsync(buffer, cancellationToken);
+                        raw = buffer.ToArray();
+                        log.Info($"Fetched {raw.Length:N0} bytes.");
+                        break;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // Whatever one fetch does, it fails (and is retried) alone: the other emails of the batch go on.
+                        failure = ex as CredentialException ?? Unexpected(ex);
+                        if (processor.ReadAgainAfter(failure.Error, failure.RetryAfter, retry) is not { } delay)
+                        {
+                            return new Fetched(item, Error: failure, HoldsWindow: true);
+                        }
+
+                        wait = delay;
+                        if (!stage.KnowsSender)
+                        {
+                            // Found by a webhook (which names no sender): read who sent it, so the log can say so while it waits.
+                            named = await processor.TryReadHeadlineAsync(client, address, stage.GraphMessageId!, cancellationToken);
+                        }
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+
+                    await processor.WaitToReadAgainAsync(item.EmailId, failure!, wait, named, log, cancellationToken);
                 }
 
                 if (raw.Length > HeldInMemoryLimit)
@@ -84,6 +97,17 @@ internal sealed partial class InboundProcessor
 
                 throw;
             }
+        }
+
+        private CredentialException Unexpected(Exception ex)
+        {
+            processor.Logger.LogWarning(ex, "Fetching an inbound email from {Address} failed", address);
+            return new CredentialException(new KnownError(
+                "FetchFailed",
+                "The message could not be read from the mailbox",
+                $"Reading the raw message failed ({ex.GetType().Name}: {ex.Message}).",
+                "It is retried automatically; if it keeps failing, replay the email from the inbound log and report the error shown here.",
+                ErrorKind.Transient), ex);
         }
     }
 
@@ -182,7 +206,7 @@ internal sealed partial class InboundProcessor
 
         if (fetched.Error is { } error)
         {
-            FailOrRetry(row, error.Error, log, error.RetryAfter);
+            FailOrRetry(row, error.Error, log, error.RetryAfter, Describe(error));
             return;
         }
 
@@ -190,6 +214,7 @@ internal sealed partial class InboundProcessor
         row.RawMime = raw;
         row.SizeBytes = raw.Length;
         row.Stage = InboundStage.Fetched;
+        row.NextAttemptAt = null;
         var limit = (long)mailbox.MaxEmailSizeMb * 1024 * 1024;
         if (raw.LongLength > limit)
         {
@@ -286,13 +311,16 @@ internal sealed partial class InboundProcessor
         (status == InboundStatus.Failed ? (Action<string>)log.Error : log.Info)(reason);
     }
 
-    private void FailOrRetry(InboundEmail row, KnownError error, ProcessingLog log, TimeSpan? retryAfter = null)
+    private void FailOrRetry(InboundEmail row, KnownError error, ProcessingLog log, TimeSpan? retryAfter = null, string? detail = null)
     {
-        row.Attempts++;
-        row.UpdatedAt = time.GetUtcNow();
-        if (error.Kind == ErrorKind.Transient && row.Attempts < options.Value.MaxAttempts)
+        var now = time.GetUtcNow();
+        row.ScheduledRetries++;
+        row.UpdatedAt = now;
+        row.LastError = Clip(detail ?? $"{error.Title}: {error.Message}");
+        row.LastErrorAt = now;
+        if (error.Kind == ErrorKind.Transient && row.ScheduledRetries < options.Value.MaxAttempts)
         {
-            row.NextAttemptAt = time.GetUtcNow() + (retryAfter ?? Backoff(row.Attempts));
+            row.NextAttemptAt = now + (retryAfter ?? Backoff(row.ScheduledRetries));
             row.ErrorCode = error.Code;
             row.Reason = $"{error.Message} Retrying at {row.NextAttemptAt:HH:mm:ss} UTC (attempt {row.Attempts + 1}).";
             log.Warn(row.Reason);
@@ -307,4 +335,82 @@ internal sealed partial class InboundProcessor
             logger.LogWarning("Inbound email {EmailId} failed: {Code}", row.Id, error.Code);
         }
     }
+
+    /// <summary>The longest wait a run holds an email for before leaving it to a later run (as Graph's own retry handler caps it).</summary>
+    private static readonly TimeSpan LongestReadWait = TimeSpan.FromSeconds(180);
+
+    /// <summary>How long to wait before reading a message again after <paramref name="error"/>, or null when this run should give up on it.</summary>
+    private TimeSpan? ReadAgainAfter(KnownError error, TimeSpan? retryAfter, int retry)
+    {
+        if (error.Kind != ErrorKind.Transient || retry >= options.Value.ReadRetries)
+        {
+            return null;
+        }
+
+        var wait = retryAfter ?? TimeSpan.FromSeconds(Math.Min(options.Value.ReadRetryDelaySeconds * Math.Pow(2, retry), LongestReadWait.TotalSeconds));
+        return wait <= LongestReadWait ? wait : null;
+    }
+
+    /// <summary>
+    /// Records a transient failure of a read and when it is read again (visible in the inbound log meanwhile), waits, and counts
+    /// the next read as a new attempt.
+    /// </summary>
+    private async Task WaitToReadAgainAsync(long emailId, CredentialException failure, TimeSpan wait, Microsoft.Graph.Models.Message? headline, ProcessingLog log, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var next = now + wait;
+        var error = Clip(Describe(failure));
+        log.Warn($"{error} Reading it again at {next:HH:mm:ss} UTC.");
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Set<InboundEmail>().Where(e => e.Id == emailId).ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.LastError, error)
+                .SetProperty(e => e.LastErrorAt, now)
+                .SetProperty(e => e.NextAttemptAt, next)
+                .SetProperty(e => e.UpdatedAt, now), cancellationToken);
+            if (headline is not null)
+            {
+                var subject = headline.Subject is { Length: > 1000 } s ? s[..1000] : headline.Subject;
+                var from = headline.From?.EmailAddress?.Address?.ToLowerInvariant() is { Length: <= 320 } f ? f : null;
+                await db.Set<InboundEmail>().Where(e => e.Id == emailId).ExecuteUpdateAsync(s => s
+                    .SetProperty(e => e.Subject, e => e.Subject ?? subject)
+                    .SetProperty(e => e.From, e => e.From ?? from)
+                    .SetProperty(e => e.ReceivedAt, e => e.ReceivedAt ?? headline.ReceivedDateTime), cancellationToken);
+            }
+        }
+
+        await Task.Delay(wait, time, cancellationToken);
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Set<InboundEmail>().Where(e => e.Id == emailId).ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.Attempts, e => e.Attempts + 1)
+                .SetProperty(e => e.NextAttemptAt, (DateTimeOffset?)null)
+                .SetProperty(e => e.UpdatedAt, time.GetUtcNow()), cancellationToken);
+        }
+    }
+
+    /// <summary>The subject, sender and time of a message (no retries; null when Graph cannot say now either).</summary>
+    private async Task<Microsoft.Graph.Models.Message?> TryReadHeadlineAsync(GraphServiceClient client, string address, string graphId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.Users[address].Messages[graphId].GetAsync(r => r.QueryParameters.Select = ["subject", "from", "receivedDateTime"], cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogDebug(ex, "Reading the subject and sender of message {GraphId} failed", graphId);
+            return null;
+        }
+    }
+
+    /// <summary>A failure in the words the inbound log shows: the catalogue's title, Graph's status and Graph's own message.</summary>
+    internal static string Describe(CredentialException failure)
+    {
+        var api = failure.InnerException as ApiException ?? (failure.InnerException as AggregateException)?.InnerExceptions.OfType<ApiException>().LastOrDefault();
+        var status = api is { ResponseStatusCode: > 0 } ? $" (HTTP {api.ResponseStatusCode})" : "";
+        var message = api is ODataError { Error.Message: { Length: > 0 } said } ? said : failure.Error.Message;
+        return $"{failure.Error.Title}{status}: {message}";
+    }
+
+    private static string Clip(string text) => text.Length <= 1000 ? text : text[..1000];
 }

@@ -73,8 +73,10 @@ internal sealed partial class InboundProcessor
                 if (results is null)
                 {
                     log.Warn($"The mailbox side effect ({action}) failed: {failure} It will be retried.");
-                    row.Attempts++;
-                    row.NextAttemptAt = now + (retryAfter ?? Backoff(row.Attempts));
+                    row.ScheduledRetries++;
+                    row.LastError = Clip($"The mailbox side effect ({action}) failed: {failure}");
+                    row.LastErrorAt = now;
+                    row.NextAttemptAt = now + (retryAfter ?? Backoff(row.ScheduledRetries));
                     continue;
                 }
 
@@ -82,8 +84,10 @@ internal sealed partial class InboundProcessor
                 if (!result.Done)
                 {
                     log.Warn(result.Note ?? "The side effect will be retried.");
-                    row.Attempts++;
-                    row.NextAttemptAt = now + Backoff(row.Attempts);
+                    row.ScheduledRetries++;
+                    row.LastError = Clip(result.Note ?? $"The mailbox side effect ({action}) did not complete.");
+                    row.LastErrorAt = now;
+                    row.NextAttemptAt = now + Backoff(row.ScheduledRetries);
                     continue;
                 }
 

@@ -75,7 +75,7 @@ internal sealed partial class InboundProcessor(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var window = new SemaphoreSlim(FetchWindow);
         using var slots = new SemaphoreSlim(MailboxConcurrencyLimiter.MaxConcurrentRequestsPerMailbox);
-        var fetcher = new Fetcher(this, client, address, mailbox, window, slots, stop.Token);
+        var fetcher = new Fetcher(this, graph.For(credential, retries: false), address, mailbox, window, slots, stop.Token);
         var fetches = items.Select(item => fetcher.FetchAsync(item, stages.GetValueOrDefault(item.EmailId), logs[item.EmailId])).ToList();
 
         var decided = Channel.CreateUnbounded<SideEffectWork>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -180,16 +180,19 @@ internal sealed partial class InboundProcessor(
         }
     }
 
-    private sealed record StageOf(InboundStage Stage, string? GraphMessageId);
+    private sealed record StageOf(InboundStage Stage, string? GraphMessageId, bool KnowsSender);
 
+    /// <summary>Where each email stands; every unfinished one counts this run as an attempt.</summary>
     private async Task<Dictionary<long, StageOf>> LoadStagesAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var ids = items.Select(i => i.EmailId).ToList();
+        await db.Set<InboundEmail>().Where(e => ids.Contains(e.Id) && e.Stage != InboundStage.Done)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
         return await db.Set<InboundEmail>().AsNoTracking()
             .Where(e => ids.Contains(e.Id))
-            .Select(e => new { e.Id, e.Stage, e.GraphMessageId })
-            .ToDictionaryAsync(e => e.Id, e => new StageOf(e.Stage, e.GraphMessageId), cancellationToken);
+            .Select(e => new { e.Id, e.Stage, e.GraphMessageId, KnowsSender = e.From != null })
+            .ToDictionaryAsync(e => e.Id, e => new StageOf(e.Stage, e.GraphMessageId, e.KnowsSender), cancellationToken);
     }
 
     internal static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(15 * Math.Pow(2, Math.Max(0, attempts - 1)), 1800));

@@ -23,6 +23,17 @@ public sealed class IngestionOptions
     [Range(0, 50)]
     public int MaxAttempts { get; set; } = 8;
 
+    /// <summary>
+    /// How many times reading a message is repeated within a run when Graph answers with a transient error (throttling, 5xx),
+    /// before the email waits for a later run. Each repeat is an attempt the inbound log shows as it happens.
+    /// </summary>
+    [Range(0, 10, ErrorMessage = "Portal:Ingestion:ReadRetries must be between 0 and 10.")]
+    public int ReadRetries { get; set; } = 10;
+
+    /// <summary>Seconds before the first repeat of a read when Graph names no Retry-After (doubled for each further repeat, at most 180).</summary>
+    [Range(1, 180, ErrorMessage = "Portal:Ingestion:ReadRetryDelaySeconds must be between 1 and 180.")]
+    public int ReadRetryDelaySeconds { get; set; } = 2;
+
     /// <summary>Messages requested per delta page ($top / odata.maxpagesize).</summary>
     [Range(1, 1000)]
     public int PageSize { get; set; } = 100;

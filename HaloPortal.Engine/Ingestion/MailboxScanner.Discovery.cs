@@ -65,6 +65,10 @@ internal sealed partial class MailboxScanner
                     }
 
                     existing.GraphMessageId = message.Id;
+                    // A webhook names no sender or subject: the delta query does, so the log shows them from now on.
+                    existing.Subject ??= Clip(message.Subject, 1000);
+                    existing.From ??= Clip(message.From?.EmailAddress?.Address?.ToLowerInvariant(), 320);
+                    existing.ReceivedAt ??= message.ReceivedDateTime;
                     claimed[key] = message.Id!;
                     if (queued.Add(existing))
                     {

@@ -47,7 +47,7 @@ internal static class IngestionApi
                 {
                     d.Email.Id, d.Email.MailboxId, d.Email.InternetMessageId, d.Email.Subject, d.Email.From, d.Email.Status, d.Email.TicketId, d.Email.TicketNumber,
                     d.Email.Rule, d.Email.Reason, d.Email.ErrorCode, d.Email.FoundBy, d.Email.SizeBytes, d.Email.ReceivedAt, d.Email.CreatedAt,
-                    d.Stage, d.Attempts, d.NextAttemptAt, d.HasRawMime,
+                    d.Stage, d.Attempts, d.NextAttemptAt, d.Email.LastError, d.Email.LastErrorAt, d.HasRawMime,
                     requests = d.Requests.Select(r => new { r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.ReplayOfRequestId, log = r.Log }),
                 })
                 : TypedResults.Problem(title: "Not found", detail: $"Inbound email {id} does not exist.", statusCode: 404))
@@ -96,6 +96,7 @@ internal static class IngestionApi
     private static object Row(InboundEmailRow r) => new
     {
         r.Id, r.MailboxId, r.InternetMessageId, r.Subject, r.From, r.Status, r.TicketId, r.TicketNumber, r.Rule, r.Reason, r.ErrorCode, r.FoundBy, r.ReceivedAt, r.CreatedAt,
+        r.Attempts, r.LastError, r.LastErrorAt, r.NextAttemptAt,
     };
 
     /// <summary>Attachment downloads for the portal's pages (cookie) — inline images are served with their type, everything else as a download.</summary>

@@ -2,6 +2,7 @@ using Bunit;
 using HaloPortal.Components.Inbound;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Portal;
+using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Tests.Components.Ingestion;
 
@@ -48,4 +49,43 @@ public sealed class InboundLogTableTests
         table.WaitForAssertion(() => Assert.Equal(["For sales"], table.AllByTestId("inbound-subject").Select(c => c.TextContent.Trim()).ToArray()));
         Assert.Empty(table.AllByTestId("mailbox-filter"));
     }
+
+    [Fact]
+    public async Task A_waiting_email_shows_sender_attempts_last_error_and_next_attempt_and_only_failed_ones_count_for_replay()
+    {
+        await using var ctx = new IngestionTestContext(PortalRoles.Support);
+        var mailbox = await ctx.MailboxAsync();
+        var waiting = await ctx.EmailAsync(mailbox, "Badge reader offline", InboundStatus.Pending);
+        var processed = await ctx.EmailAsync(mailbox, "Printer on fire", InboundStatus.Processed);
+        await ctx.EmailAsync(mailbox, "Huge attachment", InboundStatus.Failed);
+        var next = IngestionTestContext.Now.AddSeconds(15);
+        await using (var db = await ctx.Contexts.CreateDbContextAsync())
+        {
+            await db.Set<InboundEmail>().Where(e => e.Id == waiting.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.Attempts, 1).SetProperty(e => e.NextAttemptAt, next)
+                .SetProperty(e => e.LastError, "Microsoft Graph unavailable (HTTP 503): The service is temporarily unavailable."));
+            await db.Set<InboundEmail>().Where(e => e.Id == processed.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.Attempts, 2).SetProperty(e => e.LastError, "Microsoft Graph unavailable (HTTP 503): earlier."));
+        }
+
+        var table = ctx.RenderWithProviders<InboundLogTable>();
+
+        table.WaitForAssertion(() => Assert.Equal(3, table.AllByTestId("inbound-subject").Count));
+        var rows = table.FindAll("tbody tr").ToDictionary(r => r.QuerySelector("[data-testid='inbound-subject']")!.TextContent.Trim());
+        var row = rows["Badge reader offline"];
+        Assert.Equal("someone@contoso.com", row.QuerySelector("[data-testid='inbound-from']")!.TextContent.Trim());
+        Assert.Equal("1 attempt", row.QuerySelector("[data-testid='inbound-attempts']")!.TextContent.Trim());
+        Assert.Equal("Next attempt 2026-03-10 09:00:15 UTC", row.QuerySelector("[data-testid='inbound-next-attempt']")!.TextContent.Trim());
+        Assert.Contains("Last error: Microsoft Graph unavailable (HTTP 503)", row.QuerySelector("[data-testid='inbound-last-error']")!.TextContent);
+        // Once processed, the row keeps its real attempt count and no longer shows an error that did not stop it.
+        var done = rows["Printer on fire"];
+        Assert.Equal("2 attempts", done.QuerySelector("[data-testid='inbound-attempts']")!.TextContent.Trim());
+        Assert.Null(done.QuerySelector("[data-testid='inbound-last-error']"));
+        Assert.Null(done.QuerySelector("[data-testid='inbound-next-attempt']"));
+        Assert.Contains("Replay failed in view (1)", table.ByTestId("replay-failed").TextContent);
+    }
+
+    [Fact]
+    public void Attempt_counts_read_as_words() =>
+        Assert.Equal(["Not tried yet", "1 attempt", "3 attempts"], new[] { 0, 1, 3 }.Select(InboundLogTable.AttemptsText).ToArray());
 }

@@ -33,6 +33,53 @@ public sealed class InboundRecordTests
     }
 
     [Fact]
+    public async Task An_email_waiting_for_a_retry_offers_no_replay_even_on_its_failed_attempt()
+    {
+        await using var ctx = new IngestionTestContext(PortalRoles.Support);
+        var mailbox = await ctx.MailboxAsync();
+        var email = await ctx.EmailAsync(mailbox, "Badge reader offline", InboundStatus.Pending, requests:
+            [(RequestKind.Scan, RequestOutcome.Failed, [new LogLine(At, "Warning", "Microsoft Graph unavailable (HTTP 503). Retrying at 09:00:15 UTC (attempt 2).")])]);
+        await using (var db = await ctx.Contexts.CreateDbContextAsync())
+        {
+            await db.Set<InboundEmail>().Where(e => e.Id == email.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.Attempts, 1).SetProperty(e => e.NextAttemptAt, IngestionTestContext.Now.AddSeconds(15))
+                .SetProperty(e => e.LastError, "Microsoft Graph unavailable (HTTP 503): try later."));
+        }
+
+        var page = ctx.RenderWithProviders<InboundRecord>(p => p.Add(r => r.Id, email.Id));
+
+        page.WaitForAssertion(() => Assert.Single(page.AllByTestId("request")));
+        Assert.Empty(page.AllByTestId("replay-request"));
+        Assert.Empty(page.AllByTestId("replay-email"));
+        page.FindAll("[role='tab']").First(t => t.TextContent.Contains("Details")).Click();
+        page.WaitForAssertion(() => Assert.Contains("HTTP 503", page.ByTestId("inbound-last-error").TextContent));
+        Assert.Equal("1", page.ByTestId("inbound-attempts").TextContent.Trim());
+        Assert.Equal("2026-03-10 09:00:15 UTC", page.ByTestId("inbound-next-attempt").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task The_raw_data_view_masks_the_subscription_clientState()
+    {
+        await using var ctx = new IngestionTestContext(PortalRoles.Support);
+        var mailbox = await ctx.MailboxAsync();
+        var email = await ctx.EmailAsync(mailbox, "Notified", InboundStatus.Failed, requests: [(RequestKind.Webhook, RequestOutcome.Failed, [new LogLine(At, "Info", "Notified.")])]);
+        await using (var db = await ctx.Contexts.CreateDbContextAsync())
+        {
+            await db.Set<InboundRequest>().Where(r => r.InboundEmailId == email.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.RawData, System.Text.Encoding.UTF8.GetBytes("""{"subscriptionId":"sub-9","clientState":"do-not-show-me"}""")));
+        }
+
+        var page = ctx.RenderWithProviders<InboundRecord>(p => p.Add(r => r.Id, email.Id));
+        page.WaitForAssertion(() => Assert.NotNull(page.ByTestId("show-raw")));
+
+        page.ByTestId("show-raw").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("\"clientState\": \"••••••\"", page.ByTestId("raw-data").TextContent));
+        Assert.DoesNotContain("do-not-show-me", page.Markup);
+        Assert.Contains("sub-9", page.ByTestId("raw-data").TextContent);
+    }
+
+    [Fact]
     public async Task Replay_queues_a_new_request_and_follows_it_until_it_completes()
     {
         await using var ctx = new IngestionTestContext(PortalRoles.Support);

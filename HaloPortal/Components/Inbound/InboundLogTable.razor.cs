@@ -10,8 +10,12 @@ using MudBlazor;
 namespace HaloPortal.Components.Inbound;
 
 /// <summary>The inbound log (global, or one mailbox's when <see cref="MailboxId"/> is set): server paging, filters, CSV, bulk replay.</summary>
-public sealed partial class InboundLogTable
+public sealed partial class InboundLogTable : IDisposable
 {
+    /// <summary>How long the log follows a bulk replay (reloading once a second) until the replayed emails leave Failed.</summary>
+    internal static readonly TimeSpan ReplayFollowLimit = TimeSpan.FromSeconds(15);
+
+    private readonly CancellationTokenSource _disposed = new();
     private MudTable<InboundEmailRow>? _table;
     private IReadOnlyList<MailboxSummary> _mailboxes = [];
     private IReadOnlyList<InboundEmailRow> _rows = [];
@@ -40,6 +44,9 @@ public sealed partial class InboundLogTable
 
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Time { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthState { get; set; } = default!;
@@ -155,6 +162,7 @@ public sealed partial class InboundLogTable
         _replayDone = 0;
         _replayTotal = rows.Count;
         var problems = new List<string>();
+        var queued = new HashSet<long>();
         try
         {
             foreach (var row in rows)
@@ -170,6 +178,7 @@ public sealed partial class InboundLogTable
                     try
                     {
                         await Log.ReplayAsync(latest.Id, actor);
+                        queued.Add(row.Id);
                     }
                     catch (ArgumentException ex)
                     {
@@ -194,5 +203,46 @@ public sealed partial class InboundLogTable
 
         await ReloadAsync();
         await Replayed.InvokeAsync();
+        _ = FollowReplaysAsync(queued);
+    }
+
+    /// <summary>"1 attempt", "3 attempts"; an email found but not tried yet says so.</summary>
+    internal static string AttemptsText(int attempts) => attempts == 0 ? "Not tried yet" : Plural.Of(attempts, "attempt");
+
+    /// <summary>
+    /// The replays run in the background: the log reloads once a second until none of the replayed emails on this page is still
+    /// Failed (each has started again), for at most <see cref="ReplayFollowLimit"/>, so the rows do not stay red after a replay.
+    /// </summary>
+    private async Task FollowReplaysAsync(IReadOnlySet<long> emailIds)
+    {
+        if (emailIds.Count == 0)
+        {
+            return;
+        }
+
+        var stop = _disposed.Token;
+        var started = Time.GetUtcNow();
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), Time);
+        try
+        {
+            while (Time.GetUtcNow() - started < ReplayFollowLimit && await timer.WaitForNextTickAsync(stop))
+            {
+                await InvokeAsync(ReloadAsync);
+                if (!_rows.Any(r => emailIds.Contains(r.Id) && r.Status == InboundStatus.Failed))
+                {
+                    await InvokeAsync(Replayed.InvokeAsync);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _disposed.Dispose();
     }
 }
