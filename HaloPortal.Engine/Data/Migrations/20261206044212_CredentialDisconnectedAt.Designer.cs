@@ -550,6 +550,13 @@ namespace HaloPortal.Engine.Data.Migrations
                         .HasMaxLength(998)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastErrorAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("MailboxId")
                         .HasColumnType("INTEGER");
 
@@ -572,6 +579,9 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Property<string>("Rule")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("ScheduledRetries")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("SizeBytes")
                         .HasColumnType("INTEGER");
