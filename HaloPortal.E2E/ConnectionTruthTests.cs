@@ -35,9 +35,9 @@ public sealed partial class ConnectionTruthTests(AdminE2EFixture fixture)
             var mailboxId = int.Parse(MailboxId().Match(page.Url).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             var editor = await mailbox.NewCredentialsAsync();
             await editor.SaveSandboxCredentialAsync(authorisationCode: false, tenantId, clientId, secret, address, webhooks: true);
-            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status").First).ToHaveAttributeAsync("data-status", "NotTested");
+            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "NotTested");
             await Assertions.Expect(mailbox.Card.GetByTestId("connected-address")).ToContainTextAsync("Not verified yet");
-            await Assertions.Expect(mailbox.Subscription.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "NotTested");
+            await Assertions.Expect(mailbox.Subscription.GetByTestId("subscription-connection-status")).ToHaveAttributeAsync("data-status", "NotTested");
             await session.StepAsync("saved-not-tested");
             await Assertions.Expect(await ListStatusAsync(page, name)).ToHaveAttributeAsync("data-status", "NotTested");
             await session.StepAsync("list-not-tested");
@@ -45,8 +45,8 @@ public sealed partial class ConnectionTruthTests(AdminE2EFixture fixture)
             // Create subscription without Test connection: the connection is tested first, so Active sits beside Connected.
             await mailbox.GotoAsync(mailboxId, "credentials");
             await mailbox.CreateSubscriptionAsync();
-            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status").First).ToHaveAttributeAsync("data-status", "Connected");
-            await Assertions.Expect(mailbox.Subscription.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "Connected");
+            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "Connected");
+            await Assertions.Expect(mailbox.Subscription.GetByTestId("subscription-connection-status")).ToHaveAttributeAsync("data-status", "Connected");
             await Assertions.Expect(mailbox.Card.GetByTestId("connected-address")).ToContainTextAsync(address);
             await Assertions.Expect(mailbox.Card.GetByTestId("locked")).ToContainTextAsync("locked while connected");
             await session.StepAsync("subscribed-connected");
@@ -71,7 +71,7 @@ public sealed partial class ConnectionTruthTests(AdminE2EFixture fixture)
             await session.StepAsync("import-stopped-access-denied-390");
             await page.SetViewportSizeAsync(1366, 860);
             await mailbox.GotoAsync(mailboxId, "credentials");
-            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status").First).ToHaveAttributeAsync("data-status", "NeedsAttention");
+            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "NeedsAttention");
             await Assertions.Expect(mailbox.Card.GetByTestId("known-error").First).ToHaveAttributeAsync("data-code", "ErrorAccessDenied");
             await session.StepAsync("card-needs-attention");
             await page.SetViewportSizeAsync(390, 844);
@@ -85,7 +85,7 @@ public sealed partial class ConnectionTruthTests(AdminE2EFixture fixture)
             await mailbox.GotoAsync(mailboxId, "credentials");
             await mailbox.Card.GetByTestId("disconnect").ClickAsync();
             await page.GetByTestId("confirm-ok").ClickAsync();
-            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status").First).ToHaveAttributeAsync("data-status", "Disconnected");
+            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "Disconnected");
             await Assertions.Expect(mailbox.Subscription.GetByTestId("create-subscription")).ToBeVisibleAsync();
             await session.StepAsync("disconnected");
             await mailbox.EditAsync();
@@ -93,7 +93,7 @@ public sealed partial class ConnectionTruthTests(AdminE2EFixture fixture)
             await page.GetByTestId("cancel-credential").ClickAsync();
             await page.WaitForInteractiveAsync();
             await mailbox.TestConnectionAsync(address);
-            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status").First).ToHaveAttributeAsync("data-status", "Connected");
+            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "Connected");
             await session.StepAsync("reconnected");
         });
 

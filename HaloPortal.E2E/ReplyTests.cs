@@ -95,7 +95,7 @@ public sealed partial class ReplyTests(AdminE2EFixture fixture)
             {
                 await mailbox.GotoAsync(mailboxId, "credentials");
                 await mailbox.Card.GetByTestId("test-connection").ClickAsync();
-                await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "Failing", new() { Timeout = 60_000 });
+                await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "NeedsAttention", new() { Timeout = 60_000 });
                 await session.StepAsync("sales-failing");
 
                 await tickets.OpenAsync(subject);

@@ -57,13 +57,17 @@ public sealed class IngestionTestContext : BunitContext
             options.SnackbarConfiguration.HideTransitionDuration = 0;
         });
         JSInterop.Mode = JSRuntimeMode.Loose;
-        AddAuthorization().SetAuthorized("user@example.com").SetRoles(role).SetPolicies(policies.Length == 0 ? [role] : policies);
+        AddAuthorization().SetAuthorized("user@example.com").SetRoles(role).SetPolicies(policies.Length == 0 ? [role] : policies)
+            .SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, UserId));
 
         using var db = Contexts.CreateDbContext();
         db.Database.Migrate();
     }
 
     public FakeTimeProvider Clock { get; } = new(Now);
+
+    /// <summary>The signed-in user's id (the NameIdentifier claim).</summary>
+    public const string UserId = "user-1";
 
     public static Actor Admin => Actor.User("admin@example.com");
 

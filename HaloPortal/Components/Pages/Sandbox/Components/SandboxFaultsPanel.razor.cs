@@ -44,10 +44,11 @@ public sealed partial class SandboxFaultsPanel
     private static string KindHelp(SandboxFaultKind kind) => kind switch
     {
         SandboxFaultKind.Throttle => "Graph answers 429 ApplicationThrottled with Retry-After.",
-        SandboxFaultKind.FailRequests => "Graph answers with this status (e.g. 503 Service Unavailable, 500 Internal Server Error).",
+        SandboxFaultKind.FailRequests => "Graph answers with this status (e.g. 503 Service Unavailable, 403 ErrorAccessDenied). Every Graph call on the mailbox uses up one request — Test connection makes several, so a small count can be spent before an import runs.",
         SandboxFaultKind.DelayNotifications => "Change notifications are held back this many seconds.",
         SandboxFaultKind.DropNotifications => "Change notifications are not sent at all (the safety scan must find the mail).",
-        SandboxFaultKind.RevokeGrants => "Refresh tokens issued so far stop working at once (invalid_grant): mailboxes signed in with Authorisation code need re-authorising.",
+        SandboxFaultKind.RevokeGrants => "Refresh tokens issued so far stop working at once (invalid_grant): mailboxes signed in with Authorisation code need re-authorising. " +
+            "It does nothing to a mailbox read with Client credentials (app-only access has no grant to revoke): use Fail requests with 403 to lock one out.",
         _ => "",
     };
 
