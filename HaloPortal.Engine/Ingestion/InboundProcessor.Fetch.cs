@@ -64,9 +64,10 @@ internal sealed partial class InboundProcessor
                         }
 
                         wait = delay;
-                        if (!stage.KnowsSender)
+                        if (retry == 0 && !stage.KnowsSender)
                         {
-                            // Found by a webhook (which names no sender): read who sent it, so the log can say so while it waits.
+                            // Found by a webhook (which names no sender): read who sent it once, so the log can say so while it waits
+                            // (not on every repeat: a mailbox that is throttled or failing gets no more calls than needed).
                             named = await processor.TryReadHeadlineAsync(client, address, stage.GraphMessageId!, cancellationToken);
                         }
                     }

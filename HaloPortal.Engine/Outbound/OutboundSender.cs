@@ -209,13 +209,15 @@ internal sealed class OutboundSender(
         }
 
         var address = credential.TargetAddress;
-        var reason = credential.Status switch
+        // The same connection state the screens show: a mailbox sends only while the last call through it succeeded.
+        var reason = ConnectionStates.Of(credential) switch
         {
-            CredentialStatus.Connected when address is null => "its credentials have no address to send from",
-            CredentialStatus.Connected => null,
-            CredentialStatus.NeedsReauthorisation => "its sign-in expired or was revoked, so it needs re-authorisation",
-            CredentialStatus.Failing => credential.LastErrorMessage is { Length: > 0 } last ? $"its connection is failing ({last.TrimEnd('.')})" : "its connection is failing",
-            _ => "its credentials are not connected (test the connection or sign in)",
+            ConnectionState.Connected when address is null => "its credentials have no address to send from",
+            ConnectionState.Connected => null,
+            ConnectionState.NeedsAttention when credential.Status == CredentialStatus.NeedsReauthorisation => "its sign-in expired or was revoked, so it needs re-authorisation",
+            ConnectionState.NeedsAttention => credential.LastErrorMessage is { Length: > 0 } last ? $"its connection is failing ({last.TrimEnd('.')})" : "its connection is failing",
+            ConnectionState.NotTested => "its credentials changed and have not been tested since (click Test connection)",
+            _ => credential.AuthMethod == AuthMethod.AuthorizationCode ? "nobody is signed in with its credentials (sign in)" : "its credentials were disconnected (click Test connection to connect them again)",
         };
         return reason is null
             ? new MailboxCheck(name, address, new SendingMailbox(credential, address!, name, how), null)
