@@ -41,6 +41,9 @@ public sealed record InboundEmailDetails(InboundEmailRow Email, InboundStage Sta
 
 public sealed record InboundPage(IReadOnlyList<InboundEmailRow> Items, int Total);
 
+/// <summary>A replay refused because the email is not failed: it is still being processed or waits for a planned attempt.</summary>
+public sealed class ReplayRefusedException(string message) : InvalidOperationException(message);
+
 public sealed record RawData(string ContentType, byte[] Content, string FileName);
 
 /// <summary>How many emails of one status were logged on one UTC day.</summary>
@@ -186,6 +189,16 @@ internal sealed partial class InboundLog(
         if (original.InboundEmailId is null)
         {
             throw new ArgumentException("This request carries no email (it was rejected before one was recorded), so there is nothing to replay.", nameof(requestId));
+        }
+
+        var state = await db.Set<InboundEmail>().AsNoTracking().Where(e => e.Id == original.InboundEmailId)
+            .Select(e => new { e.Status, e.NextAttemptAt, e.Attempts }).SingleAsync(cancellationToken);
+        if (state.Status is InboundStatus.Pending or InboundStatus.Processing)
+        {
+            // A replay now would run beside the attempt that is already planned or running: only a failed email needs one.
+            throw new ReplayRefusedException(state.NextAttemptAt is { } next
+                ? $"Email {original.InboundEmailId} is not failed: it is waiting for its next attempt at {next:yyyy-MM-dd HH:mm:ss} UTC (after {state.Attempts} so far). Replay is for failed emails; wait for that attempt or for the email to fail."
+                : $"Email {original.InboundEmailId} is not failed: it is still being processed. Replay is for failed emails; wait until processing ends.");
         }
 
         var now = time.GetUtcNow();

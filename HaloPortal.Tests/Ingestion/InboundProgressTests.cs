@@ -58,6 +58,16 @@ public sealed class InboundProgressTests(PortalAppFactory app) : IClassFixture<P
             Assert.Equal(InboundStatus.Pending, waiting.Status);
             Assert.Equal("ola@customer.example", waiting.From);
             Assert.True(waiting.Attempts >= 1);
+
+            // The API refuses to replay an email that only waits for its planned attempt (the screens do not offer it either).
+            var waitingId = waiting.Id;
+            var requestId = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == waitingId).MaxAsync(r => r.Id));
+            using var replayApi = app.CreateApiClient();
+            using var refused = await replayApi.PostAsync($"/api/v1/inbound-requests/{requestId}/replay", null);
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains("is not failed", problem.GetProperty("detail").GetString());
+            Assert.Equal(0, await QueryAsync(db => db.Set<InboundRequest>().CountAsync(r => r.InboundEmailId == waitingId && r.Kind == RequestKind.Replay)));
         }
         finally
         {

@@ -63,9 +63,18 @@ internal static class IngestionApi
             await log.GetRequestRawAsync(id, ct) is { } raw ? TypedResults.File(raw.Content, raw.ContentType, raw.FileName)
                 : TypedResults.Problem(title: "Not found", detail: $"Request {id} does not exist.", statusCode: 404))
             .WithName("GetInboundRequestRaw");
-        requests.MapPost("/{id:long}/replay", async (long id, IInboundLog log, ICurrentActor actor, CancellationToken ct) =>
-            TypedResults.Accepted($"/api/v1/inbound-requests/{id}", new { requestId = await log.ReplayAsync(id, actor.Get(), ct) }))
-            .WithName("ReplayInboundRequest");
+        requests.MapPost("/{id:long}/replay", async Task<IResult> (long id, IInboundLog log, ICurrentActor actor, CancellationToken ct) =>
+        {
+            try
+            {
+                return TypedResults.Accepted($"/api/v1/inbound-requests/{id}", new { requestId = await log.ReplayAsync(id, actor.Get(), ct) });
+            }
+            catch (ReplayRefusedException ex)
+            {
+                return TypedResults.Problem(title: "The email is not failed", detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
+            }
+        }).WithName("ReplayInboundRequest")
+          .WithDescription("Queues a new attempt for the request's email. 409 while the email is still in progress (processing, or waiting for a planned retry): replay is for failed emails. An email that already made a ticket or was ignored is replayed harmlessly (its new request says so).");
 
         var tickets = api.MapGroup("/tickets").RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets");
         tickets.MapGet("", async (int? mailboxId, string? q, int? page, int? pageSize, ITickets service, CancellationToken ct) =>

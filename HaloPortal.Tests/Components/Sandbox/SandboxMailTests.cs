@@ -40,6 +40,29 @@ public sealed class SandboxMailTests : SandboxScreenTest
     }
 
     [Fact]
+    public async Task Attachments_are_listed_once_and_cleared_after_delivery_and_the_confirmation_names_what_was_sent()
+    {
+        var page = await OpenAsync("mail");
+        page.WaitForElement("[data-testid='composer-send']");
+        page.ByTestId("composer-subject").Input("Scanner logs");
+        page.ByTestId("composer-body").Input("Two logs attached.");
+        var upload = page.FindComponent<InputFile>();
+        upload.UploadFiles(InputFileContent.CreateFromText("first", "scan-1.log"));
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid='composer-attachment']")));
+        // The same file picked again is not listed twice; a second pick adds only the new file.
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("first", "scan-1.log"), InputFileContent.CreateFromText("second!", "scan-2.log"));
+        page.WaitForAssertion(() => Assert.Equal(["scan-1.log", "scan-2.log"],
+            page.FindAll("[data-testid='composer-attachment']").Select(c => c.TextContent.Split(" (")[0].Trim()).ToArray()));
+
+        page.ByTestId("composer-send").Click();
+        var delivered = page.WaitForElement("[data-testid='composer-delivered']");
+        Assert.Contains("“Scanner logs”", delivered.TextContent);
+        Assert.Contains("with 2 attachments", delivered.TextContent);
+        Assert.Empty(page.FindAll("[data-testid='composer-attachment']"));
+        Assert.Contains(await Control.ListMessagesAsync(Demo.SharedMailbox, "inbox"), m => m.Subject == "Scanner logs");
+    }
+
+    [Fact]
     public async Task The_viewer_lists_the_folders_of_a_mailbox_and_an_empty_folder_says_so()
     {
         var page = await OpenAsync("mail");

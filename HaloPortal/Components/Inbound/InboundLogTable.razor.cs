@@ -180,7 +180,7 @@ public sealed partial class InboundLogTable : IDisposable
                         await Log.ReplayAsync(latest.Id, actor);
                         queued.Add(row.Id);
                     }
-                    catch (ArgumentException ex)
+                    catch (Exception ex) when (ex is ArgumentException or ReplayRefusedException)
                     {
                         problems.Add($"#{row.Id}: {ex.Message}");
                     }

@@ -34,12 +34,34 @@ public sealed partial class InboundRecord
     [Parameter]
     public long Id { get; set; }
 
+    /// <summary><c>?tab=details</c> opens the Details tab; Requests is the default.</summary>
+    private static readonly TabAddress Tabs = new("requests", "details");
+
+    [SupplyParameterFromQuery(Name = "tab")]
+    public string? Tab { get; set; }
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
     protected override async Task OnParametersSetAsync()
     {
+        // Requests is panel 1 on the page and the address's default; Details is panel 0.
+        _tab = Tabs.IndexOf(Tab) == 1 ? 0 : 1;
+        // Choosing a tab changes only the query: the email is loaded again only for another email.
+        if (_details?.Email.Id == Id && !_loading)
+        {
+            return;
+        }
+
         _loading = true;
         _details = await Log.GetAsync(Id);
         _loading = false;
-        _tab = 1;
+    }
+
+    private void TabChanged(int panel)
+    {
+        _tab = panel;
+        Tabs.Show(Navigation, Tab, panel == 0 ? 1 : 0);
     }
 
     private async Task ReplayAsync(long requestId)
@@ -49,7 +71,7 @@ public sealed partial class InboundRecord
         {
             _replayRequestId = await Log.ReplayAsync(requestId, await AuthState.ActorAsync());
         }
-        catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException)
+        catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or ReplayRefusedException)
         {
             (_replayMessage, _replaySeverity) = (ex.Message, Severity.Warning);
             return;

@@ -12,7 +12,8 @@ public sealed partial class SandboxComposer
     /// <summary>The largest attachment the composer reads (the sandbox itself has no limit; the portal's mailboxes default to 25 MB).</summary>
     private const long MaxAttachmentBytes = 40L * 1024 * 1024;
 
-    private readonly List<IBrowserFile> _files = [];
+    private readonly List<PickedFile> _files = [];
+    private MudFileUpload<IReadOnlyList<IBrowserFile>>? _upload;
     private string _from = "Jane Customer <jane@customer.example>";
     private string? _to;
     private string _cc = "";
@@ -24,6 +25,8 @@ public sealed partial class SandboxComposer
     private string? _error;
     private SandboxDeliveredMessage? _last;
     private string? _lastMailbox;
+    private string? _lastSubject;
+    private int _lastAttachments;
     private SandboxMessageInfo? _preparedFor;
 
     [Inject]
@@ -78,7 +81,14 @@ public sealed partial class SandboxComposer
 
     private static string FileSize(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / 1024d / 1024d:0.#} MB" : $"{Math.Max(1, bytes / 1024)} KB";
 
-    private void AddFiles(IReadOnlyList<IBrowserFile>? files)
+    /// <summary>A picked file, read at once: the browser's handle to it is gone after the next pick.</summary>
+    private sealed record PickedFile(string Name, string ContentType, byte[] Content);
+
+    /// <summary>
+    /// Reads the picked files and empties the picker, so each file is listed once: picking the same file again (same name and
+    /// size) does not add it twice, and the next pick brings only new files.
+    /// </summary>
+    private async Task AddFilesAsync(IReadOnlyList<IBrowserFile>? files)
     {
         _error = null;
         foreach (var file in files ?? [])
@@ -89,11 +99,27 @@ public sealed partial class SandboxComposer
                 continue;
             }
 
-            _files.Add(file);
+            if (_files.Any(f => f.Name == file.Name && f.Content.LongLength == file.Size))
+            {
+                continue;
+            }
+
+            using var buffer = new MemoryStream();
+            await using (var stream = file.OpenReadStream(MaxAttachmentBytes))
+            {
+                await stream.CopyToAsync(buffer);
+            }
+
+            _files.Add(new PickedFile(file.Name, file.ContentType, buffer.ToArray()));
+        }
+
+        if (_upload is not null && files is { Count: > 0 })
+        {
+            await _upload.ClearAsync();
         }
     }
 
-    private void RemoveFile(IBrowserFile file) => _files.Remove(file);
+    private void RemoveFile(PickedFile file) => _files.Remove(file);
 
     private Task ClearReplyAsync() => ReplyCleared.InvokeAsync();
 
@@ -109,12 +135,14 @@ public sealed partial class SandboxComposer
         _sending = true;
         try
         {
-            var message = await BuildAsync();
+            var message = Build();
             using var mime = new MemoryStream();
             await message.WriteToAsync(mime);
             mime.Position = 0;
             _last = await Control.DeliverMimeAsync(_to, mime);
             _lastMailbox = _to;
+            _lastSubject = message.Subject;
+            _lastAttachments = _files.Count;
             _files.Clear();
             Snackbar.Add($"Delivered “{message.Subject}” to {_to}.", Severity.Success);
             await Delivered.InvokeAsync(_to);
@@ -130,7 +158,7 @@ public sealed partial class SandboxComposer
     }
 
     /// <summary>The message as a mail server would hand it over: headers, body and attachments.</summary>
-    private async Task<MimeMessage> BuildAsync()
+    private MimeMessage Build()
     {
         if (!MailboxAddress.TryParse(_from, out var from) || !from.Address.Contains('@', StringComparison.Ordinal))
         {
@@ -178,13 +206,7 @@ public sealed partial class SandboxComposer
 
         foreach (var file in _files)
         {
-            using var buffer = new MemoryStream();
-            await using (var stream = file.OpenReadStream(MaxAttachmentBytes))
-            {
-                await stream.CopyToAsync(buffer);
-            }
-
-            body.Attachments.Add(file.Name, buffer.ToArray(), ContentType.TryParse(file.ContentType, out var type) ? type : new ContentType("application", "octet-stream"));
+            body.Attachments.Add(file.Name, file.Content, ContentType.TryParse(file.ContentType, out var type) ? type : new ContentType("application", "octet-stream"));
         }
 
         message.Body = body.ToMessageBody();
