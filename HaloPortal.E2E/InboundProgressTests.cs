@@ -68,6 +68,10 @@ public sealed class InboundProgressTests(AdminE2EFixture fixture)
                 await page.SetViewportSizeAsync(390, 844);
                 await row.ScrollIntoViewIfNeededAsync();
                 await Assertions.Expect(row.GetByTestId("inbound-next-attempt")).ToBeVisibleAsync();
+                // On a phone each cell is a "label value" line: the label stays whole ("From", not "Fro m") beside a long address.
+                var labelKeepsWhole = await row.GetByTestId("inbound-from").EvaluateAsync<double>(
+                    "td => { const s = getComputedStyle(td, '::before'); return s.whiteSpace === 'nowrap' ? 1 : 0; }");
+                Assert.Equal(1, labelKeepsWhole);
                 await session.StepAsync("retry-scheduled-390");
             }
             finally
@@ -89,6 +93,9 @@ public sealed class InboundProgressTests(AdminE2EFixture fixture)
             await Assertions.Expect(page.GetByTestId("replay-request")).ToHaveCountAsync(0);
             await Assertions.Expect(page.GetByTestId("request-log")).ToContainTextAsync("Reading it again at");
             await page.GetByRole(AriaRole.Tab, new() { Name = "Details" }).ClickAsync();
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("[?&]tab=details"));
+            await page.ReloadAsync();
+            await page.WaitForInteractiveAsync();
             await Assertions.Expect(page.GetByTestId("inbound-attempts")).ToHaveTextAsync("2");
             await Assertions.Expect(page.GetByTestId("inbound-last-error")).ToContainTextAsync("HTTP 503");
             await session.StepAsync("processed-record");

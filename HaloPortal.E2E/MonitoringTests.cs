@@ -53,6 +53,12 @@ public sealed class MonitoringTests(AdminE2EFixture fixture)
             await Assertions.Expect(row).ToBeVisibleAsync();
             await Assertions.Expect(row.GetByTestId("rejected-reason")).ToContainTextAsync($"Unknown subscription {unknown}");
             await Assertions.Expect(row.GetByTestId("rejected-mailbox")).ToHaveTextAsync("unknown");
+            // The chosen tab is in the address, so a reload (or a shared link) opens it again.
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("[?&]tab=rejected-notifications"));
+            await page.ReloadAsync();
+            await page.WaitForInteractiveAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Rejected notifications" })).ToHaveAttributeAsync("aria-selected", "true");
+            await Assertions.Expect(row).ToBeVisibleAsync();
             await session.StepAsync("rejected-notifications");
 
             await row.GetByTestId("rejected-open-raw").ClickAsync();

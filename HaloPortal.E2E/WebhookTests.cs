@@ -61,6 +61,18 @@ public sealed partial class WebhookTests(AdminE2EFixture fixture)
             await sandbox.GotoAsync("faults");
             var row = page.Locator($"[data-testid='subscription-row'][data-subscription-id='{subscriptionId}']");
             await Assertions.Expect(row.GetByTestId("subscription-delivered")).Not.ToHaveTextAsync("0");
+            // At 1440 px every lifecycle button sits wholly in view beside the long resource and notification address.
+            await page.SetViewportSizeAsync(1440, 900);
+            await row.ScrollIntoViewIfNeededAsync();
+            var panel = (await page.GetByTestId("subscriptions-panel").BoundingBoxAsync())!;
+            foreach (var lifecycle in new[] { "reauthorizationrequired", "subscriptionremoved", "missed" })
+            {
+                var button = row.GetByTestId($"lifecycle-{lifecycle}");
+                await Assertions.Expect(button).ToBeInViewportAsync(new() { Ratio = 1 });
+                var box = (await button.BoundingBoxAsync())!;
+                Assert.True(box.X + box.Width <= panel.X + panel.Width, $"{lifecycle} ends at {box.X + box.Width:0}px, outside its card ({panel.X + panel.Width:0}px)");
+            }
+
             await session.StepAsync("sandbox-counted-notification");
 
             // Cancelling deletes the subscription in Graph: later mail no longer reaches the portal by itself.
