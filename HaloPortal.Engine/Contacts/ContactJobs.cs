@@ -15,6 +15,14 @@ public sealed class ContactImportJob(IContactImports imports)
     public Task RunAsync(int mailboxId, CancellationToken cancellationToken) => imports.ImportIfDueAsync(mailboxId, cancellationToken);
 }
 
+/// <summary>An import someone started through the API without waiting: run by Hangfire, so it survives the request and is listed with the other jobs.</summary>
+public sealed class ContactImportNowJob(IContactImports imports)
+{
+    [AutomaticRetry(Attempts = 0)]
+    public Task RunAsync(int mailboxId, CancellationToken cancellationToken) =>
+        imports.ImportAsync(mailboxId, null, ContactImportTrigger.Manual, cancellationToken);
+}
+
 /// <summary>Keeps one recurring contact-sync job per mailbox whose scheduled import is enabled (re-synced whenever a schedule or mailbox changes).</summary>
 internal sealed class ContactScheduleSync(
     IContactImports imports,

@@ -53,6 +53,8 @@ public sealed class ContactsApiTests(PortalAppFactory app) : IClassFixture<Porta
 
         var again = await api.PostAsync($"/api/v1/mailboxes/{DemoMailboxId}/contact-import", null);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        // It runs as a Hangfire job (listed on Background Jobs), not as a task the request forgot.
+        Assert.False(string.IsNullOrEmpty((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()));
         var deadline = DateTime.UtcNow.AddSeconds(20);
         JsonElement user;
         do

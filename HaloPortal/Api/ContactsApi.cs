@@ -1,3 +1,4 @@
+using Hangfire;
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Users;
@@ -38,7 +39,8 @@ internal static class ContactsApi
             return TypedResults.Ok(new { items, total = items.Count });
         }).RequireAuthorization(PortalPolicies.Agent).WithTags("Users").WithName("ListSites");
 
-        api.MapPost("/mailboxes/{id:int}/contact-import", async Task<IResult> (int id, bool? wait, IContactImports imports, HaloPortal.Engine.Mailboxes.IMailboxes mailboxes, CancellationToken ct) =>
+        api.MapPost("/mailboxes/{id:int}/contact-import", async Task<IResult> (int id, bool? wait, IContactImports imports, HaloPortal.Engine.Mailboxes.IMailboxes mailboxes,
+            IBackgroundJobClient jobs, CancellationToken ct) =>
         {
             if (await mailboxes.GetAsync(id, ct) is null)
             {
@@ -47,8 +49,8 @@ internal static class ContactsApi
 
             if (wait != true)
             {
-                _ = Task.Run(() => imports.ImportAsync(id, null, ContactImportTrigger.Manual, CancellationToken.None));
-                return TypedResults.Accepted($"/api/v1/mailboxes/{id}", new { status = "started" });
+                var job = jobs.Enqueue<ContactImportNowJob>(j => j.RunAsync(id, CancellationToken.None));
+                return TypedResults.Accepted($"/api/v1/mailboxes/{id}", new { status = "started", jobId = job });
             }
 
             var r = await imports.ImportAsync(id, null, ContactImportTrigger.Manual, ct);
