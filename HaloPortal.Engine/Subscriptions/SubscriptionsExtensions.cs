@@ -17,6 +17,7 @@ internal static class SubscriptionsExtensions
         services.AddHostedService(sp => sp.GetRequiredService<NotificationIntake>());
         services.AddSingleton<WebhookWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWorker>());
+        services.AddTransient(sp => new WebhookRetryJob(sp.GetRequiredService<WebhookWorker>()));
         services.AddTransient<RenewSubscriptionsJob>();
         services.AddHostedService<SubscriptionSchedule>();
         return services;

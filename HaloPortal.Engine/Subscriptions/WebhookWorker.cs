@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hangfire;
 using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
@@ -25,6 +26,7 @@ internal sealed class WebhookWorker(
     MailboxScanner scanner,
     Subscriptions subscriptions,
     IBackendServices backendServices,
+    IBackgroundJobClient jobs,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     IOptions<PortalOptions> portal,
@@ -184,30 +186,33 @@ internal sealed class WebhookWorker(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var waiting = await db.Set<InboundEmail>().AsNoTracking()
             .Where(e => ids.Contains(e.Id) && e.Stage != InboundStage.Done && e.Status != InboundStatus.Failed && e.NextAttemptAt != null)
-            .Select(e => new { e.Id, e.MailboxId, e.NextAttemptAt }).ToListAsync(cancellationToken);
+            .Select(e => new { e.Id, e.NextAttemptAt }).ToListAsync(cancellationToken);
         foreach (var email in waiting)
         {
-            var delay = email.NextAttemptAt!.Value - time.GetUtcNow();
-            _ = RetryLaterAsync(credentialId, email.Id, email.MailboxId, delay < TimeSpan.Zero ? TimeSpan.Zero : delay, cancellationToken);
+            // A Hangfire job at the next attempt time, not a timer in this process: it is listed on Background Jobs, and a
+            // restart before it runs loses nothing (the start-up sweep resumes the email; a job that finds it finished does nothing).
+            jobs.Schedule<WebhookRetryJob>(j => j.RunAsync(credentialId, email.Id, CancellationToken.None), email.NextAttemptAt!.Value);
         }
     }
 
-    private async Task RetryLaterAsync(int credentialId, long emailId, int mailboxId, TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>Queues a waiting webhook email again as a new request, unless it has meanwhile finished, failed or been resumed.</summary>
+    internal async Task RetryAsync(int credentialId, long emailId, CancellationToken cancellationToken)
     {
-        try
+        int mailboxId;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            await Task.Delay(delay, time, cancellationToken);
-            var requestId = await NewRequestAsync(emailId, mailboxId, "Retrying after a temporary failure.", cancellationToken);
-            queue.Post([new QueuedWork(credentialId, 0, emailId, requestId, null)]);
+            var email = await db.Set<InboundEmail>().AsNoTracking().Where(e => e.Id == emailId)
+                .Select(e => new { e.MailboxId, e.Stage, e.Status, e.NextAttemptAt }).SingleOrDefaultAsync(cancellationToken);
+            if (email is null || email.Stage == InboundStage.Done || email.Status == InboundStatus.Failed || email.NextAttemptAt is null)
+            {
+                return;
+            }
+
+            mailboxId = email.MailboxId;
         }
-        catch (OperationCanceledException)
-        {
-            // Shutting down: the start-up sweep resumes it.
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Could not schedule the retry of inbound email {EmailId}", emailId);
-        }
+
+        var requestId = await NewRequestAsync(emailId, mailboxId, "Retrying after a temporary failure.", cancellationToken);
+        queue.Post([new QueuedWork(credentialId, 0, emailId, requestId, null)]);
     }
 
     private async Task HandleLifecycleAsync(QueuedWork work, CancellationToken cancellationToken)
@@ -336,4 +341,15 @@ internal sealed class WebhookWorker(
         log.Add(new LogLine(at, "Info", message));
         return JsonSerializer.Serialize(log, LogLine.Json);
     }
+}
+
+/// <summary>The next attempt of a webhook email that a transient failure (throttling, a 5xx) left waiting, scheduled for its time.</summary>
+public sealed class WebhookRetryJob
+{
+    private readonly WebhookWorker _worker;
+
+    internal WebhookRetryJob(WebhookWorker worker) => _worker = worker;
+
+    [AutomaticRetry(Attempts = 0)]
+    public Task RunAsync(int credentialId, long emailId, CancellationToken cancellationToken) => _worker.RetryAsync(credentialId, emailId, cancellationToken);
 }
