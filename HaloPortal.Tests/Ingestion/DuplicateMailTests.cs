@@ -77,9 +77,10 @@ public sealed class DuplicateMailTests(PortalAppFactory app) : IClassFixture<Por
         var inbox = await _mail.Control.ListMessagesAsync(_mail.Demo.SharedMailbox, "inbox");
         Assert.DoesNotContain(inbox, m => m.InternetMessageId?.Contains(shared) == true);
 
-        var log = app.Services.GetRequiredService<IInboundLog>();
-        var requestId = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == stuck.Id).Select(r => r.Id).FirstAsync());
-        await log.RunReplayAsync(await log.ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
+        // The stuck email is retried by the next scan once its attempt is due (replay is only for failed emails).
+        await QueryAsync(db => db.Set<InboundEmail>().Where(e => e.Id == stuck.Id)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.NextAttemptAt, DateTimeOffset.UtcNow.AddSeconds(-1))));
+        await _mail.ImportAsync();
         Assert.Equal(InboundStatus.Processed, Assert.Single(await EmailsAsync(poison)).Status);
         Assert.Equal(2, (await EmailsAsync(shared)).Count);
     }

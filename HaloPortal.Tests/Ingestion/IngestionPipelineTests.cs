@@ -25,6 +25,11 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
     private Task<InboundEmail> EmailAsync(string messageId) =>
         QueryAsync(db => db.Set<InboundEmail>().AsNoTracking().SingleAsync(e => e.InternetMessageId == messageId));
 
+    /// <summary>Moves an email's planned next attempt into the past, as the clock would.</summary>
+    private Task MakeDueAsync(long emailId) =>
+        QueryAsync(db => db.Set<InboundEmail>().Where(e => e.Id == emailId)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.NextAttemptAt, DateTimeOffset.UtcNow.AddSeconds(-1))));
+
     [Fact]
     public async Task New_mail_becomes_a_ticket_and_moves_to_the_Processed_folder()
     {
@@ -250,11 +255,15 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
         Assert.NotNull(stuck.NextAttemptAt);
         Assert.Contains("Simulated defect while deciding.", stuck.Reason);
 
+        // Waiting for its next attempt, the email is not failed: replay refuses it, and the next scan once it is due retries it.
         var log = app.Services.GetRequiredService<IInboundLog>();
         var requestId = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == stuck.Id).Select(r => r.Id).FirstAsync());
-        await log.RunReplayAsync(await log.ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
+        await Assert.ThrowsAsync<ReplayRefusedException>(() => log.ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
+        await MakeDueAsync(stuck.Id);
+        await _mail.ImportAsync();
         var replayed = await EmailAsync(poison);
         Assert.Equal(InboundStatus.Processed, replayed.Status);
+        Assert.Equal(2, replayed.Attempts);
         Assert.Equal(1, await QueryAsync(db => db.Set<TicketMessage>().CountAsync(m => m.InternetMessageId == poison)));
     }
 
