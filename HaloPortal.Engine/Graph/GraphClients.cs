@@ -49,6 +49,7 @@ internal sealed class GraphClients : IGraphClients, IDisposable
             handlers.RemoveAt(retry);
         }
 
+        handlers.Add(new TokenRefreshHandler(_tokens, credential));
         handlers.Add(new MailboxConcurrencyHandler(_limiter.For(slotKey)));
         var http = GraphClientFactory.Create(handlers, "v1.0", GraphClientFactory.Global_Cloud, proxy: null, finalHandler: _transport, disposeHandler: false);
         http.Timeout = TimeSpan.FromMinutes(5);

@@ -20,7 +20,6 @@ namespace HaloPortal.Engine.Subscriptions;
 internal sealed class Subscriptions(
     IDbContextFactory<PortalDbContext> contexts,
     IGraphClients graph,
-    ICredentialTokens tokens,
     ICredentialSecrets secrets,
     ISandboxConnector sandbox,
     ICredentialConnections connections,
@@ -463,19 +462,11 @@ internal sealed class Subscriptions(
         throw new CredentialException(missing);
     }
 
-    /// <summary>A Graph call; a token the service refused as expired is refreshed once (e.g. after a clock change) and the call repeated.</summary>
-    private async Task<T> CallAsync<T>(MailboxCredential credential, Func<GraphServiceClient, Task<T>> call)
+    /// <summary>A Graph call with its failures catalogued (a refused token is renewed once by the client pipeline).</summary>
+    private Task<T> CallAsync<T>(MailboxCredential credential, Func<GraphServiceClient, Task<T>> call)
     {
         var client = graph.For(credential);
-        try
-        {
-            return await GraphCall.RunAsync(() => call(client));
-        }
-        catch (CredentialException ex) when (ex.Error.Code == "InvalidAuthenticationToken")
-        {
-            await tokens.GetAccessTokenAsync(credential, forceRefresh: true);
-            return await GraphCall.RunAsync(() => call(client));
-        }
+        return GraphCall.RunAsync(() => call(client));
     }
 
     private Task CallAsync(MailboxCredential credential, Func<GraphServiceClient, Task> call) =>
