@@ -6,8 +6,8 @@ using Microsoft.Playwright;
 namespace HaloPortal.E2E;
 
 /// <summary>
-/// Issue 14 items 1, 2 and 6 through the browser: one connection state, from the last real Graph call, on the list, the card
-/// and the subscription panel; an import that Graph refuses says so; a connected client credential is locked until disconnected.
+/// Issue 14 items 1, 2, 4 and 6 through the browser: one connection state, from the last real Graph call, on the list, the card
+/// and the subscription panel; an import that Graph refuses says so; one address is read by one mailbox; a connected client credential is locked until disconnected.
 /// </summary>
 [Collection(AdminE2ECollection.Name)]
 public sealed partial class ConnectionTruthTests(AdminE2EFixture fixture)
@@ -95,6 +95,42 @@ public sealed partial class ConnectionTruthTests(AdminE2EFixture fixture)
             await mailbox.TestConnectionAsync(address);
             await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "Connected");
             await session.StepAsync("reconnected");
+        });
+
+    [Fact]
+    public Task A_second_mailbox_on_an_address_another_mailbox_reads_is_refused_with_that_mailbox_named() =>
+        fixture.RunAsync("address-taken", async session =>
+        {
+            var page = session.Page;
+            var sandbox = new SandboxScreen(page);
+            var run = Guid.NewGuid().ToString("N")[..6];
+            var own = $"twin-{run}@{SandboxScreen.DemoDomain}";
+            await sandbox.GotoAsync();
+            await sandbox.CreateSharedMailboxAsync(own, $"Twin {run}");
+            var clientId = (await sandbox.Application(DemoApplication).GetByTestId("app-client-id").TextContentAsync())!.Trim();
+            var (secret, _) = await sandbox.CreateSecretAsync(DemoApplication);
+            var tenantId = await sandbox.TenantIdAsync();
+
+            // The seeded demo mailbox already reads support@ (however it is spelt): a second mailbox on it would open every ticket twice.
+            var mailbox = await new MailboxListPage(page).CreateAsync($"Twin {run}");
+            var editor = await mailbox.NewCredentialsAsync();
+            await editor.FillSandboxCredentialAsync(authorisationCode: false, tenantId, clientId, secret, SandboxScreen.SupportMailbox.ToUpperInvariant());
+            await page.GetByTestId("save-credential").ClickAsync();
+            var refusal = page.GetByText($"{SandboxScreen.SupportMailbox} is already read by the mailbox 'Support (sandbox)'", new() { Exact = false }).First;
+            await Assertions.Expect(refusal).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("credential-card")).ToHaveCountAsync(0);
+            await session.StepAsync("address-taken");
+            await page.SetViewportSizeAsync(390, 844);
+            await refusal.ScrollIntoViewIfNeededAsync();
+            await session.StepAsync("address-taken-390");
+            await page.SetViewportSizeAsync(1366, 860);
+
+            // Its own address saves.
+            await page.GetByTestId("email-address").FillAsync(own);
+            await page.GetByTestId("save-credential").ClickAsync();
+            await Assertions.Expect(mailbox.Card.GetByTestId("credential-status")).ToHaveAttributeAsync("data-status", "NotTested");
+            await Assertions.Expect(refusal).ToHaveCountAsync(0);
+            await session.StepAsync("own-address-saved");
         });
 
     /// <summary>The state chip of the mailbox's row on Configuration › Email › Mailboxes.</summary>

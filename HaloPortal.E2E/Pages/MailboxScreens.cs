@@ -128,6 +128,15 @@ public sealed class CredentialEditorPage(IPage page)
     /// <param name="webhooks">Processing method Webhooks (Client credentials only) instead of Mailbox scan.</param>
     public async Task SaveSandboxCredentialAsync(bool authorisationCode, string tenantId, string clientId, string secret, string? emailAddress, bool webhooks = false)
     {
+        await FillSandboxCredentialAsync(authorisationCode, tenantId, clientId, secret, emailAddress, webhooks);
+        await page.GetByTestId("save-credential").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("credential-card")).ToBeVisibleAsync();
+        await page.WaitForInteractiveAsync();
+    }
+
+    /// <summary>Fills a Sandbox-authority credential without saving it.</summary>
+    public async Task FillSandboxCredentialAsync(bool authorisationCode, string tenantId, string clientId, string secret, string? emailAddress, bool webhooks = false)
+    {
         if (authorisationCode)
         {
             await page.Locator("label", new() { Has = page.GetByTestId("auth-method-authorization-code") }).First.ClickAsync();
@@ -148,9 +157,5 @@ public sealed class CredentialEditorPage(IPage page)
         {
             await page.GetByTestId("email-address").FillAsync(emailAddress);
         }
-
-        await page.GetByTestId("save-credential").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("credential-card")).ToBeVisibleAsync();
-        await page.WaitForInteractiveAsync();
     }
 }
