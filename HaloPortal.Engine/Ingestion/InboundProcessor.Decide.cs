@@ -16,9 +16,6 @@ internal sealed partial class InboundProcessor
     // One writer decides tickets at a time: ticket numbers and threading stay consistent on every provider.
     private static readonly SemaphoreSlim DecideGate = new(1, 1);
 
-    /// <summary>Test hook called before each email is decided; a test makes it throw to prove one bad email holds back no other.</summary>
-    internal Func<long, Task>? BeforeDecide { get; set; }
-
     private sealed record DecisionContext(IReadOnlyList<EmailRule> Rules, ClassificationContext Classification);
 
     private async Task<DecisionContext> LoadDecisionContextAsync(CancellationToken cancellationToken)
@@ -98,12 +95,9 @@ internal sealed partial class InboundProcessor
             }
         }
 
-        if (AfterStage is { } hook)
+        foreach (var id in decidedNow)
         {
-            foreach (var id in decidedNow)
-            {
-                await hook("decided", id);
-            }
+            await probe.AfterStageAsync("decided", id);
         }
 
         return due;
@@ -171,10 +165,7 @@ internal sealed partial class InboundProcessor
     /// <summary>Decides one email inside the caller's transaction; true when it opened a ticket.</summary>
     private async Task<bool> DecideOneAsync(PortalDbContext db, Mailbox mailbox, InboundEmail email, ProcessingLog log, DecisionContext context, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (BeforeDecide is { } hook)
-        {
-            await hook(email.Id);
-        }
+        await probe.BeforeDecideAsync(email.Id);
 
         var opened = false;
         email.UpdatedAt = now;

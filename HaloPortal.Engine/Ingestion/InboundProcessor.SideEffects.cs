@@ -34,12 +34,9 @@ internal sealed partial class InboundProcessor
             }
 
             await ApplySideEffectsAsync(client, address, mailbox, batch, logs, cancellationToken);
-            if (AfterStage is { } hook)
+            foreach (var work in batch)
             {
-                foreach (var work in batch)
-                {
-                    await hook("side-effects", work.EmailId);
-                }
+                await probe.AfterStageAsync("side-effects", work.EmailId);
             }
         }
     }

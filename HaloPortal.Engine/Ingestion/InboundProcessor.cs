@@ -35,7 +35,8 @@ internal sealed partial class InboundProcessor(
     IOptions<IngestionOptions> options,
     ILogger<InboundProcessor> logger,
     IEnumerable<INewTicketObserver> newTicketObservers,
-    Notifications.EngineProblems problems)
+    Notifications.EngineProblems problems,
+    IPipelineProbe probe)
 {
     /// <summary>How many emails may be fetched ahead of the decisions (bounds the raw messages held in memory).</summary>
     private const int FetchWindow = 32;
@@ -44,12 +45,6 @@ internal sealed partial class InboundProcessor(
     private const int DecideRun = 32;
 
     private readonly EmailParser _parser = new();
-
-    /// <summary>
-    /// Crash-test hook, called after each stage ("discovered", "fetched", "decided", "side-effects") with an email id;
-    /// a test makes it throw to prove that a crash at that point loses nothing and makes no second ticket.
-    /// </summary>
-    internal Func<string, long, Task>? AfterStage { get; set; }
 
     public async Task<BatchOutcome> ProcessAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> all, CancellationToken cancellationToken)
     {
@@ -171,12 +166,9 @@ internal sealed partial class InboundProcessor(
 
     private async Task HookAsync(string stage, IEnumerable<WorkItem> items)
     {
-        if (AfterStage is { } hook)
+        foreach (var item in items)
         {
-            foreach (var item in items)
-            {
-                await hook(stage, item.EmailId);
-            }
+            await probe.AfterStageAsync(stage, item.EmailId);
         }
     }
 

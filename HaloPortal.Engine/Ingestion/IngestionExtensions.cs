@@ -9,6 +9,7 @@ internal static class IngestionExtensions
         services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<MailboxSideEffects>();
         services.AddSingleton<InboundProcessor>();
+        services.AddSingleton<IPipelineProbe, NoPipelineProbe>();
         services.AddSingleton<MailboxScanner>();
         services.AddSingleton<IMailboxScanner>(sp => sp.GetRequiredService<MailboxScanner>());
         services.AddSingleton<IInboundLog, InboundLog>();

@@ -53,8 +53,8 @@ public sealed class InternalErrorProblemTests(LogCapturingPortalFactory app) : I
     {
         var mail = new SandboxMail(app);
         await mail.DeliverAsync(SandboxMail.Mime("defect@customer.example", mail.Demo.SharedMailbox, "Meets a defect", "body", SandboxMail.NewMessageId()));
-        var processor = app.Services.GetRequiredService<InboundProcessor>();
-        processor.AfterStage = (stage, _) =>
+        var probe = app.Probe;
+        probe.AfterStage = (stage, _) =>
         {
             if (stage == "discovered")
             {
@@ -72,7 +72,7 @@ public sealed class InternalErrorProblemTests(LogCapturingPortalFactory app) : I
         }
         finally
         {
-            processor.AfterStage = null;
+            probe.AfterStage = null;
         }
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);

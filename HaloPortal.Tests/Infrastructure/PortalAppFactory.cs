@@ -1,7 +1,9 @@
 using System.Net;
+using HaloPortal.Engine.Ingestion;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HaloPortal.Tests.Infrastructure;
 
@@ -41,6 +43,9 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     /// <summary>Extra configuration (keys like <c>Portal:Instance</c>), applied when the host is built; a null value leaves the product's default.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>The pipeline's probe: set its hooks to crash the pipeline at a chosen point (and clear them after).</summary>
+    public TestPipelineProbe Probe { get; } = new();
 
     /// <summary>Replace or add services after the portal's own registrations.</summary>
     public Action<IServiceCollection>? ConfigureTestServices { get; set; }
@@ -92,6 +97,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IPipelineProbe>(Probe)));
         if (ConfigureTestServices is { } configure)
         {
             builder.ConfigureServices(configure);
@@ -118,4 +124,18 @@ public class PortalAppFactory : WebApplicationFactory<Program>
             }
         }
     }
+}
+
+/// <summary>A pipeline probe whose hooks a test sets; unset hooks observe nothing.</summary>
+public sealed class TestPipelineProbe : IPipelineProbe
+{
+    /// <summary>Called after each stage with the stage's name and the email's id.</summary>
+    public Func<string, long, Task>? AfterStage { get; set; }
+
+    /// <summary>Called before each email is decided.</summary>
+    public Func<long, Task>? BeforeDecide { get; set; }
+
+    public Task AfterStageAsync(string stage, long emailId) => AfterStage?.Invoke(stage, emailId) ?? Task.CompletedTask;
+
+    public Task BeforeDecideAsync(long emailId) => BeforeDecide?.Invoke(emailId) ?? Task.CompletedTask;
 }

@@ -14,7 +14,7 @@ public sealed class CrashRecoveryTests(PortalAppFactory app) : IClassFixture<Por
 
     private sealed class SimulatedCrash(string stage) : Exception($"Simulated crash after {stage}.");
 
-    private InboundProcessor Processor => app.Services.GetRequiredService<InboundProcessor>();
+    private TestPipelineProbe Probe => app.Probe;
 
     private async Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query)
     {
@@ -31,7 +31,7 @@ public sealed class CrashRecoveryTests(PortalAppFactory app) : IClassFixture<Por
     {
         var id = SandboxMail.NewMessageId();
         await _mail.DeliverAsync(SandboxMail.Mime("crash@customer.example", _mail.Demo.SharedMailbox, $"Crash after {stage}", "Please keep me.", id));
-        Processor.AfterStage = async (name, emailId) =>
+        Probe.AfterStage = async (name, emailId) =>
         {
             var ours = await QueryAsync(db => db.Set<InboundEmail>().AnyAsync(e => e.Id == emailId && e.InternetMessageId == id));
             if (name == stage && ours)
@@ -45,7 +45,7 @@ public sealed class CrashRecoveryTests(PortalAppFactory app) : IClassFixture<Por
         }
         finally
         {
-            Processor.AfterStage = null;
+            Probe.AfterStage = null;
         }
 
         var atCrash = await QueryAsync(db => db.Set<InboundEmail>().AsNoTracking().SingleAsync(e => e.InternetMessageId == id));
@@ -78,7 +78,7 @@ public sealed class RestartRecoveryTests
             {
                 var mail = new SandboxMail(first);
                 await mail.DeliverAsync(SandboxMail.Mime("restart@customer.example", mail.Demo.SharedMailbox, "Survives a restart", "body", id));
-                first.Services.GetRequiredService<InboundProcessor>().AfterStage = (name, _) =>
+                first.Probe.AfterStage = (name, _) =>
                     name == "fetched" ? throw new InvalidOperationException("The process dies here.") : Task.CompletedTask;
                 await Assert.ThrowsAsync<InvalidOperationException>(() => mail.ImportAsync());
             }

@@ -36,8 +36,8 @@ public sealed class DuplicateMailTests(PortalAppFactory app) : IClassFixture<Por
         await _mail.DeliverAsync(copy);
         await _mail.DeliverAsync(SandboxMail.Mime("last@customer.example", _mail.Demo.SharedMailbox, "After the twins", "body", after));
 
-        var processor = app.Services.GetRequiredService<InboundProcessor>();
-        processor.BeforeDecide = async emailId =>
+        var probe = app.Probe;
+        probe.BeforeDecide = async emailId =>
         {
             if (await QueryAsync(db => db.Set<InboundEmail>().AnyAsync(e => e.Id == emailId && e.InternetMessageId == poison)))
             {
@@ -51,7 +51,7 @@ public sealed class DuplicateMailTests(PortalAppFactory app) : IClassFixture<Por
         }
         finally
         {
-            processor.BeforeDecide = null;
+            probe.BeforeDecide = null;
         }
 
         Assert.Null(report.Error);

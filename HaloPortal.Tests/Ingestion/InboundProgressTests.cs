@@ -29,15 +29,15 @@ public sealed class InboundProgressTests(PortalAppFactory app) : IClassFixture<P
         await _mail.DeliverAsync(SandboxMail.Mime("Ola Berg <ola@customer.example>", _mail.Demo.SharedMailbox, "Badge reader offline", "Door 3.", id));
         // A first scan stops right after discovery (as a crash would), so the next scan reads the message before its delta query:
         // that read is the one Graph answers with a 503.
-        var processor = app.Services.GetRequiredService<InboundProcessor>();
-        processor.AfterStage = (stage, _) => stage == "discovered" ? throw new InvalidOperationException("Stopped after discovery.") : Task.CompletedTask;
+        var probe = app.Probe;
+        probe.AfterStage = (stage, _) => stage == "discovered" ? throw new InvalidOperationException("Stopped after discovery.") : Task.CompletedTask;
         try
         {
             await Assert.ThrowsAsync<InvalidOperationException>(() => _mail.ImportAsync());
         }
         finally
         {
-            processor.AfterStage = null;
+            probe.AfterStage = null;
         }
 
         // Graph answers 503 until the test has seen the email waiting for its next attempt.

@@ -227,8 +227,8 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
         }
 
         var poison = ids[1];
-        var processor = app.Services.GetRequiredService<InboundProcessor>();
-        processor.BeforeDecide = async emailId =>
+        var probe = app.Probe;
+        probe.BeforeDecide = async emailId =>
         {
             if (await QueryAsync(db => db.Set<InboundEmail>().AnyAsync(e => e.Id == emailId && e.InternetMessageId == poison)))
             {
@@ -241,7 +241,7 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
         }
         finally
         {
-            processor.BeforeDecide = null;
+            probe.BeforeDecide = null;
         }
 
         foreach (var id in ids.Where(i => i != poison))
