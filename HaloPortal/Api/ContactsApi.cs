@@ -1,6 +1,7 @@
 using Hangfire;
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Tickets;
 using HaloPortal.Engine.Users;
 
 namespace HaloPortal.Api;
@@ -14,29 +15,23 @@ internal static class ContactsApi
         users.MapGet("", async (string? q, int? siteId, int? page, int? pageSize, IUsers service, CancellationToken ct) =>
         {
             var result = await service.QueryAsync(new UserQuery(q, siteId, page ?? 1, pageSize ?? 25), ct);
-            return TypedResults.Ok(new
-            {
-                items = result.Items.Select(u => new { u.Id, u.Email, u.Name, u.Company, u.JobTitle, u.SiteId, u.SiteName, u.Imported, u.CreatedAt }),
-                total = result.Total,
-            });
+            return TypedResults.Ok(new ItemsPage<UserRow>(result.Items, result.Total));
         }).WithName("ListUsers").WithSummary("Users, searched by name, email or company (?q=), optionally on one site (?siteId=).");
 
         users.MapGet("/{id:int}", async Task<IResult> (int id, IUsers service, CancellationToken ct) =>
             await service.GetAsync(id, 1, ct) is { } u
-                ? TypedResults.Ok(new
-                {
+                ? TypedResults.Ok(new UserDto(
                     u.Id, u.Email, u.Name, u.FirstName, u.LastName, u.Phone, u.Mobile, u.JobTitle, u.Department, u.Company, u.Address, u.Notes,
                     u.SiteId, u.SiteName, u.OutlookContactId, u.CreatedAt, u.UpdatedAt,
-                    tickets = u.Tickets.Items.Select(t => new { t.Id, t.Number, t.Subject, t.Status, t.CreatedAt, t.UpdatedAt }),
-                    ticketTotal = u.Tickets.Total,
-                })
+                    [.. u.Tickets.Items.Select(t => new UserTicketDto(t.Id, t.Number, t.Subject, t.Status, t.CreatedAt, t.UpdatedAt))],
+                    u.Tickets.Total))
                 : TypedResults.Problem(title: "Not found", detail: $"User {id} does not exist.", statusCode: 404))
-            .WithName("GetUser");
+            .Produces<UserDto>().WithName("GetUser");
 
         api.MapGet("/sites", async (ISites sites, CancellationToken ct) =>
         {
             var items = await sites.ListAsync(ct);
-            return TypedResults.Ok(new { items, total = items.Count });
+            return TypedResults.Ok(new ItemsPage<SiteView>(items, items.Count));
         }).RequireAuthorization(PortalPolicies.Agent).WithTags("Users").WithName("ListSites");
 
         api.MapPost("/mailboxes/{id:int}/contact-import", async Task<IResult> (int id, bool? wait, IContactImports imports, HaloPortal.Engine.Mailboxes.IMailboxes mailboxes,
@@ -50,19 +45,30 @@ internal static class ContactsApi
             if (wait != true)
             {
                 var job = jobs.Enqueue<ContactImportNowJob>(j => j.RunAsync(id, CancellationToken.None));
-                return TypedResults.Accepted($"/api/v1/mailboxes/{id}", new { status = "started", jobId = job });
+                return TypedResults.Accepted($"/api/v1/mailboxes/{id}", new JobStarted("started", job));
             }
 
             var r = await imports.ImportAsync(id, null, ContactImportTrigger.Manual, ct);
-            return TypedResults.Ok(new
-            {
-                r.RunId, r.Processed, r.Created, r.Updated, r.Unchanged,
-                skipped = r.Skipped,
-                r.Errors,
-                error = r.Error is null ? null : new { r.Error.Code, r.Error.Title, r.Error.Message, r.Error.Fix },
-                notRun = r.NotRun,
-            });
-        }).RequireAuthorization(PortalPolicies.Administrator).WithTags("Mailboxes").WithName("ImportContacts")
+            return TypedResults.Ok(new ContactImportDto(
+                r.RunId, r.Processed, r.Created, r.Updated, r.Unchanged, r.Skipped, r.Errors, MailboxesApi.ErrorDto.From(r.Error), r.NotRun));
+        }).RequireAuthorization(PortalPolicies.Administrator).WithTags("Mailboxes").Produces<ContactImportDto>().Produces<JobStarted>(StatusCodes.Status202Accepted)
+          .WithName("ImportContacts")
           .WithSummary("Import the mailbox's Outlook contacts as users; ?wait=true answers with the report, otherwise 202.");
     }
+
+    internal sealed record UserTicketDto(int Id, int Number, string Subject, TicketStatus Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+    /// <summary>A user with every field and the first page of their tickets (newest first).</summary>
+    internal sealed record UserDto(
+        int Id, string Email, string Name, string? FirstName, string? LastName, string? Phone, string? Mobile, string? JobTitle, string? Department,
+        string? Company, string? Address, string? Notes, int SiteId, string SiteName, string? OutlookContactId, DateTimeOffset CreatedAt, DateTimeOffset? UpdatedAt,
+        IReadOnlyList<UserTicketDto> Tickets, int TicketTotal);
+
+    /// <summary>The report of a contact import run with <c>?wait=true</c>.</summary>
+    internal sealed record ContactImportDto(
+        long? RunId, int Processed, int Created, int Updated, int Unchanged, IReadOnlyList<SkippedContact> Skipped, IReadOnlyList<string> Errors,
+        MailboxesApi.ErrorDto? Error, string? NotRun);
 }
+
+/// <summary>The answer to work queued as a background job: <c>{"status":"started","jobId":"..."}</c>.</summary>
+internal sealed record JobStarted(string Status, string JobId);

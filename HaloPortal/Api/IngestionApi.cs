@@ -34,7 +34,7 @@ internal static class IngestionApi
         inbound.MapGet("", async (int? mailboxId, InboundStatus? status, DateTimeOffset? from, DateTimeOffset? to, string? sender, string? subject, string? rule, int? page, int? pageSize, IInboundLog log, CancellationToken ct) =>
         {
             var result = await log.QueryAsync(new InboundQuery(mailboxId, status, from, to, sender, subject, rule, page ?? 1, pageSize ?? 50), ct);
-            return TypedResults.Ok(new { items = result.Items.Select(Row), total = result.Total });
+            return TypedResults.Ok(new ItemsPage<InboundEmailDto>([.. result.Items.Select(InboundEmailDto.Of)], result.Total));
         }).WithName("ListInboundEmails");
 
         inbound.MapGet("/export.csv", async (int? mailboxId, InboundStatus? status, DateTimeOffset? from, DateTimeOffset? to, string? sender, string? subject, string? rule, IInboundLog log, CancellationToken ct) =>
@@ -43,15 +43,13 @@ internal static class IngestionApi
 
         inbound.MapGet("/{id:long}", async Task<IResult> (long id, IInboundLog log, CancellationToken ct) =>
             await log.GetAsync(id, ct) is { } d
-                ? TypedResults.Ok(new
-                {
+                ? TypedResults.Ok(new InboundEmailDetailsDto(
                     d.Email.Id, d.Email.MailboxId, d.Email.InternetMessageId, d.Email.Subject, d.Email.From, d.Email.Status, d.Email.TicketId, d.Email.TicketNumber,
                     d.Email.Rule, d.Email.Reason, d.Email.ErrorCode, d.Email.FoundBy, d.Email.SizeBytes, d.Email.ReceivedAt, d.Email.CreatedAt,
                     d.Stage, d.Attempts, d.NextAttemptAt, d.Email.LastError, d.Email.LastErrorAt, d.HasRawMime,
-                    requests = d.Requests.Select(r => new { r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.ReplayOfRequestId, log = r.Log }),
-                })
+                    [.. d.Requests.Select(r => new InboundRequestDto(r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.ReplayOfRequestId, r.Log))]))
                 : TypedResults.Problem(title: "Not found", detail: $"Inbound email {id} does not exist.", statusCode: 404))
-            .WithName("GetInboundEmail");
+            .Produces<InboundEmailDetailsDto>().WithName("GetInboundEmail");
 
         inbound.MapGet("/{id:long}/mime", async Task<IResult> (long id, IInboundLog log, CancellationToken ct) =>
             await log.GetEmailMimeAsync(id, ct) is { } raw ? TypedResults.File(raw.Content, raw.ContentType, raw.FileName)
@@ -67,46 +65,30 @@ internal static class IngestionApi
         {
             try
             {
-                return TypedResults.Accepted($"/api/v1/inbound-requests/{id}", new { requestId = await log.ReplayAsync(id, actor.Get(), ct) });
+                return TypedResults.Accepted($"/api/v1/inbound-requests/{id}", new ReplayQueued(await log.ReplayAsync(id, actor.Get(), ct)));
             }
             catch (ReplayRefusedException ex)
             {
                 return TypedResults.Problem(title: "The email is not failed", detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
             }
-        }).WithName("ReplayInboundRequest")
+        }).Produces<ReplayQueued>(StatusCodes.Status202Accepted).WithName("ReplayInboundRequest")
           .WithDescription("Queues a new attempt for the request's email. 409 while the email is still in progress (processing, or waiting for a planned retry): replay is for failed emails. An email that already made a ticket or was ignored is replayed harmlessly (its new request says so).");
 
         var tickets = api.MapGroup("/tickets").RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets");
         tickets.MapGet("", async (int? mailboxId, string? q, int? page, int? pageSize, ITickets service, CancellationToken ct) =>
         {
             var result = await service.QueryAsync(new TicketQuery(mailboxId, q, page ?? 1, pageSize ?? 25), ct);
-            return TypedResults.Ok(new
-            {
-                items = result.Items.Select(t => new { t.Id, t.Number, t.Subject, t.Status, t.Priority, t.Category, t.RequesterEmail, t.MailboxId, t.MailboxName, t.MessageCount, t.CreatedAt, t.UpdatedAt, t.LinkedTicketId }),
-                total = result.Total,
-            });
+            return TypedResults.Ok(new ItemsPage<TicketRowDto>([.. result.Items.Select(TicketRowDto.Of)], result.Total));
         }).WithName("ListTickets");
         tickets.MapGet("/{id:int}", async Task<IResult> (int id, ITickets service, CancellationToken ct) =>
             await service.GetAsync(id, ct) is { } d
-                ? TypedResults.Ok(new
-                {
+                ? TypedResults.Ok(new TicketDto(
                     d.Ticket.Id, d.Ticket.Number, d.Ticket.Subject, d.Ticket.Status, d.Ticket.Priority, d.Ticket.Category, d.Ticket.RequesterEmail, d.Ticket.RequesterName,
-                    d.Ticket.MailboxId, d.Ticket.MessageCount, d.Ticket.CreatedAt, d.Ticket.UpdatedAt, d.Ticket.LinkedTicketId, linked = d.Linked,
-                    messages = d.Messages.Select(m => new
-                    {
-                        m.Id, m.Direction, m.From, m.To, m.Cc, m.Subject, m.SentAt, m.BodyHtml, m.BodyText, m.InboundEmailId,
-                        attachments = m.Attachments.Select(a => new { a.Id, a.Name, a.Size, a.ContentType, a.IsInline }),
-                    }),
-                })
+                    d.Ticket.MailboxId, d.Ticket.MessageCount, d.Ticket.CreatedAt, d.Ticket.UpdatedAt, d.Ticket.LinkedTicketId, d.Linked,
+                    [.. d.Messages.Select(m => new TicketMessageDto(m.Id, m.Direction, m.From, m.To, m.Cc, m.Subject, m.SentAt, m.BodyHtml, m.BodyText, m.InboundEmailId, m.Attachments))]))
                 : TypedResults.Problem(title: "Not found", detail: $"Ticket {id} does not exist.", statusCode: 404))
-            .WithName("GetTicket");
+            .Produces<TicketDto>().WithName("GetTicket");
     }
-
-    private static object Row(InboundEmailRow r) => new
-    {
-        r.Id, r.MailboxId, r.InternetMessageId, r.Subject, r.From, r.Status, r.TicketId, r.TicketNumber, r.Rule, r.Reason, r.ErrorCode, r.FoundBy, r.ReceivedAt, r.CreatedAt,
-        r.Attempts, r.LastError, r.LastErrorAt, r.NextAttemptAt,
-    };
 
     /// <summary>Attachment downloads for the portal's pages (cookie) — inline images are served with their type, everything else as a download.</summary>
     public static void MapAttachmentDownloads(this WebApplication app)
@@ -136,4 +118,43 @@ internal static class IngestionApi
             TypedResults.File(System.Text.Encoding.UTF8.GetBytes(await log.ExportCsvAsync(new InboundQuery(mailboxId, status, from, to, sender, subject, rule), ct)), "text/csv", "inbound-log.csv"))
             .RequireAuthorization(PortalPolicies.Support).ExcludeFromDescription();
     }
+
+    /// <summary>One email of the inbound log.</summary>
+    internal sealed record InboundEmailDto(
+        long Id, int MailboxId, string? InternetMessageId, string? Subject, string? From, InboundStatus Status, int? TicketId, int? TicketNumber, string? Rule, string? Reason,
+        string? ErrorCode, RequestKind FoundBy, DateTimeOffset? ReceivedAt, DateTimeOffset CreatedAt, int Attempts, string? LastError, DateTimeOffset? LastErrorAt, DateTimeOffset? NextAttemptAt)
+    {
+        public static InboundEmailDto Of(InboundEmailRow r) => new(
+            r.Id, r.MailboxId, r.InternetMessageId, r.Subject, r.From, r.Status, r.TicketId, r.TicketNumber, r.Rule, r.Reason, r.ErrorCode, r.FoundBy, r.ReceivedAt, r.CreatedAt,
+            r.Attempts, r.LastError, r.LastErrorAt, r.NextAttemptAt);
+    }
+
+    internal sealed record InboundRequestDto(long Id, RequestKind Kind, DateTimeOffset ReceivedAt, DateTimeOffset? CompletedAt, RequestOutcome Outcome, string RawContentType,
+        long? ReplayOfRequestId, IReadOnlyList<LogLine> Log);
+
+    /// <summary>One email of the inbound log with where it stands and every request (attempt) with its log.</summary>
+    internal sealed record InboundEmailDetailsDto(
+        long Id, int MailboxId, string? InternetMessageId, string? Subject, string? From, InboundStatus Status, int? TicketId, int? TicketNumber, string? Rule, string? Reason,
+        string? ErrorCode, RequestKind FoundBy, long? SizeBytes, DateTimeOffset? ReceivedAt, DateTimeOffset CreatedAt, InboundStage Stage, int Attempts, DateTimeOffset? NextAttemptAt,
+        string? LastError, DateTimeOffset? LastErrorAt, bool HasRawMime, IReadOnlyList<InboundRequestDto> Requests);
+
+    /// <summary>The new request a replay queued.</summary>
+    internal sealed record ReplayQueued(long RequestId);
+
+    internal sealed record TicketRowDto(
+        int Id, int Number, string Subject, TicketStatus Status, TicketPriority Priority, string? Category, string RequesterEmail, int? MailboxId, string? MailboxName,
+        int MessageCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int? LinkedTicketId)
+    {
+        public static TicketRowDto Of(TicketRow t) => new(
+            t.Id, t.Number, t.Subject, t.Status, t.Priority, t.Category, t.RequesterEmail, t.MailboxId, t.MailboxName, t.MessageCount, t.CreatedAt, t.UpdatedAt, t.LinkedTicketId);
+    }
+
+    internal sealed record TicketMessageDto(
+        long Id, MessageDirection Direction, string From, string To, string Cc, string Subject, DateTimeOffset SentAt, string? BodyHtml, string? BodyText, long? InboundEmailId,
+        IReadOnlyList<AttachmentInfo> Attachments);
+
+    /// <summary>A ticket with its linked tickets and its thread (HTML bodies sanitised).</summary>
+    internal sealed record TicketDto(
+        int Id, int Number, string Subject, TicketStatus Status, TicketPriority Priority, string? Category, string RequesterEmail, string RequesterName, int? MailboxId,
+        int MessageCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int? LinkedTicketId, IReadOnlyList<LinkedTicket> Linked, IReadOnlyList<TicketMessageDto> Messages);
 }

@@ -1,4 +1,5 @@
 using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Portal;
@@ -61,7 +62,7 @@ internal static class MailboxesApi
         {
             var result = await connections.TestAsync(id, ct);
             return TypedResults.Ok(new TestResultDto(result.Ok, result.Address, result.DisplayName, result.InboxItems, result.Steps,
-                result.Error is null ? null : new ErrorDto(result.Error.Code, result.Error.Title, result.Error.Message, result.Error.Fix)));
+                ErrorDto.From(result.Error)));
         }).WithName("TestCredential");
 
         credentials.MapPost("/{id:int}/disconnect", async (int id, ICredentialConnections connections, ICurrentActor actor, CancellationToken ct) =>
@@ -100,7 +101,10 @@ internal static class MailboxesApi
         public static MailboxDto From(MailboxDetails m) => new(m.Id, m.Name, m.ConnectionType, m.IncomingEnabled, m.CreatedAt, m.Credentials);
     }
 
-    internal sealed record ErrorDto(string Code, string Title, string Message, string Fix);
+    internal sealed record ErrorDto(string Code, string Title, string Message, string Fix)
+    {
+        public static ErrorDto? From(KnownError? error) => error is null ? null : new(error.Code, error.Title, error.Message, error.Fix);
+    }
 
     internal sealed record TestResultDto(bool Ok, string? Address, string? DisplayName, int? InboxItems, IReadOnlyList<string> Steps, ErrorDto? Error);
 

@@ -52,7 +52,7 @@ internal static class OutboundApi
                 return TypedResults.Problem(title: "The reply would go from another mailbox", detail: refused.Message, statusCode: StatusCodes.Status409Conflict,
                     extensions: new Dictionary<string, object?> { ["code"] = refused.Code, ["fix"] = refused.Fix, ["sender"] = PlanShape(refused.Plan) });
             }
-        }).RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets").WithName("ReplyToTicket")
+        }).RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets").Produces<OutboundMessageDto>(StatusCodes.Status202Accepted).WithName("ReplyToTicket")
           .WithSummary("Queues a reply to the ticket's requester (stored first, sent in the background); 202 with the outbound message's id, status and the mailbox it goes out from. "
               + "fromMailboxId sends only from that mailbox and allowFallback=false only from the ticket's own: otherwise 409 with the current plan.")
           .ProducesValidationProblem();
@@ -67,18 +67,18 @@ internal static class OutboundApi
             {
                 return TypedResults.Problem(title: "Not found", detail: $"Ticket {id} does not exist.", statusCode: 404);
             }
-        }).RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets").WithName("GetReplySender")
+        }).RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets").Produces<ReplySenderDto>().WithName("GetReplySender")
           .WithSummary("Which mailbox a reply to the ticket would go out from now: the ticket's own, or the default outgoing mailbox (fallback, with the reason); sender is null when none can send.");
 
         var outbound = api.MapGroup("/outbound-messages").RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets");
         outbound.MapGet("/{id:long}", async Task<IResult> (long id, IReplies replies, CancellationToken ct) =>
             await replies.GetAsync(id, ct) is { } info ? TypedResults.Ok(Shape(info))
                 : TypedResults.Problem(title: "Not found", detail: $"Outbound message {id} does not exist.", statusCode: 404))
-            .WithName("GetOutboundMessage").WithSummary("The sending state of a reply: Queued, Sending, Sent or Failed, with the last error.");
+            .Produces<OutboundMessageDto>().WithName("GetOutboundMessage").WithSummary("The sending state of a reply: Queued, Sending, Sent or Failed, with the last error.");
         outbound.MapPost("/{id:long}/retry", async Task<IResult> (long id, IReplies replies, ICurrentActor actor, CancellationToken ct) =>
             await replies.RetryAsync(id, actor.Get(), ct) is { } info ? TypedResults.Accepted($"/api/v1/outbound-messages/{id}", Shape(info))
                 : TypedResults.Problem(title: "Not found", detail: $"Outbound message {id} does not exist.", statusCode: 404))
-            .WithName("RetryOutboundMessage").WithSummary("Queues a failed message again now.");
+            .Produces<OutboundMessageDto>(StatusCodes.Status202Accepted).WithName("RetryOutboundMessage").WithSummary("Queues a failed message again now.");
 
         api.MapGet("/notifications", async Task<IResult> (string? agentEmail, bool? unreadOnly, int? page, int? pageSize, ClaimsPrincipal user, INotifications notifications, CancellationToken ct) =>
         {
@@ -103,24 +103,29 @@ internal static class OutboundApi
                     detail: "Notifications belong to agents. With an Administrator key, add ?agentEmail= to read an agent's notifications.", statusCode: 403);
             }
 
-            var result = await notifications.ListAsync(userId, unreadOnly == true, page ?? 1, pageSize ?? 50, ct);
-            return TypedResults.Ok(new { items = result.Items, total = result.Total, unread = result.Unread });
-        }).WithTags("Notifications").WithName("ListNotifications")
+            return TypedResults.Ok(await notifications.ListAsync(userId, unreadOnly == true, page ?? 1, pageSize ?? 50, ct));
+        }).Produces<NotificationPage>().WithTags("Notifications").WithName("ListNotifications")
           .WithSummary("The caller's error notifications. API keys have no inbox: administrators pass ?agentEmail= to read an agent's; otherwise 403.");
     }
 
-    private static object Shape(OutboundInfo m) => new
-    {
+    private static OutboundMessageDto Shape(OutboundInfo m) => new(
         m.Id, m.Kind, m.Status, m.TicketId, m.TicketMessageId, m.To, m.Subject, m.InternetMessageId, m.Attempts, m.NextAttemptAt,
         m.LastErrorCode, m.LastError, m.SentFrom, m.CreatedAt, m.SentAt,
         m.FromMailboxId, m.Fallback, m.FallbackReason,
-        SentFromMailboxId = m.Status == OutboundStatus.Sent ? m.FromMailboxId : null,
-    };
+        m.Status == OutboundStatus.Sent ? m.FromMailboxId : null);
 
-    private static object PlanShape(ReplySenderPlan plan) => new
-    {
-        Sender = MailboxShape(plan.Sender), TicketMailbox = MailboxShape(plan.TicketMailbox), Fallback = plan.IsFallback, plan.FallbackReason, plan.Problem,
-    };
+    private static ReplySenderDto PlanShape(ReplySenderPlan plan) => new(MailboxShape(plan.Sender), MailboxShape(plan.TicketMailbox), plan.IsFallback, plan.FallbackReason, plan.Problem);
 
-    private static object? MailboxShape(ReplyMailbox? mailbox) => mailbox is null ? null : new { MailboxId = mailbox.Id, mailbox.Name, mailbox.Address };
+    private static ReplyMailboxDto? MailboxShape(ReplyMailbox? mailbox) => mailbox is null ? null : new(mailbox.Id, mailbox.Name, mailbox.Address);
+
+    /// <summary>A reply or notification on its way out; <c>sentFromMailboxId</c> is set once it was sent.</summary>
+    internal sealed record OutboundMessageDto(
+        long Id, OutboundKind Kind, OutboundStatus Status, int? TicketId, long? TicketMessageId, string To, string Subject, string InternetMessageId, int Attempts,
+        DateTimeOffset? NextAttemptAt, string? LastErrorCode, string? LastError, string? SentFrom, DateTimeOffset CreatedAt, DateTimeOffset? SentAt,
+        int? FromMailboxId, bool Fallback, string? FallbackReason, int? SentFromMailboxId);
+
+    /// <summary>Which mailbox a reply would go out from: <c>sender</c> (null when none can send) and the ticket's own.</summary>
+    internal sealed record ReplySenderDto(ReplyMailboxDto? Sender, ReplyMailboxDto? TicketMailbox, bool Fallback, string? FallbackReason, string? Problem);
+
+    internal sealed record ReplyMailboxDto(int MailboxId, string Name, string? Address);
 }
