@@ -42,6 +42,8 @@ public static class DataExtensions
     {
         // First hosted service: the schema must exist before Data Protection, Hangfire or any feature touches the database.
         services.AddHostedService<DatabaseMigrator>();
+        services.AddSingleton<WalCheckpointer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
         services.AddOptions<DataOptions>().BindConfiguration(DataOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var provider = configuration.GetSection(DataOptions.SectionName).GetValue<DatabaseProvider?>(nameof(DataOptions.Provider)) ?? DatabaseProvider.Sqlite;
         var connectionString = configuration.PortalConnectionString(environment);

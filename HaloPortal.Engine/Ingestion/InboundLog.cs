@@ -202,17 +202,9 @@ internal sealed partial class InboundLog(
         }
 
         var now = time.GetUtcNow();
-        var replay = new InboundRequest
-        {
-            InboundEmailId = original.InboundEmailId,
-            MailboxId = original.MailboxId,
-            Kind = RequestKind.Replay,
-            ReceivedAt = now,
-            ReplayOfRequestId = requestId,
-            RawContentType = original.RawContentType,
-            RawData = original.RawData,
-            LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Replay of request {requestId} queued by {actor}.") }, LogLine.Json),
-        };
+        var replay = InboundRequest.Open(original.MailboxId, RequestKind.Replay, now, $"Replay of request {requestId} queued by {actor}.", original.InboundEmailId)
+            .WithRaw(original.RawData, original.RawContentType);
+        replay.ReplayOfRequestId = requestId;
         db.Add(replay);
         db.Audit(time, actor, "InboundRequest.Replayed", "InboundEmail", original.InboundEmailId.ToString(), null, new { RequestId = requestId });
         await db.SaveChangesAsync(cancellationToken);
@@ -241,9 +233,8 @@ internal sealed partial class InboundLog(
                 log.Info(ticket is { } n
                     ? $"Already processed into ticket #{n}: nothing to do (one email never makes two tickets)."
                     : $"Already {email.Status.ToString().ToLowerInvariant()}: {email.Reason}");
-                request.Outcome = email.Status == InboundStatus.Processed ? RequestOutcome.Succeeded : RequestOutcome.Ignored;
-                request.CompletedAt = time.GetUtcNow();
-                request.LogJson = ProcessingLog.Append(request.LogJson, log);
+                request.Append(log);
+                request.Complete(email.Status == InboundStatus.Processed ? RequestOutcome.Succeeded : RequestOutcome.Ignored, time.GetUtcNow());
                 await db.SaveChangesAsync(cancellationToken);
                 return;
             }
@@ -257,7 +248,7 @@ internal sealed partial class InboundLog(
             email.Reason = null;
             email.UpdatedAt = time.GetUtcNow();
             log.Info($"Restarting from stage {email.Stage}.");
-            request.LogJson = ProcessingLog.Append(request.LogJson, log);
+            request.Append(log);
             await db.SaveChangesAsync(cancellationToken);
 
             mailbox = await db.Set<Mailbox>().AsNoTracking().SingleAsync(m => m.Id == email.MailboxId, cancellationToken);
@@ -270,9 +261,8 @@ internal sealed partial class InboundLog(
             var request = await db.Set<InboundRequest>().SingleAsync(r => r.Id == replayRequestId, cancellationToken);
             var log = new ProcessingLog(time);
             log.Error("The credential that found this email no longer exists; add credentials to the mailbox and replay again.");
-            request.Outcome = RequestOutcome.Failed;
-            request.CompletedAt = time.GetUtcNow();
-            request.LogJson = ProcessingLog.Append(request.LogJson, log);
+            request.Append(log);
+            request.Complete(RequestOutcome.Failed, time.GetUtcNow());
             await db.SaveChangesAsync(cancellationToken);
             return;
         }

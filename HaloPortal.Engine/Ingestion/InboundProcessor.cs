@@ -134,15 +134,14 @@ internal sealed partial class InboundProcessor(
                 continue;
             }
 
-            request.LogJson = ProcessingLog.Append(request.LogJson, logs[item.EmailId]);
-            request.CompletedAt = time.GetUtcNow();
-            request.Outcome = email.Status switch
+            request.Append(logs[item.EmailId]);
+            request.Complete(email.Status switch
             {
                 InboundStatus.Processed => RequestOutcome.Succeeded,
                 InboundStatus.Ignored => RequestOutcome.Ignored,
                 InboundStatus.Failed => RequestOutcome.Failed,
                 _ => email.NextAttemptAt is not null ? RequestOutcome.Failed : RequestOutcome.Pending,
-            };
+            }, time.GetUtcNow());
             outcome.Count(email);
         }
 
@@ -151,11 +150,9 @@ internal sealed partial class InboundProcessor(
             if (emails.TryGetValue(item.EmailId, out var email) && requests.TryGetValue(item.RequestId, out var request))
             {
                 var primary = items.First(i => i.EmailId == item.EmailId).RequestId;
-                var note = new ProcessingLog(time);
-                note.Info($"The same email was also listed by request #{primary} of this batch; it was processed once, there.");
-                request.LogJson = ProcessingLog.Append(request.LogJson, note);
-                request.CompletedAt = time.GetUtcNow();
-                request.Outcome = requests[primary].Outcome;
+                var now = time.GetUtcNow();
+                request.Append("Info", $"The same email was also listed by request #{primary} of this batch; it was processed once, there.", now);
+                request.Complete(requests[primary].Outcome, now);
             }
         }
 

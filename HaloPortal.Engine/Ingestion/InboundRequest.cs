@@ -4,9 +4,52 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace HaloPortal.Engine.Ingestion;
 
-/// <summary>One processing attempt of an email (scan, manual import, webhook, replay) with its raw data and a step-by-step log.</summary>
+/// <summary>
+/// One processing attempt of an email (scan, manual import, webhook, replay) with its raw data and a step-by-step log. Every source
+/// opens its requests with <see cref="Open"/> and writes their log and outcome through <see cref="Append(string, string, DateTimeOffset)"/>
+/// and <see cref="Complete"/>: one writer, so the inbound log reads the same whichever hop wrote it.
+/// </summary>
 public sealed class InboundRequest
 {
+    /// <summary>A new, pending request whose log starts with <paramref name="message"/>.</summary>
+    internal static InboundRequest Open(int mailboxId, RequestKind kind, DateTimeOffset at, string message, long? emailId = null, string level = "Info") => new()
+    {
+        InboundEmailId = emailId,
+        MailboxId = mailboxId,
+        Kind = kind,
+        ReceivedAt = at,
+        LogJson = JsonSerializer.Serialize(new[] { new LogLine(at, level, message) }, LogLine.Json),
+    };
+
+    /// <summary>Keeps what arrived (a Graph resource or notification as JSON, or a MIME message) as the request's raw data.</summary>
+    internal InboundRequest WithRaw(byte[]? raw, string contentType = "application/json")
+    {
+        RawData = raw;
+        RawContentType = contentType;
+        return this;
+    }
+
+    /// <summary>Adds one line to the log.</summary>
+    internal void Append(string level, string message, DateTimeOffset at) => Append([new LogLine(at, level, message)]);
+
+    /// <summary>Adds the lines a <see cref="ProcessingLog"/> collected.</summary>
+    internal void Append(ProcessingLog log) => LogJson = ProcessingLog.Append(LogJson, log);
+
+    /// <summary>Adds lines to the log.</summary>
+    internal void Append(IEnumerable<LogLine> lines)
+    {
+        var log = JsonSerializer.Deserialize<List<LogLine>>(LogJson, LogLine.Json) ?? [];
+        log.AddRange(lines);
+        LogJson = JsonSerializer.Serialize(log, LogLine.Json);
+    }
+
+    /// <summary>Closes the request with its outcome.</summary>
+    internal void Complete(RequestOutcome outcome, DateTimeOffset at)
+    {
+        Outcome = outcome;
+        CompletedAt = at;
+    }
+
     public long Id { get; set; }
 
     public long? InboundEmailId { get; set; }

@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Ingestion.Sources.Webhook;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HaloPortal.Engine.Ingestion;
@@ -21,6 +22,7 @@ internal static class IngestionExtensions
         services.AddTransient<ReplayJob>();
         services.AddSingleton<HaloPortal.Engine.Data.IStartupTask, Users.DefaultSiteStartupTask>();
         services.AddHostedService<ScanScheduleSync>();
+        services.AddWebhookSource();
         return services;
     }
 }

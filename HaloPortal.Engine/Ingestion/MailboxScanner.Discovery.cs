@@ -135,29 +135,18 @@ internal sealed partial class MailboxScanner
             .Select(e => new { e.Id, e.Stage, e.Attempts, e.NextAttemptAt })
             .Take(500)
             .ToListAsync(cancellationToken);
-        var requests = emails.Where(e => e.NextAttemptAt is null || e.NextAttemptAt <= now).Select(email => new InboundRequest
-        {
-            InboundEmailId = email.Id,
-            MailboxId = mailboxId,
-            Kind = kind,
-            ReceivedAt = now,
-            LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Resuming an unfinished email (stage {email.Stage}, attempt {email.Attempts + 1}).") }, LogLine.Json),
-        }).ToList();
+        var requests = emails.Where(e => e.NextAttemptAt is null || e.NextAttemptAt <= now)
+            .Select(email => InboundRequest.Open(mailboxId, kind, now, $"Resuming an unfinished email (stage {email.Stage}, attempt {email.Attempts + 1}).", email.Id))
+            .ToList();
         db.AddRange(requests);
         await db.SaveChangesAsync(cancellationToken);
         var work = requests.Select(r => new WorkItem(r.InboundEmailId!.Value, r.Id)).ToList();
         return work;
     }
 
-    private static async Task<InboundRequest> NewRequestAsync(int mailboxId, RequestKind kind, Message message, DateTimeOffset now) => new()
-    {
-        MailboxId = mailboxId,
-        Kind = kind,
-        ReceivedAt = now,
-        RawContentType = "application/json",
-        RawData = Encoding.UTF8.GetBytes(await KiotaJsonSerializer.SerializeAsStringAsync(message)),
-        LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).") }, LogLine.Json),
-    };
+    private static async Task<InboundRequest> NewRequestAsync(int mailboxId, RequestKind kind, Message message, DateTimeOffset now) =>
+        InboundRequest.Open(mailboxId, kind, now, $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).")
+            .WithRaw(Encoding.UTF8.GetBytes(await KiotaJsonSerializer.SerializeAsStringAsync(message)));
 
     private static string CopyKey(string graphId) => $"graph:{graphId}";
 

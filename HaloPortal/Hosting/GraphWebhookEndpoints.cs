@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Ingestion.Sources.Webhook;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
 using Microsoft.Extensions.Options;

@@ -1,10 +1,12 @@
-using Hangfire;
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Ingestion.Sources.Webhook;
 using HaloPortal.Engine.Sandbox;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Tests.Subscriptions;
+using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace HaloPortal.Tests.Subscriptions;
+namespace HaloPortal.Tests.Ingestion.Webhook;
 
 /// <summary>A portal whose runs give up on a failing read at once (no in-run re-reads), so the retry comes from the schedule.</summary>
 public sealed class NoReadRetriesWebhookFactory : WebhookPortalFactory

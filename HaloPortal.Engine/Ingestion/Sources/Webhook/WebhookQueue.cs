@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace HaloPortal.Engine.Subscriptions;
+namespace HaloPortal.Engine.Ingestion.Sources.Webhook;
 
 /// <summary>An acknowledged notification to act on: a message to fetch (<see cref="EmailId"/>) or a lifecycle event.</summary>
 internal sealed record QueuedWork(int CredentialId, int SubscriptionId, long? EmailId, long RequestId, string? LifecycleEvent);

@@ -3,13 +3,15 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Ingestion.Sources.Webhook;
 using HaloPortal.Engine.Sandbox;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Tests.Infrastructure;
+using HaloPortal.Tests.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace HaloPortal.Tests.Subscriptions;
+namespace HaloPortal.Tests.Ingestion.Webhook;
 
 /// <summary>Webhooks end to end: the sandbox notifies the portal's receiver over real HTTP; the worker fetches and makes tickets.</summary>
 public sealed class WebhookIngestionTests(WebhookPortalFactory app) : IClassFixture<WebhookPortalFactory>

@@ -4,15 +4,15 @@ using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Identity;
-using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mailbox = HaloPortal.Engine.Mailboxes.Mailbox;
 
-namespace HaloPortal.Engine.Subscriptions;
+namespace HaloPortal.Engine.Ingestion.Sources.Webhook;
 
 /// <summary>
 /// Processes acknowledged notifications in the background: fetches each message by id and runs the durable ingestion
@@ -24,7 +24,7 @@ internal sealed class WebhookWorker(
     WebhookQueue queue,
     InboundProcessor processor,
     MailboxScanner scanner,
-    Subscriptions subscriptions,
+    Subscriptions.Subscriptions subscriptions,
     IBackendServices backendServices,
     IBackgroundJobClient jobs,
     TimeProvider time,
@@ -167,11 +167,10 @@ internal sealed class WebhookWorker(
             var request = await db.Set<InboundRequest>().SingleOrDefaultAsync(r => r.Id == item.RequestId, cancellationToken);
             if (request is not null && request.Outcome == RequestOutcome.Pending)
             {
-                request.Outcome = email is null ? RequestOutcome.Failed : RequestOutcome.Ignored;
-                request.CompletedAt = now;
-                request.LogJson = Append(request.LogJson, now, email is null
+                request.Append("Info", email is null
                     ? "The email record no longer exists."
-                    : $"Already handled (status {email.Status}) by another request; nothing to do.");
+                    : $"Already handled (status {email.Status}) by another request; nothing to do.", now);
+                request.Complete(email is null ? RequestOutcome.Failed : RequestOutcome.Ignored, now);
             }
         }
 
@@ -253,11 +252,8 @@ internal sealed class WebhookWorker(
         if (request is not null)
         {
             var now = time.GetUtcNow();
-            var log = JsonSerializer.Deserialize<List<LogLine>>(request.LogJson, LogLine.Json) ?? [];
-            log.AddRange(lines.Select(l => new LogLine(now, l.Level, l.Message)));
-            request.LogJson = JsonSerializer.Serialize(log, LogLine.Json);
-            request.Outcome = outcome;
-            request.CompletedAt = now;
+            request.Append(lines.Select(l => new LogLine(now, l.Level, l.Message)));
+            request.Complete(outcome, now);
             await db.SaveChangesAsync(cancellationToken);
         }
     }
@@ -322,24 +318,10 @@ internal sealed class WebhookWorker(
     {
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var request = new InboundRequest
-        {
-            InboundEmailId = emailId,
-            MailboxId = mailboxId,
-            Kind = RequestKind.Webhook,
-            ReceivedAt = now,
-            LogJson = JsonSerializer.Serialize(new[] { new LogLine(now, "Info", message) }, LogLine.Json),
-        };
+        var request = InboundRequest.Open(mailboxId, RequestKind.Webhook, now, message, emailId);
         db.Add(request);
         await db.SaveChangesAsync(cancellationToken);
         return request.Id;
-    }
-
-    private static string Append(string json, DateTimeOffset at, string message)
-    {
-        var log = JsonSerializer.Deserialize<List<LogLine>>(json, LogLine.Json) ?? [];
-        log.Add(new LogLine(at, "Info", message));
-        return JsonSerializer.Serialize(log, LogLine.Json);
     }
 }
 

@@ -3,14 +3,14 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace HaloPortal.Engine.Subscriptions;
+namespace HaloPortal.Engine.Ingestion.Sources.Webhook;
 
 /// <summary>How the receiver answered a notification batch.</summary>
 public enum NotificationAnswer
@@ -49,13 +49,6 @@ public interface IGraphNotifications
 internal sealed record IntakeItem(
     RequestKind Kind, string SubscriptionId, CachedSubscription? Subscription, RejectionReason? Reason, string? Rejection, string? MessageId, string? LifecycleEvent, byte[] Raw);
 
-/// <summary>A batch with more items than Portal:Webhooks:MaxItemsPerBatch.</summary>
-internal sealed class TooManyItemsException(int count, int max)
-    : Exception($"The batch has {count} items; at most {max} are accepted in one POST (Portal:Webhooks:MaxItemsPerBatch).")
-{
-    public int Count { get; } = count;
-}
-
 /// <summary>
 /// Group commit: concurrent POSTs hand their items to one writer, which commits everything waiting in ONE transaction and then
 /// releases every waiting request. At high rates this turns hundreds of commits a second into a few.
@@ -66,6 +59,7 @@ internal sealed class NotificationIntake(
     WebhookQueue queue,
     RejectionTally tally,
     IOptions<WebhookOptions> options,
+    WalCheckpointer checkpointer,
     TimeProvider time,
     ILogger<NotificationIntake> logger) : BackgroundService, IGraphNotifications
 {
@@ -82,7 +76,6 @@ internal sealed class NotificationIntake(
     private DateTimeOffset _sampleWindowStart = DateTimeOffset.MinValue;
     private int _sampledInWindow;
     private readonly Dictionary<int, DateTimeOffset> _lastNotificationWritten = [];
-    private int _writtenSinceCheckpoint;
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     private sealed record Pending(IReadOnlyList<IntakeItem> Items, TaskCompletionSource Done);
@@ -95,10 +88,10 @@ internal sealed class NotificationIntake(
 
     private async Task<NotificationResult> ReceiveAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
     {
-        ParsedBatch batch;
+        MatchedBatch batch;
         try
         {
-            batch = await ParseAsync(body, kind, cancellationToken);
+            batch = await MatchAsync(body, kind, cancellationToken);
         }
         catch (TooManyItemsException ex)
         {
@@ -150,102 +143,53 @@ internal sealed class NotificationIntake(
     }
 
     /// <summary>What to write (every accepted item, and the newest rejected ones as a sample), with the number of items and of rejections per reason.</summary>
-    private sealed record ParsedBatch(List<IntakeItem> Write, int Total, int[] Rejected);
+    private sealed record MatchedBatch(List<IntakeItem> Write, int Total, int[] Rejected);
 
-    private async Task<ParsedBatch> ParseAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
+    private async Task<MatchedBatch> MatchAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
     {
-        JsonDocument document;
-        try
+        using var batch = NotificationBatchParser.Parse(body, kind, options.Value.MaxItemsPerBatch);
+        var parsed = batch.Items;
+
+        // One lookup for the whole batch: memory, the ids remembered as unknown, then one database read for the rest.
+        var subscriptions = await cache.FindManyAsync(parsed.Select(p => p.SubscriptionId), cancellationToken);
+        var reasons = new RejectionReason?[parsed.Count];
+        var rejected = new int[Enum.GetValues<RejectionReason>().Length];
+        for (var i = 0; i < parsed.Count; i++)
         {
-            document = JsonDocument.Parse(body);
+            reasons[i] = subscriptions[parsed[i].SubscriptionId] switch
+            {
+                null => RejectionReason.UnknownSubscription,
+                { } subscription when !ClientStateMatches(subscription, parsed[i].ClientState) => RejectionReason.ClientStateMismatch,
+                { Status: SubscriptionStatus.Cancelled } => RejectionReason.SubscriptionCancelled,
+                _ => null,
+            };
+            if (reasons[i] is { } reason)
+            {
+                rejected[(int)reason]++;
+            }
         }
-        catch (JsonException ex)
+
+        // Rejected items are counted; only the newest of them are kept (as request rows) to show what was refused.
+        var skipRejected = rejected.Sum() - TakeSampleBudget(rejected.Sum());
+        var write = new List<IntakeItem>();
+        var seenRejected = 0;
+        for (var i = 0; i < parsed.Count; i++)
         {
-            throw new FormatException($"The body is not JSON ({ex.Message}).");
+            var (_, subscriptionId, _, messageId, lifecycleEvent) = parsed[i];
+            var subscription = subscriptions[subscriptionId];
+            if (reasons[i] is not { } reason)
+            {
+                write.Add(new IntakeItem(kind, subscriptionId, subscription, null, null, messageId, lifecycleEvent, parsed[i].Raw()));
+            }
+            else if (seenRejected++ >= skipRejected)
+            {
+                var raw = parsed[i].Raw();
+                write.Add(new IntakeItem(kind, subscriptionId, subscription, reason, RejectionText(reason, subscriptionId), messageId, lifecycleEvent,
+                    raw.Length > MaxSampleRawBytes ? raw[..MaxSampleRawBytes] : raw));
+            }
         }
 
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
-            {
-                throw new FormatException("Expected {\"value\":[...]} with one item per notification.");
-            }
-
-            var count = value.GetArrayLength();
-            if (count > options.Value.MaxItemsPerBatch)
-            {
-                throw new TooManyItemsException(count, options.Value.MaxItemsPerBatch);
-            }
-
-            var parsed = new List<(JsonElement Element, string SubscriptionId, string? MessageId, string? LifecycleEvent)>(count);
-            foreach (var element in value.EnumerateArray())
-            {
-                if (element.ValueKind != JsonValueKind.Object)
-                {
-                    throw new FormatException("Every item of \"value\" must be an object.");
-                }
-
-                var subscriptionId = Text(element, "subscriptionId") ?? throw new FormatException("An item has no subscriptionId.");
-                string? messageId = null;
-                string? lifecycleEvent = null;
-                if (kind == RequestKind.Webhook)
-                {
-                    messageId = element.TryGetProperty("resourceData", out var data) && data.ValueKind == JsonValueKind.Object ? Text(data, "id") : null;
-                    if (messageId is null)
-                    {
-                        throw new FormatException("An item has no resourceData.id (the message id).");
-                    }
-                }
-                else
-                {
-                    lifecycleEvent = Text(element, "lifecycleEvent") ?? throw new FormatException("A lifecycle item has no lifecycleEvent.");
-                }
-
-                parsed.Add((element, subscriptionId, messageId, lifecycleEvent));
-            }
-
-            // One lookup for the whole batch: memory, the ids remembered as unknown, then one database read for the rest.
-            var subscriptions = await cache.FindManyAsync(parsed.Select(p => p.SubscriptionId), cancellationToken);
-            var reasons = new RejectionReason?[parsed.Count];
-            var rejected = new int[Enum.GetValues<RejectionReason>().Length];
-            for (var i = 0; i < parsed.Count; i++)
-            {
-                reasons[i] = subscriptions[parsed[i].SubscriptionId] switch
-                {
-                    null => RejectionReason.UnknownSubscription,
-                    { } subscription when !ClientStateMatches(subscription, Text(parsed[i].Element, "clientState")) => RejectionReason.ClientStateMismatch,
-                    { Status: SubscriptionStatus.Cancelled } => RejectionReason.SubscriptionCancelled,
-                    _ => null,
-                };
-                if (reasons[i] is { } reason)
-                {
-                    rejected[(int)reason]++;
-                }
-            }
-
-            // Rejected items are counted; only the newest of them are kept (as request rows) to show what was refused.
-            var skipRejected = rejected.Sum() - TakeSampleBudget(rejected.Sum());
-            var write = new List<IntakeItem>();
-            var seenRejected = 0;
-            for (var i = 0; i < parsed.Count; i++)
-            {
-                var (element, subscriptionId, messageId, lifecycleEvent) = parsed[i];
-                var subscription = subscriptions[subscriptionId];
-                if (reasons[i] is not { } reason)
-                {
-                    write.Add(new IntakeItem(kind, subscriptionId, subscription, null, null, messageId, lifecycleEvent, Encoding.UTF8.GetBytes(element.GetRawText())));
-                }
-                else if (seenRejected++ >= skipRejected)
-                {
-                    var raw = Encoding.UTF8.GetBytes(element.GetRawText());
-                    write.Add(new IntakeItem(kind, subscriptionId, subscription, reason, RejectionText(reason, subscriptionId), messageId, lifecycleEvent,
-                        raw.Length > MaxSampleRawBytes ? raw[..MaxSampleRawBytes] : raw));
-                }
-            }
-
-            return new ParsedBatch(write, parsed.Count, rejected);
-        }
+        return new MatchedBatch(write, parsed.Count, rejected);
     }
 
     /// <summary>
@@ -289,53 +233,7 @@ internal sealed class NotificationIntake(
     private static bool ClientStateMatches(CachedSubscription subscription, string? clientState) =>
         clientState is not null && CryptographicOperations.FixedTimeEquals(subscription.ClientState, Encoding.UTF8.GetBytes(clientState));
 
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.String && property.GetString() is { Length: > 0 } text ? text : null;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var checkpointer = CheckpointAsync(stoppingToken);
-        try
-        {
-            await WriteLoopAsync(stoppingToken);
-        }
-        finally
-        {
-            await checkpointer;
-        }
-    }
-
-    /// <summary>While notifications are being written, checkpoints the SQLite WAL every second without blocking the writer (PASSIVE).</summary>
-    private async Task CheckpointAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                if (Interlocked.Exchange(ref _writtenSinceCheckpoint, 0) == 0)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await using var db = await contexts.CreateDbContextAsync(stoppingToken);
-                    if (db.Database.IsSqlite())
-                    {
-                        await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE);", stoppingToken);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogDebug(ex, "WAL checkpoint skipped");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => WriteLoopAsync(stoppingToken);
 
     private async Task WriteLoopAsync(CancellationToken stoppingToken)
     {
@@ -353,7 +251,7 @@ internal sealed class NotificationIntake(
             try
             {
                 await CommitWithRetryAsync(group, stoppingToken);
-                Interlocked.Add(ref _writtenSinceCheckpoint, count);
+                checkpointer.Written(count);
                 foreach (var pending in group)
                 {
                     pending.Done.TrySetResult();
@@ -430,7 +328,7 @@ internal sealed class NotificationIntake(
         if (db.Database.IsSqlite())
         {
             // The acknowledgement path never runs a WAL checkpoint itself (a checkpoint waits for the disk and would hold
-            // every waiting notification); the checkpointer below does it beside the writer.
+            // every waiting notification); the WalCheckpointer does it beside the writer.
             await db.Database.OpenConnectionAsync(cancellationToken);
             await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=0;", cancellationToken);
         }
@@ -460,25 +358,17 @@ internal sealed class NotificationIntake(
         var requests = new List<(IntakeItem Item, InboundRequest Request, InboundEmail? Email)>(items.Count);
         foreach (var item in items)
         {
-            var request = new InboundRequest
-            {
-                MailboxId = item.Subscription?.MailboxId ?? 0,
-                Kind = item.Kind,
-                ReceivedAt = now,
-                RawContentType = "application/json",
-                RawData = item.Raw,
-            };
-            var log = new List<LogLine>();
+            InboundRequest request;
             InboundEmail? email = null;
             if (item.Rejection is not null)
             {
-                request.Outcome = RequestOutcome.Rejected;
-                request.CompletedAt = now;
-                log.Add(new LogLine(now, "Warning", $"Rejected: {item.Rejection} Nothing was fetched."));
+                request = InboundRequest.Open(item.Subscription?.MailboxId ?? 0, item.Kind, now, $"Rejected: {item.Rejection} Nothing was fetched.", level: "Warning");
+                request.Complete(RequestOutcome.Rejected, now);
             }
             else if (item.Kind == RequestKind.Lifecycle)
             {
-                log.Add(new LogLine(now, "Info", $"Lifecycle event '{item.LifecycleEvent}' for subscription {item.SubscriptionId} acknowledged; handled in the background."));
+                request = InboundRequest.Open(item.Subscription!.MailboxId, item.Kind, now,
+                    $"Lifecycle event '{item.LifecycleEvent}' for subscription {item.SubscriptionId} acknowledged; handled in the background.");
             }
             else
             {
@@ -487,13 +377,12 @@ internal sealed class NotificationIntake(
                 {
                     if (email.Stage == InboundStage.Done)
                     {
-                        request.Outcome = RequestOutcome.Ignored;
-                        request.CompletedAt = now;
-                        log.Add(new LogLine(now, "Info", $"Notified again for message {item.MessageId}: already processed ({email.Status}); nothing to do."));
+                        request = InboundRequest.Open(key.MailboxId, item.Kind, now, $"Notified again for message {item.MessageId}: already processed ({email.Status}); nothing to do.");
+                        request.Complete(RequestOutcome.Ignored, now);
                     }
                     else
                     {
-                        log.Add(new LogLine(now, "Info", $"Notified for message {item.MessageId}, already known (found by {email.FoundBy}); queued."));
+                        request = InboundRequest.Open(key.MailboxId, item.Kind, now, $"Notified for message {item.MessageId}, already known (found by {email.FoundBy}); queued.");
                     }
                 }
                 else
@@ -510,11 +399,12 @@ internal sealed class NotificationIntake(
                     };
                     db.Add(email);
                     emails[key] = email;
-                    log.Add(new LogLine(now, "Info", $"Notified by Graph (subscription {item.SubscriptionId}) of new message {item.MessageId}; acknowledged and queued."));
+                    request = InboundRequest.Open(key.MailboxId, item.Kind, now,
+                        $"Notified by Graph (subscription {item.SubscriptionId}) of new message {item.MessageId}; acknowledged and queued.");
                 }
             }
 
-            request.LogJson = JsonSerializer.Serialize(log, LogLine.Json);
+            request.WithRaw(item.Raw);
             requests.Add((item, request, email));
         }
 

@@ -1,8 +1,10 @@
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Ingestion.Sources.Webhook;
 using HaloPortal.Tests.Infrastructure;
+using HaloPortal.Tests.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 
-namespace HaloPortal.Tests.Subscriptions;
+namespace HaloPortal.Tests.Ingestion.Webhook;
 
 /// <summary>Durable first: a notification acknowledged just before a restart is processed by the next start.</summary>
 public sealed class WebhookRestartTests(Xunit.Abstractions.ITestOutputHelper output)
