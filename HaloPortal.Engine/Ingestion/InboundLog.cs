@@ -41,9 +41,6 @@ public sealed record InboundEmailDetails(InboundEmailRow Email, InboundStage Sta
 
 public sealed record InboundPage(IReadOnlyList<InboundEmailRow> Items, int Total);
 
-/// <summary>A replay refused because the email is not failed: it is still being processed or waits for a planned attempt.</summary>
-public sealed class ReplayRefusedException(string message) : InvalidOperationException(message);
-
 public sealed record RawData(string ContentType, byte[] Content, string FileName);
 
 /// <summary>How many emails of one status were logged on one UTC day.</summary>
@@ -65,7 +62,7 @@ public sealed record RejectedNotificationRow(
 /// </summary>
 public sealed record RejectedNotificationPage(IReadOnlyList<RejectedNotificationRow> Items, int Total, RejectionCounts? Refused = null);
 
-/// <summary>The inbound log (per mailbox and global), drill-down to requests, raw data, and replay.</summary>
+/// <summary>The inbound log (per mailbox and global), drill-down to requests and raw data; replay is <see cref="IInboundReplays"/>.</summary>
 public interface IInboundLog
 {
     Task<InboundPage> QueryAsync(InboundQuery query, CancellationToken cancellationToken = default);
@@ -78,12 +75,6 @@ public interface IInboundLog
     /// <summary>The email's raw MIME as an .eml download.</summary>
     Task<RawData?> GetEmailMimeAsync(long emailId, CancellationToken cancellationToken = default);
 
-    /// <summary>Queues a new attempt of the email behind a request; returns the new request's id.</summary>
-    Task<long> ReplayAsync(long requestId, Actor actor, CancellationToken cancellationToken = default);
-
-    /// <summary>Runs a queued replay now (the job calls this).</summary>
-    Task RunReplayAsync(long replayRequestId, CancellationToken cancellationToken = default);
-
     /// <summary>Emails logged per UTC day and status over the last <paramref name="days"/> days (today included), for the monitoring chart.</summary>
     Task<IReadOnlyList<InboundDayCount>> DailyCountsAsync(int? mailboxId, int days, CancellationToken cancellationToken = default);
 
@@ -94,16 +85,8 @@ public interface IInboundLog
     Task<RejectedNotificationPage> RejectedNotificationsAsync(RejectedNotificationQuery query, CancellationToken cancellationToken = default);
 }
 
-public sealed class ReplayJob(IInboundLog log)
-{
-    [AutomaticRetry(Attempts = 0)]
-    public Task RunAsync(long replayRequestId, CancellationToken cancellationToken) => log.RunReplayAsync(replayRequestId, cancellationToken);
-}
-
 internal sealed partial class InboundLog(
     IDbContextFactory<PortalDbContext> contexts,
-    InboundProcessor processor,
-    IBackgroundJobClient jobs,
     RejectionTally rejections,
     TimeProvider time) : IInboundLog
 {
@@ -179,95 +162,6 @@ internal sealed partial class InboundLog(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var mime = await db.Set<InboundEmail>().Where(e => e.Id == emailId).Select(e => e.RawMime).SingleOrDefaultAsync(cancellationToken);
         return mime is null ? null : new RawData("message/rfc822", mime, $"email-{emailId}.eml");
-    }
-
-    public async Task<long> ReplayAsync(long requestId, Actor actor, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var original = await db.Set<InboundRequest>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, cancellationToken)
-            ?? throw new KeyNotFoundException($"Request {requestId} does not exist.");
-        if (original.InboundEmailId is null)
-        {
-            throw new ArgumentException("This request carries no email (it was rejected before one was recorded), so there is nothing to replay.", nameof(requestId));
-        }
-
-        var state = await db.Set<InboundEmail>().AsNoTracking().Where(e => e.Id == original.InboundEmailId)
-            .Select(e => new { e.Status, e.NextAttemptAt, e.Attempts }).SingleAsync(cancellationToken);
-        if (state.Status is InboundStatus.Pending or InboundStatus.Processing)
-        {
-            // A replay now would run beside the attempt that is already planned or running: only a failed email needs one.
-            throw new ReplayRefusedException(state.NextAttemptAt is { } next
-                ? $"Email {original.InboundEmailId} is not failed: it is waiting for its next attempt at {next:yyyy-MM-dd HH:mm:ss} UTC (after {state.Attempts} so far). Replay is for failed emails; wait for that attempt or for the email to fail."
-                : $"Email {original.InboundEmailId} is not failed: it is still being processed. Replay is for failed emails; wait until processing ends.");
-        }
-
-        var now = time.GetUtcNow();
-        var replay = InboundRequest.Open(original.MailboxId, RequestKind.Replay, now, $"Replay of request {requestId} queued by {actor}.", original.InboundEmailId)
-            .WithRaw(original.RawData, original.RawContentType);
-        replay.ReplayOfRequestId = requestId;
-        db.Add(replay);
-        db.Audit(time, actor, "InboundRequest.Replayed", "InboundEmail", original.InboundEmailId.ToString(), null, new { RequestId = requestId });
-        await db.SaveChangesAsync(cancellationToken);
-        jobs.Enqueue<ReplayJob>(j => j.RunAsync(replay.Id, CancellationToken.None));
-        return replay.Id;
-    }
-
-    public async Task RunReplayAsync(long replayRequestId, CancellationToken cancellationToken = default)
-    {
-        MailboxCredential? credential;
-        Mailbox? mailbox;
-        InboundEmail? email;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            var request = await db.Set<InboundRequest>().SingleOrDefaultAsync(r => r.Id == replayRequestId, cancellationToken);
-            email = request?.InboundEmailId is { } emailId ? await db.Set<InboundEmail>().SingleOrDefaultAsync(e => e.Id == emailId, cancellationToken) : null;
-            if (request is null || email is null)
-            {
-                return;
-            }
-
-            var log = new ProcessingLog(time);
-            if (email.Stage == InboundStage.Done && email.Status is InboundStatus.Processed or InboundStatus.Ignored)
-            {
-                var ticket = email.TicketId is { } t ? await db.Set<Tickets.Ticket>().Where(x => x.Id == t).Select(x => (int?)x.Number).SingleOrDefaultAsync(cancellationToken) : null;
-                log.Info(ticket is { } n
-                    ? $"Already processed into ticket #{n}: nothing to do (one email never makes two tickets)."
-                    : $"Already {email.Status.ToString().ToLowerInvariant()}: {email.Reason}");
-                request.Append(log);
-                request.Complete(email.Status == InboundStatus.Processed ? RequestOutcome.Succeeded : RequestOutcome.Ignored, time.GetUtcNow());
-                await db.SaveChangesAsync(cancellationToken);
-                return;
-            }
-
-            // A failed email starts again from what we hold: its raw MIME when fetched, else the mailbox.
-            email.Stage = email.RawMime is null ? InboundStage.Discovered : InboundStage.Fetched;
-            email.Status = InboundStatus.Pending;
-            email.ScheduledRetries = 0;
-            email.NextAttemptAt = null;
-            email.ErrorCode = null;
-            email.Reason = null;
-            email.UpdatedAt = time.GetUtcNow();
-            log.Info($"Restarting from stage {email.Stage}.");
-            request.Append(log);
-            await db.SaveChangesAsync(cancellationToken);
-
-            mailbox = await db.Set<Mailbox>().AsNoTracking().SingleAsync(m => m.Id == email.MailboxId, cancellationToken);
-            credential = email.CredentialId is { } cid ? await db.Set<MailboxCredential>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == cid, cancellationToken) : null;
-        }
-
-        if (credential is null)
-        {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var request = await db.Set<InboundRequest>().SingleAsync(r => r.Id == replayRequestId, cancellationToken);
-            var log = new ProcessingLog(time);
-            log.Error("The credential that found this email no longer exists; add credentials to the mailbox and replay again.");
-            request.Append(log);
-            request.Complete(RequestOutcome.Failed, time.GetUtcNow());
-            await db.SaveChangesAsync(cancellationToken);
-            return;
-        }
-
-        await processor.ProcessAsync(credential, mailbox, [new WorkItem(email.Id, replayRequestId)], cancellationToken);
     }
 
     public async Task<IReadOnlyList<InboundDayCount>> DailyCountsAsync(int? mailboxId, int days, CancellationToken cancellationToken = default)

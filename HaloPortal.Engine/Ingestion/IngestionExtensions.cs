@@ -14,6 +14,7 @@ internal static class IngestionExtensions
         services.AddSingleton<MailboxScanner>();
         services.AddSingleton<IMailboxScanner>(sp => sp.GetRequiredService<MailboxScanner>());
         services.AddSingleton<IInboundLog, InboundLog>();
+        services.AddSingleton<IInboundReplays, InboundReplays>();
         services.AddSingleton<RejectionTally>();
         services.AddSingleton<Rules.IEmailRules, Rules.EmailRules>();
         services.AddSingleton<Tickets.ITickets, Tickets.TicketQueries>();

@@ -68,7 +68,7 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
         await _mail.ImportAsync();
         var replyEmail = await EmailAsync(reply);
         var requestId = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == replyEmail.Id).Select(r => r.Id).FirstAsync());
-        await app.Services.GetRequiredService<IInboundLog>().RunReplayAsync(await app.Services.GetRequiredService<IInboundLog>().ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
+        await app.Services.GetRequiredService<IInboundReplays>().RunReplayAsync(await app.Services.GetRequiredService<IInboundReplays>().ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
 
         var firstEmail = await EmailAsync(first);
         Assert.Equal(firstEmail.TicketId, (await EmailAsync(reply)).TicketId);
@@ -256,9 +256,9 @@ public sealed class IngestionPipelineTests(PortalAppFactory app) : IClassFixture
         Assert.Contains("Simulated defect while deciding.", stuck.Reason);
 
         // Waiting for its next attempt, the email is not failed: replay refuses it, and the next scan once it is due retries it.
-        var log = app.Services.GetRequiredService<IInboundLog>();
+        var replays = app.Services.GetRequiredService<IInboundReplays>();
         var requestId = await QueryAsync(db => db.Set<InboundRequest>().Where(r => r.InboundEmailId == stuck.Id).Select(r => r.Id).FirstAsync());
-        await Assert.ThrowsAsync<ReplayRefusedException>(() => log.ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
+        await Assert.ThrowsAsync<ReplayRefusedException>(() => replays.ReplayAsync(requestId, HaloPortal.Engine.Audit.Actor.System));
         await MakeDueAsync(stuck.Id);
         await _mail.ImportAsync();
         var replayed = await EmailAsync(poison);

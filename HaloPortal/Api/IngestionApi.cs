@@ -61,11 +61,11 @@ internal static class IngestionApi
             await log.GetRequestRawAsync(id, ct) is { } raw ? TypedResults.File(raw.Content, raw.ContentType, raw.FileName)
                 : TypedResults.Problem(title: "Not found", detail: $"Request {id} does not exist.", statusCode: 404))
             .WithName("GetInboundRequestRaw");
-        requests.MapPost("/{id:long}/replay", async Task<IResult> (long id, IInboundLog log, ICurrentActor actor, CancellationToken ct) =>
+        requests.MapPost("/{id:long}/replay", async Task<IResult> (long id, IInboundReplays replays, ICurrentActor actor, CancellationToken ct) =>
         {
             try
             {
-                return TypedResults.Accepted($"/api/v1/inbound-requests/{id}", new ReplayQueued(await log.ReplayAsync(id, actor.Get(), ct)));
+                return TypedResults.Accepted($"/api/v1/inbound-requests/{id}", new ReplayQueued(await replays.ReplayAsync(id, actor.Get(), ct)));
             }
             catch (ReplayRefusedException ex)
             {

@@ -34,6 +34,9 @@ public sealed partial class InboundLogTable : IDisposable
     private IInboundLog Log { get; set; } = default!;
 
     [Inject]
+    private IInboundReplays Replays { get; set; } = default!;
+
+    [Inject]
     private IMailboxes Mailboxes { get; set; } = default!;
 
     [Inject]
@@ -177,7 +180,7 @@ public sealed partial class InboundLogTable : IDisposable
                 {
                     try
                     {
-                        await Log.ReplayAsync(latest.Id, actor);
+                        await Replays.ReplayAsync(latest.Id, actor);
                         queued.Add(row.Id);
                     }
                     catch (Exception ex) when (ex is ArgumentException or ReplayRefusedException)

@@ -26,6 +26,9 @@ public sealed partial class InboundRecord
     private IInboundLog Log { get; set; } = default!;
 
     [Inject]
+    private IInboundReplays Replays { get; set; } = default!;
+
+    [Inject]
     private TimeProvider Time { get; set; } = default!;
 
     [CascadingParameter]
@@ -69,7 +72,7 @@ public sealed partial class InboundRecord
         _replayMessage = null;
         try
         {
-            _replayRequestId = await Log.ReplayAsync(requestId, await AuthState.ActorAsync());
+            _replayRequestId = await Replays.ReplayAsync(requestId, await AuthState.ActorAsync());
         }
         catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or ReplayRefusedException)
         {
