@@ -35,7 +35,7 @@ public static class ImportRunLabels
 
     public static string Of(ImportRunTrigger trigger) => trigger switch
     {
-        ImportRunTrigger.Screen => "Import emails",
+        ImportRunTrigger.Screen => "Screen",
         ImportRunTrigger.Api => "API",
         _ => trigger.ToString(),
     };
