@@ -65,7 +65,7 @@ public sealed class ImportEmailsPanelTests
         Assert.Contains("How to fix:", panel.ByTestId("import-error").TextContent);
         Assert.Equal("/configuration/email/common-errors?code=ErrorAccessDenied", panel.ByTestId("common-error-link").GetAttribute("href"));
         Assert.Equal("0", panel.ByTestId("count-fetched").TextContent);
-        Assert.Equal(["3 emails, 2 tickets opened, 1 ignored", "0 emails"], panel.AllByTestId("import-history-summary").Select(s => s.TextContent));
+        Assert.Equal(["3 emails, 2 tickets opened, 1 ignored", "ErrorAccessDenied · 0 emails"], panel.AllByTestId("import-history-summary").Select(s => s.TextContent));
 
         panel.AllByTestId("import-history-open").Single(b => b.GetAttribute("data-run-id") == finished.Id.ToString()).Click();
 

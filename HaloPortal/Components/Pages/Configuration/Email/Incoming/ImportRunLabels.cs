@@ -50,7 +50,7 @@ public static class ImportRunLabels
         _ => "Import finished: the mailbox was read",
     };
 
-    /// <summary>One line for the history: "3 emails, 2 tickets opened, 1 failed".</summary>
+    /// <summary>One line for the history: "3 emails, 2 tickets opened, 1 failed", after the error code of a run that stopped.</summary>
     public static string Summary(ImportRunView run)
     {
         if (run.Status == ImportRunStatus.Skipped)
@@ -79,6 +79,7 @@ public static class ImportRunLabels
             parts.Add($"{run.Failed:N0} failed");
         }
 
-        return string.Join(", ", parts);
+        var counts = string.Join(", ", parts);
+        return run.Error is { } error ? $"{error.Code} · {counts}" : counts;
     }
 }
