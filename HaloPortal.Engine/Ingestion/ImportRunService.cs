@@ -53,25 +53,22 @@ internal sealed class ImportRunService(
             return run is null ? null : View(run);
         }
 
-        return (await ScanAsync(run, progress, cancellationToken)).Run;
+        return (await ScanAsync(View(run), progress, cancellationToken)).Run;
     }
 
     public async Task<(ImportRunView Run, ScanReport Report)> ImportAsync(int mailboxId, ImportRunTrigger trigger, Actor startedBy, BacklogImport? backlog = null,
         IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var started = await StartAsync(mailboxId, trigger, startedBy, backlog, cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var run = await db.Set<ImportRun>().AsNoTracking().SingleAsync(r => r.Id == started.Id, cancellationToken);
+        var run = await StartAsync(mailboxId, trigger, startedBy, backlog, cancellationToken);
         return await ScanAsync(run, progress, cancellationToken);
     }
 
-    private async Task<(ImportRunView Run, ScanReport Report)> ScanAsync(ImportRun run, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(ImportRunView Run, ScanReport Report)> ScanAsync(ImportRunView run, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
-        var backlog = run.BacklogSince is { } since ? new BacklogImport(since, run.BacklogCap ?? 0) : null;
         ScanReport report;
         try
         {
-            report = await scanner.ImportAsync(run.MailboxId, backlog, progress, cancellationToken);
+            report = await scanner.ImportAsync(run.MailboxId, run.Backlog, progress, cancellationToken);
         }
         catch (OperationCanceledException)
         {

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Ingestion;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HaloPortal.Tests.Api;
 
@@ -114,6 +116,32 @@ public sealed class ImportRunsApiTests(PortalAppFactory app) : IClassFixture<Por
             Assert.Equal(report.GetProperty("error").GetProperty("message").GetString(), run.GetProperty("error").GetProperty("message").GetString());
             Assert.False(string.IsNullOrEmpty(run.GetProperty("error").GetProperty("fix").GetString()));
         }
+    }
+
+    [Fact]
+    public async Task A_defect_during_a_waited_import_is_a_500_and_its_run_is_Failed_not_left_Running()
+    {
+        var mail = new SandboxMail(app);
+        await mail.DeliverAsync(SandboxMail.Mime("defect@customer.example", mail.Demo.SharedMailbox, "Meets a defect", "body", SandboxMail.NewMessageId()));
+        var processor = app.Services.GetRequiredService<InboundProcessor>();
+        processor.AfterStage = (stage, _) => stage == "discovered" ? throw new InvalidOperationException("A defect.") : Task.CompletedTask;
+        using var api = app.CreateApiClient();
+        HttpResponseMessage response;
+        try
+        {
+            response = await api.PostAsync($"/api/v1/mailboxes/{Mailbox}/import?wait=true", null);
+        }
+        finally
+        {
+            processor.AfterStage = null;
+        }
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var latest = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/mailboxes/{Mailbox}/imports")).GetProperty("items")[0];
+        Assert.Equal("Failed", latest.GetProperty("status").GetString());
+        Assert.Equal("UnexpectedError", latest.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("InvalidOperationException", latest.GetProperty("error").GetProperty("message").GetString());
+        await mail.ImportAsync(); // the email the defect stopped is resumed, so the other tests start from an empty inbox
     }
 
     private static async Task<JsonElement> FinishedRunAsync(HttpClient api, long runId)
