@@ -94,15 +94,21 @@ public sealed class MailboxPage(IPage page)
         await Assertions.Expect(page.GetByText("Incoming settings saved", new() { Exact = false }).First).ToBeVisibleAsync();
     }
 
-    /// <summary>Incoming tab › Import emails; returns the report panel once the import finished.</summary>
+    /// <summary>Incoming tab › Import emails; returns the report panel once the import finished (the report of the new run, not the one shown before).</summary>
     public async Task<ILocator> ImportAsync()
     {
         var report = page.GetByTestId("import-report");
+        var before = await report.CountAsync() == 0 ? null : await report.GetAttributeAsync("data-run-id");
         await page.GetByTestId("import-now").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("import-progress")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
-        await Assertions.Expect(report).ToBeVisibleAsync();
+        var current = before is null ? report : page.Locator($"[data-testid='import-report']:not([data-run-id='{before}'])");
+        await Assertions.Expect(current).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("import-progress")).ToHaveCountAsync(0);
         return report;
     }
+
+    /// <summary>Incoming tab › Import history: the row of the run with this id.</summary>
+    public ILocator HistoryRow(string runId) =>
+        page.GetByTestId("import-history").Locator("tr", new() { Has = page.Locator($"[data-testid='import-history-open'][data-run-id='{runId}']") });
 
     /// <summary>The inbound log row (this mailbox's tab or Backend Service Monitoring) of the email with this subject.</summary>
     public static ILocator LogRow(IPage page, string subject) =>

@@ -18,6 +18,13 @@ public sealed class ScanJob(IMailboxScanner scanner)
     public Task RunAsync(int credentialId, CancellationToken cancellationToken) => scanner.ScanIfDueAsync(credentialId, cancellationToken);
 }
 
+/// <summary>An Import emails run someone started through the API without waiting: run by Hangfire, so it survives the request and is listed with the other jobs.</summary>
+public sealed class ImportRunJob(IImportRuns runs)
+{
+    [AutomaticRetry(Attempts = 0)]
+    public async Task RunAsync(long importRunId, CancellationToken cancellationToken) => await runs.RunAsync(importRunId, null, cancellationToken);
+}
+
 /// <summary>Resumes every email a crash or restart left unfinished (the in-memory job store starts empty; the database does not).</summary>
 public sealed class ResumeJob(IDbContextFactory<PortalDbContext> contexts, IMailboxScanner scanner, IOptions<PortalOptions> portal, ILogger<ResumeJob> logger)
 {

@@ -5,31 +5,11 @@ using HaloPortal.Hosting;
 
 namespace HaloPortal.Api;
 
-/// <summary>Import, the inbound log with its requests and replay, and tickets.</summary>
+/// <summary>The inbound log with its requests and replay, and tickets (imports: <see cref="ImportRunsApi"/>).</summary>
 internal static class IngestionApi
 {
     public static void MapIngestionApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/mailboxes/{id:int}/import", async Task<IResult> (int id, bool? wait, int? backlogDays, int? backlogCap, IMailboxScanner scanner, TimeProvider time, CancellationToken ct) =>
-        {
-            var backlog = backlogDays is { } days ? new BacklogImport(time.GetUtcNow().AddDays(-Math.Clamp(days, 1, 3650)), backlogCap ?? 500) : null;
-            if (wait != true)
-            {
-                _ = Task.Run(() => scanner.ImportAsync(id, backlog, null, CancellationToken.None));
-                return TypedResults.Accepted($"/api/v1/inbound-emails?mailboxId={id}", new { status = "started" });
-            }
-
-            var report = await scanner.ImportAsync(id, backlog, null, ct);
-            return TypedResults.Ok(new
-            {
-                report.Fetched, report.Created, report.Updated, report.Ignored, report.Failed, report.Pending,
-                report.Skipped,
-                Error = report.Error is null ? null : new { report.Error.Code, report.Error.Title, report.Error.Message, report.Error.Fix },
-                Failures = report.Failures.Select(f => new { f.EmailId, f.Subject, f.From, f.Reason }),
-            });
-        }).RequireAuthorization(PortalPolicies.Administrator).WithTags("Mailboxes").WithName("ImportEmails")
-          .WithSummary("Scan the mailbox now; ?wait=true answers with the report. ?backlogDays=&backlogCap= imports older mail explicitly.");
-
         var inbound = api.MapGroup("/inbound-emails").RequireAuthorization(PortalPolicies.Support).WithTags("Inbound log");
         inbound.MapGet("", async (int? mailboxId, InboundStatus? status, DateTimeOffset? from, DateTimeOffset? to, string? sender, string? subject, string? rule, int? page, int? pageSize, IInboundLog log, CancellationToken ct) =>
         {

@@ -41,6 +41,7 @@ public static class ApiExtensions
         api.MapAgentsApi();
         api.MapAuditApi();
         api.MapMailboxesApi();
+        api.MapImportRunsApi();
         api.MapIngestionApi();
         api.MapOutboundApi();
         api.MapContactsApi();
