@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Sandbox.Control;
 using HaloPortal.Engine.Sandbox.Data;
+using HaloPortal.Engine.Sandbox.Demo;
 using HaloPortal.Engine.Sandbox.Graph;
 using HaloPortal.Engine.Sandbox.Identity;
 using HaloPortal.Engine.Sandbox.Mail;
@@ -35,6 +36,7 @@ public static class SandboxExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISandboxConnector, SandboxConnector>();
+        services.AddSandboxAuthority();
         if (!enabled)
         {
             return services;
@@ -74,6 +76,8 @@ public static class SandboxExtensions
         services.AddSingleton<ISandboxControl, SandboxControl>();
         services.AddSingleton<ISandboxDemo, SandboxDemo>();
         services.AddSingleton<IStartupTask, SandboxStartupTask>();
+        services.AddSingleton<IStartupTask, DemoMailboxSeeder>();
+        services.AddSingleton<IStartupTask, DemoContactsSeeder>();
         services.AddHostedService<NotificationDispatcher>();
         return services;
     }

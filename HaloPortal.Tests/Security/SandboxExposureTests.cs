@@ -24,7 +24,7 @@ public sealed class SandboxExposureTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var input = CredentialKit.ClientCredentials(Guid.NewGuid(), Guid.NewGuid(), "support@contoso.com", "a-secret-value~0123456789");
         var validation = app.Get<ICredentials>().Validate(input, existing: null);
-        Assert.Equal(CredentialRules.SandboxDisabledMessage, Assert.Single(validation.For("authority")));
+        Assert.Equal(SandboxAuthority.DisabledMessage, Assert.Single(validation.For("authority")));
     }
 
     [Fact]

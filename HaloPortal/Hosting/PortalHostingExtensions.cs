@@ -12,6 +12,7 @@ public static class PortalHostingExtensions
     {
         var services = builder.Services;
         services.AddHaloEngine(builder.Configuration, builder.Environment);
+        services.AddSandbox(builder.Configuration, builder.Environment);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

@@ -1,7 +1,7 @@
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Engine.Graph;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace HaloPortal.Engine.Graph;
+namespace HaloPortal.Engine.Sandbox;
 
 /// <summary>Routes the sandbox tenant's virtual hosts through its connector while the sandbox is enabled; otherwise routes nothing.</summary>
 internal sealed class SandboxRouter(IServiceProvider services) : IHostRouter

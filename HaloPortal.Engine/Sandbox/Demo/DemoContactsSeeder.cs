@@ -1,27 +1,28 @@
 using System.Text.Json;
 using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
 using HaloPortal.Engine.Users;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace HaloPortal.Engine.Contacts;
+namespace HaloPortal.Engine.Sandbox.Demo;
 
 /// <summary>
 /// On the embedded default's first start, fills the sandbox support mailbox with Outlook contacts (customers of three companies, a few
 /// freelancers, two without an email address) and creates the sites their domains belong to, so Import contacts shows the whole feature.
-/// Runs once (recorded on the deployment); nothing is recreated after an administrator deletes it.
+/// Runs once (a deployment marker); nothing is recreated after an administrator deletes it.
 /// </summary>
 internal sealed class DemoContactsSeeder(
-    IServiceProvider services,
-    IDbContextFactory<PortalDbContext> contexts,
-    TimeProvider time,
+    ISandboxDemo source,
+    ISandboxControl control,
+    IDeployment deployment,
+    ISites sites,
+    IMailboxes mailboxes,
+    ICredentials credentials,
     IOptions<ContactsOptions> options,
     ILogger<DemoContactsSeeder> logger) : IStartupTask
 {
@@ -36,44 +37,50 @@ internal sealed class DemoContactsSeeder(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.SeedDemoContacts || services.GetService<ISandboxControl>() is not { } control || services.GetService<ISandboxDemo>() is not { } source
-            || await source.GetAsync(cancellationToken) is not { } demo)
+        if (!options.Value.SeedDemoContacts || await source.GetAsync(cancellationToken) is not { } demo
+            || await deployment.HasReachedAsync(DeploymentMarkers.DemoContactsSeeded, cancellationToken))
         {
             return;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var deployment = await db.Set<DeploymentRow>().SingleAsync(cancellationToken);
-        if (deployment.DemoContactsSeeded)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
+        var existing = await sites.ListAsync(cancellationToken);
         foreach (var (name, domains) in Sites)
         {
-            var taken = await db.Set<SiteDomain>().AnyAsync(d => domains.Contains(d.Domain), cancellationToken);
-            if (!taken && !await db.Set<Site>().AnyAsync(s => s.Name == name, cancellationToken))
+            var taken = existing.Any(s => s.Domains.Any(d => domains.Contains(d, StringComparer.OrdinalIgnoreCase)));
+            if (!taken && !existing.Any(s => s.Name == name))
             {
-                db.Add(new Site { Name = name, CreatedAt = now, Domains = domains.Select(d => new SiteDomain { Domain = d }).ToList() });
-                db.Audit(time, Actor.System, "Site.Created", "Site", null, null, new { Name = name, Domains = domains, Seed = "sandbox demo" });
+                await sites.CreateAsync(new SiteInput(name, domains), Actor.System, cancellationToken);
             }
         }
 
         // The demo credential reads contacts too: its Required permissions panel lists Contacts.Read (the demo app has it).
-        var credential = await (from m in db.Set<Mailbox>()
-                                join c in db.Set<MailboxCredential>() on m.Id equals c.MailboxId
-                                where m.Name == DemoMailboxSeeder.DemoMailboxName && c.Authority == GraphAuthority.Sandbox
-                                select c).FirstOrDefaultAsync(cancellationToken);
-        if (credential is not null)
+        await ImportContactsOnDemoCredentialAsync(cancellationToken);
+        await control.AddContactsAsync(demo.SharedMailbox, JsonSerializer.SerializeToElement(Contacts()), cancellationToken);
+        await deployment.MarkReachedAsync(DeploymentMarkers.DemoContactsSeeded, cancellationToken);
+        logger.LogInformation("Seeded {Count} Outlook contacts into the sandbox mailbox {Address}", Contacts().Count, demo.SharedMailbox);
+    }
+
+    private async Task ImportContactsOnDemoCredentialAsync(CancellationToken cancellationToken)
+    {
+        var mailbox = (await mailboxes.ListAsync(cancellationToken)).FirstOrDefault(m => m.Name == DemoMailboxSeeder.DemoMailboxName);
+        var credential = mailbox is null ? null
+            : (await mailboxes.GetAsync(mailbox.Id, cancellationToken))?.Credentials.FirstOrDefault(c => c.Authority == GraphAuthority.Sandbox);
+        if (credential is null || credential.ImportContacts)
         {
-            credential.ImportContacts = true;
+            return;
         }
 
-        await control.AddContactsAsync(demo.SharedMailbox, JsonSerializer.SerializeToElement(Contacts()), cancellationToken);
-        deployment.DemoContactsSeeded = true;
-        await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Seeded {Count} Outlook contacts into the sandbox mailbox {Address}", Contacts().Count, demo.SharedMailbox);
+        try
+        {
+            var input = CredentialInput.From(credential);
+            input.ImportContacts = true;
+            await credentials.UpdateAsync(credential.Id, input, Actor.System, cancellationToken);
+        }
+        catch (CredentialValidationException ex)
+        {
+            logger.LogWarning("The demo credential {CredentialId} was left without contact imports: {Errors}", credential.Id,
+                string.Join(" ", ex.Validation.Errors.SelectMany(e => e.Value)));
+        }
     }
 
     /// <summary>The demo contacts as Graph <c>contact</c> resources.</summary>
