@@ -1,6 +1,6 @@
 using HaloPortal.Engine;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -2,7 +2,7 @@ using System.Net;
 using ICredentials = HaloPortal.Engine.Credentials.ICredentials;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Credentials;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,6 @@
 using Hangfire;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Engine.Subscriptions;
 using Microsoft.Extensions.DependencyInjection;
 

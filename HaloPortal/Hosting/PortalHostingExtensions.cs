@@ -1,6 +1,6 @@
 using HaloPortal.Components;
 using HaloPortal.Engine;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using MudBlazor.Services;
 
 namespace HaloPortal.Hosting;
