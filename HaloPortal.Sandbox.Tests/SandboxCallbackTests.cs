@@ -3,7 +3,7 @@ using HaloPortal.Tests.Sandbox;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 
-namespace HaloPortal.Tests.Security;
+namespace HaloPortal.Sandbox.Tests;
 
 /// <summary>The sandbox calls only loopback, the portal itself and Sandbox:AllowedCallbackHosts.</summary>
 public sealed class SandboxCallbackTests(PortalAppFactory app) : IClassFixture<PortalAppFactory>
