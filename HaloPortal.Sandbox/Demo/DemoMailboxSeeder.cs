@@ -56,7 +56,8 @@ internal sealed class DemoMailboxSeeder(
         await control.DeliverMimeAsync(demo.SharedMailbox, new MemoryStream(Encoding.UTF8.GetBytes(Welcome(demo).Replace("\n", "\r\n"))), cancellationToken: cancellationToken);
     }
 
-    /// <summary>The demo mailbox with its connected credentials; null when a mailbox of that name already exists (it is left alone).</summary>
+    /// <summary>The demo mailbox with its connected credentials; null when a mailbox of that name already exists (it is left alone) or the
+    /// credentials were refused.</summary>
     private async Task<int?> CreateMailboxAsync(SandboxDemoTenant demo, CancellationToken cancellationToken)
     {
         if ((await mailboxes.ListAsync(cancellationToken)).Any(m => m.Name == DemoMailboxName))
@@ -65,7 +66,7 @@ internal sealed class DemoMailboxSeeder(
         }
 
         var mailbox = await mailboxes.CreateAsync(DemoMailboxName, MailboxConnectionType.Office365Azure, Actor.System, cancellationToken);
-        var credential = await credentials.CreateAsync(mailbox.Id, new CredentialInput
+        var input = new CredentialInput
         {
             Instance = portal.Value.Instance,
             AuthMethod = AuthMethod.ClientCredentials,
@@ -77,9 +78,19 @@ internal sealed class DemoMailboxSeeder(
             ClientSecret = demo.ClientSecret,
             SecretExpiresAt = demo.ClientSecretExpiresAt,
             EmailAddress = demo.SharedMailbox,
-        }, Actor.System, cancellationToken);
-        await connections.MarkConnectedAsync(credential.Id, demo.SharedMailbox, DemoMailboxName, cancellationToken);
-        return mailbox.Id;
+        };
+        try
+        {
+            var credential = await credentials.CreateAsync(mailbox.Id, input, Actor.System, cancellationToken);
+            await connections.MarkConnectedAsync(credential.Id, demo.SharedMailbox, DemoMailboxName, cancellationToken);
+            return mailbox.Id;
+        }
+        catch (CredentialValidationException ex)
+        {
+            // A start-up seed never stops the portal: the mailbox stays, without credentials, for the administrator to set up.
+            logger.LogWarning("The demo mailbox '{Name}' was created without credentials: {Errors}", DemoMailboxName, string.Join(" ", ex.Validation.Errors.SelectMany(e => e.Value)));
+            return null;
+        }
     }
 
     private string Welcome(SandboxDemoTenant demo) => $"""
