@@ -5,7 +5,7 @@ using System.Text.Json;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Identity;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tickets;
 using Microsoft.EntityFrameworkCore;

@@ -8,7 +8,6 @@ using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
 using HaloPortal.Engine.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +42,6 @@ public static class DependencyInjection
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());
-        services.AddSandbox(configuration, environment);
         return services;
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every HaloPortal test: unit/integration (HaloPortal.Tests), then browser end-to-end (HaloPortal.E2E).
+# Runs every HaloPortal test: unit/integration (HaloPortal.Tests), the sandbox tenant's own (HaloPortal.Sandbox.Tests), then browser
+# end-to-end (HaloPortal.E2E).
 #   bash build/test.sh
 # Installs what the tests need when it is missing (Debian's Chromium and docker-compose; needs root then),
-# builds the solution once, runs both test projects against that build, writes TRX results to
+# builds the solution once, runs the test projects against that build, writes TRX results to
 # artifacts/test-results/ (screenshots: artifacts/screenshots/, portal and browser logs: artifacts/e2e/),
 # and ends with one line "N passed, N failed[, N skipped]". Exits non-zero when anything failed.
 set -euo pipefail
@@ -68,6 +69,7 @@ run_tests() {
 }
 
 run_tests HaloPortal.Tests
+run_tests HaloPortal.Sandbox.Tests
 run_tests HaloPortal.E2E
 
 # --- 4. Summary from the TRX files ------------------------------------------------------------------------------
@@ -78,7 +80,7 @@ counter() { # counter FILE NAME -> the number in <Counters NAME="n">, 0 when abs
 }
 
 passed=0 failed=0 skipped=0
-for project in HaloPortal.Tests HaloPortal.E2E; do
+for project in HaloPortal.Tests HaloPortal.Sandbox.Tests HaloPortal.E2E; do
   trx="$RESULTS/$project.trx"
   if [ ! -f "$trx" ]; then
     echo "$project wrote no results (exit code ${exit_codes[$project]}): the test run itself failed; see its output above." >&2

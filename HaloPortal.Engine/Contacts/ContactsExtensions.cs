@@ -16,7 +16,6 @@ internal static class ContactsExtensions
         services.AddSingleton<IContactMappings, ContactMappingService>();
         services.AddSingleton<IContactImports, ContactImporter>();
         services.AddTransient<ContactImportJob>();
-        services.AddSingleton<IStartupTask, DemoContactsSeeder>();
         services.AddHostedService<ContactScheduleSync>();
         return services;
     }

@@ -42,11 +42,16 @@ public interface ICredentialConnections
     /// test verified, and removes the webhook subscription. A client-credentials secret is kept: Test connection connects again.
     /// </summary>
     Task DisconnectAsync(int credentialId, Actor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the credential as connected to <paramref name="address"/> without asking Graph: for credentials whose connection is
+    /// known when they are created (the sandbox demo mailbox). Its next real Graph call replaces this.</summary>
+    Task MarkConnectedAsync(int credentialId, string address, string? displayName, CancellationToken cancellationToken = default);
 }
 
 internal sealed class CredentialConnections(
     IDbContextFactory<PortalDbContext> contexts,
     MsalApplications applications,
+    IAuthorities authorities,
     CredentialTokens tokens,
     IGraphClients graph,
     ICredentialSecrets secrets,
@@ -85,7 +90,7 @@ internal sealed class CredentialConnections(
             throw new ArgumentException("Only Authorisation code credentials sign in; use Test connection for client credentials.", nameof(credentialId));
         }
 
-        var endpoints = Authorities.For(credential.Authority);
+        var endpoints = authorities.For(credential.Authority);
         var app = applications.Build(credential, redirectUri);
         var state = Base64Url(RandomNumberGenerator.GetBytes(24));
         var scopes = RequiredPermissions.DelegatedScopes(endpoints, !string.IsNullOrWhiteSpace(credential.SharedMailbox), credential.ImportContacts);
@@ -158,7 +163,7 @@ internal sealed class CredentialConnections(
 
         try
         {
-            var endpoints = Authorities.For(credential.Authority);
+            var endpoints = authorities.For(credential.Authority);
             var app = applications.Build(credential, pending.RedirectUri);
             tokens.BindTokenCache(app, credential.Id);
             await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
@@ -228,7 +233,7 @@ internal sealed class CredentialConnections(
     private async Task<Probe> ProbeAsync(MailboxCredential credential, List<string> steps, bool forceRefresh, CancellationToken cancellationToken)
     {
         var token = await tokens.AcquireAsync(credential, forceRefresh, cancellationToken);
-        steps.Add("Got an access token from " + Authorities.For(credential.Authority).DisplayName + ".");
+        steps.Add("Got an access token from " + authorities.For(credential.Authority).DisplayName + ".");
         var client = graph.For(credential);
 
         string address;
@@ -349,6 +354,20 @@ internal sealed class CredentialConnections(
         ErrorKind.Reauthorise => CredentialStatus.NeedsReauthorisation,
         _ => CredentialStatus.Failing,
     };
+
+    public async Task MarkConnectedAsync(int credentialId, string address, string? displayName, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var credential = await db.Set<MailboxCredential>().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Credential {credentialId} does not exist.");
+        credential.Status = CredentialStatus.Connected;
+        credential.ConnectedAddress = address;
+        credential.ConnectedDisplayName = displayName;
+        credential.ConnectedAt ??= time.GetUtcNow();
+        credential.DisconnectedAt = null;
+        await db.SaveChangesAsync(cancellationToken);
+        mailboxes.RaiseChanged(credential.MailboxId);
+    }
 
     private async Task RecordAsync(int credentialId, CredentialStatus status, KnownError? error, string? address, string? displayName, CancellationToken cancellationToken)
     {

@@ -37,18 +37,15 @@ public static partial class CredentialRules
     public const string SecretIdMessage =
         "This looks like the secret ID. In Azure (App registrations > Certificates & secrets) copy the secret's Value — it is shown only once, when the secret is created — not its Secret ID.";
 
-    public const string SandboxDisabledMessage =
-        "The Sandbox authority is available only while the sandbox tenant is enabled (Sandbox__Enabled=true, test deployments only). Choose your tenant's cloud: Microsoft Graph Global Service unless you know otherwise.";
-
-    /// <param name="sandboxEnabled">Whether the sandbox tenant is served; the Sandbox authority is refused while it is off.</param>
+    /// <param name="authorityRefusal">Why the chosen authority cannot be used on this portal now (<see cref="IAuthorities.RefusalOf"/>), or null.</param>
     /// <param name="federatedTokenDirectory">The folder federated token files must be in (<see cref="FederatedTokenFiles"/>); null skips the check.</param>
     public static CredentialValidation Validate(CredentialInput input, PortalHosting hosting, bool hasStoredSecret, bool hasStoredCertificate, DateTimeOffset now,
-        bool sandboxEnabled = true, string? federatedTokenDirectory = null)
+        string? authorityRefusal = null, string? federatedTokenDirectory = null)
     {
         var result = new CredentialValidation();
-        if (input.Authority == GraphAuthority.Sandbox && !sandboxEnabled)
+        if (authorityRefusal is not null)
         {
-            result.Add("authority", SandboxDisabledMessage);
+            result.Add("authority", authorityRefusal);
         }
 
         if (string.IsNullOrWhiteSpace(input.TenantId))

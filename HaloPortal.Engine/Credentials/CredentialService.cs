@@ -37,7 +37,7 @@ internal sealed class CredentialService(
     ICredentialSecrets secrets,
     TimeProvider time,
     IOptions<PortalOptions> options,
-    IOptions<Sandbox.SandboxOptions> sandbox,
+    IAuthorities authorities,
     FederatedTokenDirectory federatedTokens,
     MailboxService mailboxes,
     CredentialRetirements retirements,
@@ -58,7 +58,7 @@ internal sealed class CredentialService(
             hasStoredSecret: existing?.HasClientSecret == true,
             hasStoredCertificate: existing?.CertificateThumbprint is not null,
             time.GetUtcNow(),
-            sandbox.Value.Enabled,
+            authorities.RefusalOf(input.Authority)?.Message,
             federatedTokens.Path);
         if (existing?.Locked == true)
         {

@@ -14,6 +14,7 @@ internal static class CredentialsExtensions
     {
         services.AddSingleton<MailboxService>();
         services.AddSingleton<IMailboxes>(sp => sp.GetRequiredService<MailboxService>());
+        services.AddSingleton<IAuthorities, AuthorityRegistry>();
         services.AddSingleton<ICredentials, CredentialService>();
         services.TryAddSingleton<IClientSecretLifetimes, UnknownClientSecretLifetimes>();
         services.AddSingleton<ICredentialSecrets, CredentialSecrets>();
@@ -27,8 +28,6 @@ internal static class CredentialsExtensions
         services.AddSingleton<MailboxConcurrencyLimiter>();
         services.AddSingleton<IGraphClients, GraphClients>();
         services.AddSingleton<IBrowserUrls, BrowserUrls>();
-        services.AddSingleton<IHostRouter, SandboxRouter>();
-        services.AddSingleton<Data.IStartupTask, DemoMailboxSeeder>();
         services.AddSingleton<Data.IStartupTask, UnusableCredentials>();
         services.AddSingleton<IEmailSettings, EmailSettingsStore>();
         services.AddHttpClient(MsalApplications.HttpClientName)

@@ -4,7 +4,6 @@ using HaloPortal.Engine.Identity;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,14 +12,14 @@ namespace HaloPortal.Engine.Credentials;
 
 /// <summary>
 /// At start-up, finds this instance's credentials that cannot work whatever Microsoft answers: a stored secret, certificate or sign-in
-/// that can no longer be decrypted, or the Sandbox authority while the sandbox is off. Each shows its error on the credential and
+/// that can no longer be decrypted, or an authority this portal refuses (the Sandbox while the sandbox is off). Each shows its error on the credential and
 /// raises its problem once; nothing else is stopped.
 /// </summary>
 internal sealed class UnusableCredentials(
     IDbContextFactory<PortalDbContext> contexts,
     ICredentialSecrets secrets,
     IOptions<PortalOptions> portal,
-    IOptions<SandboxOptions> sandbox,
+    IAuthorities authorities,
     MailboxService mailboxes,
     EngineProblems problems,
     TimeProvider time,
@@ -51,9 +50,9 @@ internal sealed class UnusableCredentials(
 
     private KnownError? ProblemOf(MailboxCredential credential)
     {
-        if (credential.Authority == GraphAuthority.Sandbox && !sandbox.Value.Enabled)
+        if (authorities.RefusalOf(credential.Authority) is { } refusal)
         {
-            return KnownErrors.Find(KnownErrors.SandboxDisabled);
+            return refusal.Error;
         }
 
         try

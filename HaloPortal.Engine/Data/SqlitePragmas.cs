@@ -11,7 +11,7 @@ namespace HaloPortal.Engine.Data;
 /// Applied once per physical connection: the settings outlive a pooled connection's close, and a unit of work opens a
 /// connection for nearly every query.
 /// </summary>
-internal sealed class SqlitePragmas : DbConnectionInterceptor
+public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=15000; PRAGMA foreign_keys=ON;";
     private static readonly object Applied = new();

@@ -24,10 +24,12 @@ internal sealed class GraphClients : IGraphClients, IDisposable
     private readonly ICredentialTokens _tokens;
     private readonly MailboxConcurrencyLimiter _limiter;
     private readonly HttpMessageHandler _transport;
+    private readonly IAuthorities _authorities;
 
-    public GraphClients(ICredentialTokens tokens, MailboxConcurrencyLimiter limiter, IEnumerable<IHostRouter> routers)
+    public GraphClients(ICredentialTokens tokens, MailboxConcurrencyLimiter limiter, IEnumerable<IHostRouter> routers, IAuthorities authorities)
     {
         _tokens = tokens;
+        _authorities = authorities;
         _limiter = limiter;
         // One pooled transport for every client, so short-lived GraphServiceClients never exhaust sockets.
         _transport = HostRouting.Transport(routers);
@@ -35,7 +37,7 @@ internal sealed class GraphClients : IGraphClients, IDisposable
 
     public GraphServiceClient For(MailboxCredential credential, bool retries = true)
     {
-        var endpoints = Authorities.For(credential.Authority);
+        var endpoints = _authorities.For(credential.Authority);
         var slotKey = $"{credential.ClientId}|{credential.TargetAddress ?? credential.Id.ToString()}";
         var handlers = GraphClientFactory.CreateDefaultHandlers();
         // Honour Retry-After and back off on 5xx for longer than the default 3 attempts before an email is rescheduled.

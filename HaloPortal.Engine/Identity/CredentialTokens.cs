@@ -16,6 +16,7 @@ public interface ICredentialTokens
 
 internal sealed class CredentialTokens(
     MsalApplications applications,
+    IAuthorities authorities,
     IDbContextFactory<PortalDbContext> contexts,
     ICredentialSecrets secrets,
     ILogger<CredentialTokens> logger) : ICredentialTokens
@@ -28,7 +29,7 @@ internal sealed class CredentialTokens(
     /// <summary>The whole MSAL result: the delegated account (who signed in) comes with the token.</summary>
     internal async Task<AuthenticationResult> AcquireAsync(MailboxCredential credential, bool forceRefresh, CancellationToken cancellationToken)
     {
-        var endpoints = Authorities.For(credential.Authority);
+        var endpoints = authorities.For(credential.Authority);
         try
         {
             if (credential.AuthMethod == AuthMethod.ClientCredentials)

@@ -1,8 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Sandbox;
-using Microsoft.Extensions.Options;
 using Microsoft.Identity.Client;
 
 namespace HaloPortal.Engine.Identity;
@@ -11,27 +9,27 @@ namespace HaloPortal.Engine.Identity;
 internal sealed class MsalApplications(
     IHttpClientFactory httpClients,
     ICredentialSecrets secrets,
-    IOptions<SandboxOptions> sandbox,
+    IAuthorities authorities,
     FederatedTokenDirectory federatedTokens)
 {
     public const string HttpClientName = "HaloPortal.Microsoft";
 
     /// <summary>A client for a credential. Client-credential tokens share MSAL's process-wide app cache; delegated caches are bound by the caller.</summary>
-    /// <exception cref="CredentialException">The credential cannot be used here: sandbox off, secret unreadable, token file outside its folder.</exception>
+    /// <exception cref="CredentialException">The credential cannot be used here: authority refused (sandbox off), secret unreadable, token file outside its folder.</exception>
     public IConfidentialClientApplication Build(MailboxCredential credential, string? redirectUri = null)
     {
-        if (credential.Authority == GraphAuthority.Sandbox && !sandbox.Value.Enabled)
+        if (authorities.RefusalOf(credential.Authority) is { } refusal)
         {
-            throw new CredentialException(KnownErrors.Find(KnownErrors.SandboxDisabled)!);
+            throw new CredentialException(refusal.Error);
         }
 
-        var endpoints = Authorities.For(credential.Authority);
+        var endpoints = authorities.For(credential.Authority);
         var builder = ConfidentialClientApplicationBuilder.Create(credential.ClientId)
-            .WithAuthority(endpoints.AuthorityUrl(credential.TenantId), validateAuthority: credential.Authority != GraphAuthority.Sandbox)
+            .WithAuthority(endpoints.AuthorityUrl(credential.TenantId), validateAuthority: endpoints.KnownToMsal)
             .WithHttpClientFactory(new Factory(httpClients))
             .WithLegacyCacheCompatibility(false);
 
-        if (credential.Authority == GraphAuthority.Sandbox)
+        if (!endpoints.KnownToMsal)
         {
             builder = builder.WithInstanceDiscovery(false);
         }

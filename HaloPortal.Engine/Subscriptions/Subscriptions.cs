@@ -7,7 +7,6 @@ using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Identity;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,7 @@ internal sealed class Subscriptions(
     IDbContextFactory<PortalDbContext> contexts,
     IGraphClients graph,
     ICredentialSecrets secrets,
-    ISandboxConnector sandbox,
+    IEnumerable<IPublicAddressFallback> fallbacks,
     ICredentialConnections connections,
     SubscriptionCache cache,
     TimeProvider time,
@@ -444,7 +443,7 @@ internal sealed class Subscriptions(
         }, note);
     }
 
-    /// <summary>Portal:PublicBaseUrl; for the sandbox only, the server's own listening address when it is not set.</summary>
+    /// <summary>Portal:PublicBaseUrl; when it is not set, an authority's fallback (the sandbox: the server's own listening address).</summary>
     private (string BaseUrl, string? Note) PublicBaseUrl(MailboxCredential credential)
     {
         if (!string.IsNullOrWhiteSpace(portal.Value.PublicBaseUrl))
@@ -452,10 +451,9 @@ internal sealed class Subscriptions(
             return (portal.Value.PublicBaseUrl.TrimEnd('/'), null);
         }
 
-        if (credential.Authority == GraphAuthority.Sandbox)
+        if (fallbacks.Select(f => f.For(credential.Authority)).FirstOrDefault(a => a is not null) is { } fallback)
         {
-            var own = sandbox.ResolveBaseAddress().GetLeftPart(UriPartial.Authority);
-            return (own, $"Portal:PublicBaseUrl is not set, so the sandbox notifies this server at its own address {own}. Microsoft Graph could not reach that: set Portal:PublicBaseUrl before using a real tenant.");
+            return (fallback.BaseUrl, fallback.Note);
         }
 
         var missing = KnownErrors.Find("PublicBaseUrlMissing")!;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Ingestion;
 using Microsoft.Extensions.DependencyInjection;

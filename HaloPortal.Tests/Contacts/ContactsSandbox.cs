@@ -5,7 +5,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Identity;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Engine.Users;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

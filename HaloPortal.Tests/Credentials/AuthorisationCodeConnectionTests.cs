@@ -7,7 +7,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Identity;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Sandbox;
 using Microsoft.AspNetCore.WebUtilities;

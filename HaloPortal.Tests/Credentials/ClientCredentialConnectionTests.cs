@@ -8,7 +8,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Identity;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Sandbox;
 

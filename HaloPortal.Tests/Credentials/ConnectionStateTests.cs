@@ -3,7 +3,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Identity;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Notifications;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Tests.Sandbox;
 using HaloPortal.Tests.Subscriptions;

@@ -40,7 +40,7 @@ public sealed class RequiredPermissionsTests
     [Fact]
     public void Delegated_scopes_use_the_clouds_own_graph_host()
     {
-        var scopes = RequiredPermissions.DelegatedScopes(Authorities.For(GraphAuthority.UsGovL5), sharedMailbox: false, importContacts: false);
+        var scopes = RequiredPermissions.DelegatedScopes(Authorities.Cloud(GraphAuthority.UsGovL5), sharedMailbox: false, importContacts: false);
 
         Assert.Equal(["https://dod-graph.microsoft.us/Mail.ReadWrite", "https://dod-graph.microsoft.us/Mail.Send"], scopes);
     }
@@ -52,7 +52,7 @@ public sealed class RequiredPermissionsTests
     [InlineData(GraphAuthority.China, "login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn")]
     public void Each_authority_maps_to_its_real_hosts(GraphAuthority authority, string login, string graph)
     {
-        var endpoints = Authorities.For(authority);
+        var endpoints = Authorities.Cloud(authority);
 
         Assert.Equal($"https://{login}/tenant-id/", endpoints.AuthorityUrl("tenant-id"));
         Assert.Equal($"https://{graph}/v1.0", endpoints.GraphBaseUrl);

@@ -1,5 +1,6 @@
 using HaloPortal.Engine;
 using HaloPortal.Engine.Data;
+using HaloPortal.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,12 +32,14 @@ public static class TestEngine
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
-        services.AddHaloEngine(configuration, new HostingEnvironment
+        var environment = new HostingEnvironment
         {
             EnvironmentName = environmentName,
             ApplicationName = "HaloPortal.Tests",
             ContentRootPath = database.Directory,
-        });
+        };
+        services.AddHaloEngine(configuration, environment);
+        services.AddSandbox(configuration, environment);
         return services;
     }
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,7 +2,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Ingestion.Parsing;
 using HaloPortal.Engine.Rules;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,6 @@
 using System.Text;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -4,7 +4,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Ingestion;
 using HaloPortal.Tests.Outbound;

@@ -1,8 +1,8 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Outbound;
-using HaloPortal.Engine.Sandbox;
-using HaloPortal.Engine.Sandbox.Data;
+using HaloPortal.Sandbox;
+using HaloPortal.Sandbox.Data;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Ingestion;
 using Microsoft.EntityFrameworkCore;

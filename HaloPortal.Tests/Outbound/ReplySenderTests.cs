@@ -5,7 +5,7 @@ using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Outbound;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Ingestion;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Graph;

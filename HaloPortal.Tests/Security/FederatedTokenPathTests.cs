@@ -17,7 +17,7 @@ public sealed class FederatedTokenPathTests(OnPremisesPortalFactory app) : IClas
     [InlineData("/etc/passwd")]
     public void A_path_outside_the_token_folder_or_with_dotdot_is_refused_with_what_to_do(string path)
     {
-        var validation = CredentialRules.Validate(Federated(path), PortalHosting.OnPremises, false, false, DateTimeOffset.UnixEpoch.AddYears(56), true, Folder);
+        var validation = CredentialRules.Validate(Federated(path), PortalHosting.OnPremises, false, false, DateTimeOffset.UnixEpoch.AddYears(56), null, Folder);
 
         var message = Assert.Single(validation.For("federatedTokenFile"));
         Assert.Contains(FederatedTokenFiles.Setting, message);
@@ -29,8 +29,8 @@ public sealed class FederatedTokenPathTests(OnPremisesPortalFactory app) : IClas
     [InlineData("nested/azure-identity-token")]
     public void A_file_inside_the_token_folder_is_accepted(string path)
     {
-        Assert.Empty(CredentialRules.Validate(Federated(path), PortalHosting.OnPremises, false, false, DateTimeOffset.UnixEpoch.AddYears(56), true, Folder).For("federatedTokenFile"));
-        Assert.Empty(CredentialRules.Validate(Federated(Path.Combine(Folder, path)), PortalHosting.OnPremises, false, false, DateTimeOffset.UnixEpoch.AddYears(56), true, Folder)
+        Assert.Empty(CredentialRules.Validate(Federated(path), PortalHosting.OnPremises, false, false, DateTimeOffset.UnixEpoch.AddYears(56), null, Folder).For("federatedTokenFile"));
+        Assert.Empty(CredentialRules.Validate(Federated(Path.Combine(Folder, path)), PortalHosting.OnPremises, false, false, DateTimeOffset.UnixEpoch.AddYears(56), null, Folder)
             .For("federatedTokenFile"));
     }
 

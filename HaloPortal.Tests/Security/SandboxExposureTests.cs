@@ -2,7 +2,7 @@ using System.Net;
 using ICredentials = HaloPortal.Engine.Credentials.ICredentials;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Credentials;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +24,7 @@ public sealed class SandboxExposureTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var input = CredentialKit.ClientCredentials(Guid.NewGuid(), Guid.NewGuid(), "support@contoso.com", "a-secret-value~0123456789");
         var validation = app.Get<ICredentials>().Validate(input, existing: null);
-        Assert.Equal(CredentialRules.SandboxDisabledMessage, Assert.Single(validation.For("authority")));
+        Assert.Equal(SandboxAuthority.DisabledMessage, Assert.Single(validation.For("authority")));
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;

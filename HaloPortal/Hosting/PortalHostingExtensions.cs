@@ -1,6 +1,6 @@
 using HaloPortal.Components;
 using HaloPortal.Engine;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using MudBlazor.Services;
 
 namespace HaloPortal.Hosting;
@@ -12,6 +12,7 @@ public static class PortalHostingExtensions
     {
         var services = builder.Services;
         services.AddHaloEngine(builder.Configuration, builder.Environment);
+        services.AddSandbox(builder.Configuration, builder.Environment);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

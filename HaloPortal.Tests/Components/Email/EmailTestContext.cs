@@ -9,6 +9,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Sandbox;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -54,7 +55,9 @@ public sealed class EmailTestContext : BunitContext
         Services.AddSingleton<IConfiguration>(configuration);
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddLogging();
-        Services.AddHaloEngine(configuration, new TestHostEnvironment(_directory));
+        var environment = new TestHostEnvironment(_directory);
+        Services.AddHaloEngine(configuration, environment);
+        Services.AddSandbox(configuration, environment);
         Services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.ShowTransitionDuration = 0;

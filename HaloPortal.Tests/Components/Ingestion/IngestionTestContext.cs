@@ -9,6 +9,7 @@ using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Engine.Users;
+using HaloPortal.Sandbox;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -47,7 +48,9 @@ public sealed class IngestionTestContext : BunitContext
         Services.AddSingleton<IConfiguration>(configuration);
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddLogging();
-        Services.AddHaloEngine(configuration, new TestHostEnvironment(_directory));
+        var environment = new TestHostEnvironment(_directory);
+        Services.AddHaloEngine(configuration, environment);
+        Services.AddSandbox(configuration, environment);
         // Hangfire's log provider is process-wide: the portal's disposal-safe one, so a portal host started by another test class
         // never logs through this context's logger factory after it is disposed.
         Services.AddHangfire((sp, c) => c.UseLogProvider(new HaloPortal.Hosting.HangfireLogProvider(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())).UseInMemoryStorage());

@@ -1,5 +1,5 @@
 using Bunit;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 
 namespace HaloPortal.Tests.Components.Sandbox;
 

@@ -1,5 +1,5 @@
 using Bunit;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using Microsoft.AspNetCore.Components.Forms;
 
 namespace HaloPortal.Tests.Components.Sandbox;

@@ -2,7 +2,7 @@ using AngleSharp.Dom;
 using Bunit;
 using HaloPortal.Components.Pages.Sandbox;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Ingestion.Sources.Webhook;
-using HaloPortal.Engine.Sandbox;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Subscriptions;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;

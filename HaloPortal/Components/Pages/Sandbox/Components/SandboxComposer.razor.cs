@@ -1,4 +1,4 @@
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using MimeKit;

@@ -1,4 +1,4 @@
-using HaloPortal.Engine.Sandbox;
+using HaloPortal.Sandbox;
 using Microsoft.AspNetCore.Components;
 
 namespace HaloPortal.Components.Pages.Sandbox.Components;

@@ -38,7 +38,9 @@ public static class EmailLabels
         _ => method.ToString(),
     };
 
-    public static string Of(GraphAuthority authority) => Authorities.For(authority).DisplayName;
+    /// <summary>The authority's name, or the enum name when this portal does not register it.</summary>
+    public static string Of(GraphAuthority authority, IAuthorities authorities) =>
+        authorities.All.FirstOrDefault(a => a.Authority == authority)?.DisplayName ?? authority.ToString();
 
     public static string Of(ConnectionState state) => state switch
     {
