@@ -57,9 +57,19 @@ public sealed class ImportHistoryTests(AdminE2EFixture fixture)
             // On a phone the Import emails card fits the width; only the history table scrolls, inside its card.
             await page.SetViewportSizeAsync(390, 844);
             await Assertions.Expect(page.GetByTestId("import-report")).ToBeVisibleAsync();
-            var outside = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll(""[data-testid='import-emails'] *"")]
+            const string Outside = @"() => [...document.querySelectorAll(""[data-testid='import-emails'] *"")]
                 .filter(e => !e.closest('.mud-table-container') && e.getBoundingClientRect().right > 391)
-                .map(e => e.tagName + '[' + (e.dataset.testid || e.className) + ']')");
+                .map(e => e.tagName + '[' + (e.dataset.testid || e.className) + ']')";
+            // The layout settles after the resize (MudBlazor re-renders on the new breakpoint): wait for it, with a deadline.
+            try
+            {
+                await page.WaitForFunctionAsync($"() => ({Outside})().length === 0", null, new() { Timeout = 5000 });
+            }
+            catch (TimeoutException)
+            {
+            }
+
+            var outside = await page.EvaluateAsync<string[]>(Outside);
             Assert.True(outside.Length == 0, "Wider than a 390 px phone outside the history table's own scroll: " + string.Join(", ", outside));
             var table = await page.EvaluateAsync<int[]>(@"() => { const c = document.querySelector(""[data-testid='import-history'] .mud-table-container""); return [c.scrollWidth, c.clientWidth]; }");
             Assert.True(table[0] > table[1], $"The history table ({table[0]} px) should scroll inside its card ({table[1]} px) on a phone.");

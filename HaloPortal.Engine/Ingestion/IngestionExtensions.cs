@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Ingestion.Sources.Scan;
 using HaloPortal.Engine.Ingestion.Sources.Webhook;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -4,6 +4,7 @@ using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Ingestion.Sources.Scan;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
 using Microsoft.EntityFrameworkCore;

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions.Serialization;
 
-namespace HaloPortal.Engine.Ingestion;
+namespace HaloPortal.Engine.Ingestion.Sources.Scan;
 
 /// <summary>Discovery: what a scan found is committed before anything else happens, and unfinished mail is picked up again.</summary>
 internal sealed partial class MailboxScanner
