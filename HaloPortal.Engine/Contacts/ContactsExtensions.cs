@@ -6,12 +6,10 @@ namespace HaloPortal.Engine.Contacts;
 
 internal static class ContactsExtensions
 {
-    /// <summary>Sites, users, contact mappings, contact imports with their schedule, and the demo contacts.</summary>
+    /// <summary>Contact mappings and contact imports with their schedule.</summary>
     public static IServiceCollection AddContacts(this IServiceCollection services)
     {
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ISites, SiteService>();
-        services.AddSingleton<IUsers, UserService>();
         services.AddSingleton<ContactImportEvents>();
         services.AddSingleton<IContactMappings, ContactMappingService>();
         services.AddSingleton<IContactImports, ContactImporter>();

@@ -19,13 +19,10 @@ internal static class IngestionExtensions
         services.AddSingleton<IImportRuns, ImportRunService>();
         services.AddSingleton<HaloPortal.Engine.Data.IStartupTask, InterruptedImportSweep>();
         services.AddSingleton<RejectionTally>();
-        services.AddSingleton<Rules.IEmailRules, Rules.EmailRules>();
-        services.AddSingleton<Tickets.ITickets, Tickets.TicketQueries>();
         services.AddTransient<ScanJob>();
         services.AddTransient<ResumeJob>();
         services.AddTransient<ImportRunJob>();
         services.AddTransient<ReplayJob>();
-        services.AddSingleton<HaloPortal.Engine.Data.IStartupTask, Users.DefaultSiteStartupTask>();
         services.AddHostedService<ScanScheduleSync>();
         services.AddWebhookSource();
         return services;

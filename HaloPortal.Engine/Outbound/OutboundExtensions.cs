@@ -8,6 +8,7 @@ internal static class OutboundExtensions
     public static IServiceCollection AddOutbound(this IServiceCollection services)
     {
         services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IEmailSettings, EmailSettingsStore>();
         services.AddSingleton<OutboundSignal>();
         services.AddSingleton<OutboundEvents>();
         services.AddSingleton<IOutboundEvents>(sp => sp.GetRequiredService<OutboundEvents>());

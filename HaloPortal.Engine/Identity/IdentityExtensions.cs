@@ -1,0 +1,19 @@
+using HaloPortal.Engine.Graph;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Engine.Identity;
+
+internal static class IdentityExtensions
+{
+    /// <summary>MSAL: the credentials' secrets, the confidential client applications and their tokens.</summary>
+    public static IServiceCollection AddMsalIdentity(this IServiceCollection services)
+    {
+        services.AddSingleton<ICredentialSecrets, CredentialSecrets>();
+        services.AddSingleton<MsalApplications>();
+        services.AddSingleton<CredentialTokens>();
+        services.AddSingleton<ICredentialTokens>(sp => sp.GetRequiredService<CredentialTokens>());
+        services.AddHttpClient(MsalApplications.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => HostRouting.Transport(sp.GetServices<IHostRouter>()));
+        return services;
+    }
+}
