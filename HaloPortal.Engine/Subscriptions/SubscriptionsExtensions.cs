@@ -8,9 +8,9 @@ internal static class SubscriptionsExtensions
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SubscriptionCache>();
-        services.AddSingleton<Subscriptions>();
-        services.AddSingleton<ISubscriptions>(sp => sp.GetRequiredService<Subscriptions>());
-        services.AddSingleton<Credentials.ICredentialRetirement>(sp => sp.GetRequiredService<Subscriptions>());
+        services.AddSingleton<SubscriptionLifecycle>();
+        services.AddSingleton<ISubscriptions>(sp => sp.GetRequiredService<SubscriptionLifecycle>());
+        services.AddSingleton<Credentials.ICredentialRetirement>(sp => sp.GetRequiredService<SubscriptionLifecycle>());
         services.AddTransient<RenewSubscriptionsJob>();
         services.AddHostedService<SubscriptionSchedule>();
         return services;

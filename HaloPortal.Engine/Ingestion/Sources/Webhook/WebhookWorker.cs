@@ -25,7 +25,7 @@ internal sealed class WebhookWorker(
     WebhookQueue queue,
     InboundProcessor processor,
     MailboxScanner scanner,
-    Subscriptions.Subscriptions subscriptions,
+    SubscriptionLifecycle subscriptions,
     IBackendServices backendServices,
     IBackgroundJobClient jobs,
     TimeProvider time,
