@@ -174,7 +174,7 @@ internal sealed class AccountStartupTask(
         {
             if (policy.RequireSetupCode)
             {
-                var url = (options.Value.PublicBaseUrl?.TrimEnd('/') ?? "") + "/account/setup";
+                var url = (options.Value.PublicBaseUrl?.TrimEnd('/') ?? "") + PortalRoutes.AccountSetup;
                 // Deliberately logged: reading the log proves the visitor runs this deployment. The code is void once used.
                 logger.LogWarning(
                     "Nobody has an account yet. To create the first administrator, open {SetupUrl} and enter the one-time setup code {SetupCode}. "

@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -38,7 +39,7 @@ internal sealed class ContactProblems(
             $"Contact import of mailbox '{name}' failed",
             $"{failure.Trigger} import: {failure.Error.Message} ({failure.Error.Code})",
             failure.Error.Fix,
-            $"/configuration/email/mailboxes/{failure.MailboxId}?tab=contacts"));
+            PortalRoutes.MailboxTab(failure.MailboxId, "contact-imports")));
     });
 
     private void OnChanged(int mailboxId) => Run(async () =>

@@ -51,7 +51,7 @@ internal sealed class EngineProblems(IDbContextFactory<PortalDbContext> contexts
                 $"{credential.Instance} credentials{(credential.TargetAddress is { } a ? $" for {a}" : "")}: {credential.LastErrorMessage ?? known?.Message ?? "the last attempt failed."}" +
                 (credential.LastErrorCode is { } code ? $" ({code})" : ""),
                 known?.Fix ?? KnownErrors.Unknown(credential.LastErrorCode ?? "Unknown", "").Fix,
-                $"/configuration/email/mailboxes/{credential.MailboxId}?tab=credentials&credential={credential.Id}"), cancellationToken);
+                PortalRoutes.MailboxTab(credential.MailboxId, "credentials", credential.Id)), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -75,7 +75,7 @@ internal sealed class EngineProblems(IDbContextFactory<PortalDbContext> contexts
                     $"Emails in mailbox '{mailbox.Name}' could not be processed",
                     $"{Plural.Of(failed.Count, "email")} failed; the last: \"{last.Subject ?? "(no subject)"}\" from {last.From ?? "unknown"} — {last.Reason}",
                     KnownErrors.Find(last.ErrorCode)?.Fix ?? "Open the inbound log, read each failed email's reason, fix the cause and replay it (the raw message can be downloaded there).",
-                    $"/configuration/email/mailboxes/{mailbox.Id}?tab=inbound-log"), cancellationToken);
+                    PortalRoutes.MailboxTab(mailbox.Id, "inbound-log")), cancellationToken);
                 return;
             }
 

@@ -53,7 +53,7 @@ internal sealed class SecretExpiryCheck(IDbContextFactory<PortalDbContext> conte
                     c.CredentialType == CredentialType.ClientSecret
                         ? "In Azure open App registrations > your app > Certificates & secrets, create a new client secret, copy its Value (not the Secret ID) and paste it into the credential with its new expiry."
                         : "Create a new certificate, upload its public key to the app registration (Certificates & secrets > Certificates) and upload the certificate with its private key to the credential.",
-                    $"/configuration/email/mailboxes/{c.MailboxId}?tab=credentials&credential={c.Id}",
+                    PortalRoutes.MailboxTab(c.MailboxId, "credentials", c.Id),
                     NotifyWhenTitleChanges: true), cancellationToken);
             }
             else

@@ -23,7 +23,7 @@ internal sealed partial class SubscriptionLifecycle
     private async Task<(GraphSubscription Subscription, string? Note)> RegisterAsync(MailboxCredential credential, Mailbox mailbox, CancellationToken cancellationToken)
     {
         var (baseUrl, note) = PublicBaseUrl(credential);
-        var notificationUrl = baseUrl + NotificationsPath;
+        var notificationUrl = baseUrl + PortalRoutes.GraphNotifications;
         var resource = $"users/{credential.TargetAddress}/mailFolders('{mailbox.SourceFolder}')/messages";
         var clientState = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = time.GetUtcNow();
@@ -34,7 +34,7 @@ internal sealed partial class SubscriptionLifecycle
             {
                 ChangeType = "created",
                 NotificationUrl = notificationUrl,
-                LifecycleNotificationUrl = baseUrl + LifecyclePath,
+                LifecycleNotificationUrl = baseUrl + PortalRoutes.GraphLifecycle,
                 Resource = resource,
                 ExpirationDateTime = now + Options.Lifetime,
                 ClientState = clientState,

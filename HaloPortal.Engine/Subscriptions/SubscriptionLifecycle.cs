@@ -33,9 +33,6 @@ internal sealed partial class SubscriptionLifecycle(
     IOptions<PortalOptions> portal,
     ILogger<SubscriptionLifecycle> logger) : ISubscriptions, ICredentialRetirement
 {
-    public const string NotificationsPath = "/api/graph/notifications";
-    public const string LifecyclePath = "/api/graph/lifecycle";
-
     private readonly ConcurrentDictionary<int, SemaphoreSlim> _gates = new();
 
     public event Action<int>? Changed;

@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion.Parsing;
 using HaloPortal.Engine.Users;
+using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Tickets;
@@ -107,7 +108,7 @@ internal static class TicketWriter
         {
             string? UrlFor(string contentId) =>
                 message.Attachments.FirstOrDefault(a => string.Equals(a.ContentId?.Trim('<', '>'), contentId.Trim('<', '>'), StringComparison.OrdinalIgnoreCase)) is { } a
-                    ? $"/attachments/{a.Id}"
+                    ? PortalRoutes.Attachment(a.Id)
                     : null;
             message.BodyHtml = message.BodyHtml is null ? null : HtmlCid.Rewrite(message.BodyHtml, UrlFor);
             message.FullBodyHtml = message.FullBodyHtml is null ? null : HtmlCid.Rewrite(message.FullBodyHtml, UrlFor);

@@ -15,13 +15,13 @@ public static class GraphWebhookEndpoints
 {
     public static WebApplication MapGraphWebhooks(this WebApplication app)
     {
-        var group = app.MapGroup("/api/graph").AllowAnonymous().DisableAntiforgery().WithTags("Graph webhooks")
+        var group = app.MapGroup("").AllowAnonymous().DisableAntiforgery().WithTags("Graph webhooks")
             .RequireRateLimiting(RateLimitExtensions.GraphWebhooksPolicy);
-        group.MapPost("/notifications", (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
+        group.MapPost(PortalRoutes.GraphNotifications, (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
             HandleAsync(http, options.Value, logs, notifications.ReceiveChangesAsync))
             .WithName("GraphChangeNotifications")
             .WithSummary("Graph change notifications; ?validationToken= is echoed as text/plain (validation handshake).");
-        group.MapPost("/lifecycle", (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
+        group.MapPost(PortalRoutes.GraphLifecycle, (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
             HandleAsync(http, options.Value, logs, notifications.ReceiveLifecycleAsync))
             .WithName("GraphLifecycleNotifications")
             .WithSummary("Graph lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed); same handshake.");
