@@ -1,25 +1,19 @@
-using Bunit;
-
 namespace HaloPortal.Tests.Infrastructure;
 
 /// <summary>
-/// Owns a bUnit context and its <see cref="TestDatabase"/> for one test, and disposes them asynchronously
-/// (MudBlazor services are only async-disposable, which xunit's synchronous Dispose of a test class cannot handle).
+/// Owns a <see cref="PortalTestContext"/> (on the system clock) for one test and disposes it asynchronously (MudBlazor services
+/// are only async-disposable, which xunit's synchronous Dispose of a test class cannot handle).
 /// </summary>
 public abstract class ComponentTest : IAsyncLifetime
 {
-    protected BunitContext Context { get; } = new();
+    protected PortalTestContext Context { get; } = new(fakeClock: false);
 
-    protected TestDatabase Database { get; } = TestDatabase.Create();
+    protected TestDatabase Database => Context.Database;
 
-    /// <summary>Sets the context up through <see cref="PortalTestContext.UsePortalAsync"/> for a user with these roles.</summary>
-    protected Task SignedInAsAsync(string userName, params string[] roles) => Context.UsePortalAsync(Database, userName, roles);
+    /// <summary>Signs a user with these roles in and starts the engine (start-up tasks), as the host would.</summary>
+    protected Task SignedInAsAsync(string userName, params string[] roles) => Context.SignIn(userName, roles).StartEngineAsync();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await Context.DisposeAsync();
-        Database.Dispose();
-    }
+    public async Task DisposeAsync() => await Context.DisposeAsync();
 }

@@ -38,7 +38,7 @@ public sealed class InboundLogTableTests
     [Fact]
     public async Task A_mailbox_log_shows_only_that_mailbox_and_hides_the_mailbox_filter()
     {
-        await using var ctx = new IngestionTestContext(PortalRoles.Administrator, PortalPolicies.Administrator, PortalPolicies.Support, PortalPolicies.Agent);
+        await using var ctx = new IngestionTestContext(PortalRoles.Administrator);
         var support = await ctx.MailboxAsync("Support");
         var sales = await ctx.MailboxAsync("Sales");
         await ctx.EmailAsync(support, "For support", InboundStatus.Processed);
