@@ -5,7 +5,7 @@ using HaloPortal.Sandbox.Demo;
 using HaloPortal.Sandbox.Graph;
 using HaloPortal.Sandbox.Identity;
 using HaloPortal.Sandbox.Mail;
-using HaloPortal.Sandbox.Notifications;
+using HaloPortal.Sandbox.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -70,7 +70,7 @@ public static class SandboxExtensions
         services.AddSingleton<FaultRegistry>();
         services.AddSingleton<GraphPipeline>();
         services.AddSingleton<MailStore>();
-        services.AddSingleton<NotificationSignal>();
+        services.AddSingleton<WebhookSignal>();
         services.AddSingleton<ChangeNotifier>();
         services.AddSingleton<SubscriptionValidator>();
         services.AddSingleton<ISandboxControl, SandboxControl>();
@@ -78,7 +78,7 @@ public static class SandboxExtensions
         services.AddSingleton<IStartupTask, SandboxStartupTask>();
         services.AddSingleton<IStartupTask, DemoMailboxSeeder>();
         services.AddSingleton<IStartupTask, DemoContactsSeeder>();
-        services.AddHostedService<NotificationDispatcher>();
+        services.AddHostedService<WebhookDispatcher>();
         return services;
     }
 

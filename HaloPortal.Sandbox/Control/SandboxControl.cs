@@ -6,7 +6,7 @@ using HaloPortal.Sandbox.Data;
 using HaloPortal.Sandbox.Graph;
 using HaloPortal.Sandbox.Identity;
 using HaloPortal.Sandbox.Mail;
-using HaloPortal.Sandbox.Notifications;
+using HaloPortal.Sandbox.Webhooks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 

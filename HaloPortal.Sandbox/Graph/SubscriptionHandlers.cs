@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using HaloPortal.Sandbox.Data;
 using HaloPortal.Sandbox.Identity;
 using HaloPortal.Sandbox.Mail;
-using HaloPortal.Sandbox.Notifications;
+using HaloPortal.Sandbox.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

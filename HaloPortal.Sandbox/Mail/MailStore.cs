@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using HaloPortal.Sandbox.Data;
 using HaloPortal.Sandbox.Graph;
-using HaloPortal.Sandbox.Notifications;
+using HaloPortal.Sandbox.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 

@@ -17,11 +17,11 @@ public static class GraphWebhookEndpoints
     {
         var group = app.MapGroup("").AllowAnonymous().DisableAntiforgery().WithTags("Graph webhooks")
             .RequireRateLimiting(RateLimitExtensions.GraphWebhooksPolicy);
-        group.MapPost(PortalRoutes.GraphNotifications, (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
+        group.MapPost(PortalRoutes.GraphNotifications, (HttpContext http, IChangeNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
             HandleAsync(http, options.Value, logs, notifications.ReceiveChangesAsync))
             .WithName("GraphChangeNotifications")
             .WithSummary("Graph change notifications; ?validationToken= is echoed as text/plain (validation handshake).");
-        group.MapPost(PortalRoutes.GraphLifecycle, (HttpContext http, IGraphNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
+        group.MapPost(PortalRoutes.GraphLifecycle, (HttpContext http, IChangeNotifications notifications, IOptions<WebhookOptions> options, ILoggerFactory logs) =>
             HandleAsync(http, options.Value, logs, notifications.ReceiveLifecycleAsync))
             .WithName("GraphLifecycleNotifications")
             .WithSummary("Graph lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed); same handshake.");
@@ -29,7 +29,7 @@ public static class GraphWebhookEndpoints
     }
 
     private static async Task<IResult> HandleAsync(HttpContext http, WebhookOptions options, ILoggerFactory logs,
-        Func<ReadOnlyMemory<byte>, CancellationToken, Task<NotificationResult>> receive)
+        Func<ReadOnlyMemory<byte>, CancellationToken, Task<ChangeNotificationResult>> receive)
     {
         var failures = http.RequestServices.GetRequiredService<ClientFailures>();
         if (http.Request.Query.TryGetValue("validationToken", out var token))
@@ -49,7 +49,7 @@ public static class GraphWebhookEndpoints
         }
 
         var result = await receive(body.Value, http.RequestAborted);
-        if (result.Answer != NotificationAnswer.Unavailable && result.Items == result.Rejected)
+        if (result.Answer != ChangeNotificationAnswer.Unavailable && result.Items == result.Rejected)
         {
             // Nothing for a known subscription (all refused, empty, malformed or too many items): this client's allowance shrinks.
             failures.Record(ClientFailure.Webhook, http.Connection.RemoteIpAddress);
@@ -57,9 +57,9 @@ public static class GraphWebhookEndpoints
 
         return result.Answer switch
         {
-            NotificationAnswer.Accepted => TypedResults.Accepted((string?)null),
-            NotificationAnswer.TooLarge => TypedResults.Problem(title: "Too many notifications in one batch", detail: result.Detail, statusCode: StatusCodes.Status413PayloadTooLarge),
-            NotificationAnswer.Malformed => TypedResults.Problem(title: "Not a Graph notification batch", detail: result.Detail, statusCode: StatusCodes.Status400BadRequest),
+            ChangeNotificationAnswer.Accepted => TypedResults.Accepted((string?)null),
+            ChangeNotificationAnswer.TooLarge => TypedResults.Problem(title: "Too many notifications in one batch", detail: result.Detail, statusCode: StatusCodes.Status413PayloadTooLarge),
+            ChangeNotificationAnswer.Malformed => TypedResults.Problem(title: "Not a Graph notification batch", detail: result.Detail, statusCode: StatusCodes.Status400BadRequest),
             _ => TypedResults.Problem(title: "Temporarily unavailable", detail: result.Detail, statusCode: StatusCodes.Status503ServiceUnavailable),
         };
     }

@@ -111,7 +111,7 @@ public sealed class MonitoringScreenTests
         Assert.NotNull(page.ByTestId("inbound-log"));
     }
 
-    /// <summary>A notification as NotificationIntake stores a rejected one: no email, the subscription's mailbox or 0, a "Rejected:" log line.</summary>
+    /// <summary>A notification as ChangeNotificationIntake stores a rejected one: no email, the subscription's mailbox or 0, a "Rejected:" log line.</summary>
     private static async Task RejectedAsync(IngestionTestContext ctx, int mailboxId, string subscriptionId, string reason, int minutesAgo)
     {
         var at = IngestionTestContext.Now.AddMinutes(-minutesAgo);

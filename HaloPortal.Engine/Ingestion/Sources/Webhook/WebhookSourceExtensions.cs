@@ -8,9 +8,9 @@ internal static class WebhookSourceExtensions
     public static IServiceCollection AddWebhookSource(this IServiceCollection services)
     {
         services.AddSingleton<WebhookQueue>();
-        services.AddSingleton<NotificationWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<NotificationWriter>());
-        services.AddSingleton<IGraphNotifications, NotificationIntake>();
+        services.AddSingleton<ChangeNotificationWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeNotificationWriter>());
+        services.AddSingleton<IChangeNotifications, ChangeNotificationIntake>();
         services.AddSingleton<WebhookWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWorker>());
         services.AddTransient(sp => new WebhookRetryJob(sp.GetRequiredService<WebhookWorker>()));

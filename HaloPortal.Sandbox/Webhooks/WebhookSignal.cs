@@ -1,7 +1,7 @@
-namespace HaloPortal.Sandbox.Notifications;
+namespace HaloPortal.Sandbox.Webhooks;
 
 /// <summary>Wakes the dispatcher when a notification is queued, so delivery starts at once rather than at the next poll.</summary>
-internal sealed class NotificationSignal
+internal sealed class WebhookSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
 

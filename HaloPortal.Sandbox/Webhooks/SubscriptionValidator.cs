@@ -1,7 +1,7 @@
 using HaloPortal.Sandbox.Graph;
 using Microsoft.Extensions.Options;
 
-namespace HaloPortal.Sandbox.Notifications;
+namespace HaloPortal.Sandbox.Webhooks;
 
 /// <summary>Graph's validation handshake: <c>POST {url}?validationToken=...</c>, expecting 200 with the token as the whole text body.</summary>
 internal sealed class SubscriptionValidator(IHttpClientFactory httpClients, IOptions<SandboxOptions> options, SandboxCallbackPolicy callbacks)

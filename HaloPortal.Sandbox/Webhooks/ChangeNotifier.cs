@@ -5,13 +5,13 @@ using HaloPortal.Sandbox.Data;
 using HaloPortal.Sandbox.Mail;
 using Microsoft.EntityFrameworkCore;
 
-namespace HaloPortal.Sandbox.Notifications;
+namespace HaloPortal.Sandbox.Webhooks;
 
 /// <summary>
 /// Queues change notifications (in Graph's documented shape) for the subscriptions a mailbox change matches. The subscriptions are
 /// kept in memory between changes (most changes match none); whoever creates, renews or removes one calls <see cref="SubscriptionsChanged"/>.
 /// </summary>
-internal sealed class ChangeNotifier(IDbContextFactory<SandboxDbContext> contexts, TimeProvider time, NotificationSignal signal, FaultRegistry faults)
+internal sealed class ChangeNotifier(IDbContextFactory<SandboxDbContext> contexts, TimeProvider time, WebhookSignal signal, FaultRegistry faults)
 {
     private SbSubscription[]? _subscriptions;
     private long _version;

@@ -6,20 +6,20 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace HaloPortal.Sandbox.Notifications;
+namespace HaloPortal.Sandbox.Webhooks;
 
 /// <summary>
 /// Delivers queued change and lifecycle notifications over real HTTP, like Graph: a 2xx is success, anything else is retried
 /// with growing back-off for up to <see cref="SandboxOptions.NotificationRetryHours"/>; answers slower than
 /// <see cref="SandboxOptions.SlowResponseSeconds"/> are counted as slow on the subscription.
 /// </summary>
-internal sealed class NotificationDispatcher(
+internal sealed class WebhookDispatcher(
     IDbContextFactory<SandboxDbContext> contexts,
     IHttpClientFactory httpClients,
-    NotificationSignal signal,
+    WebhookSignal signal,
     TimeProvider time,
     IOptions<SandboxOptions> options,
-    ILogger<NotificationDispatcher> logger) : BackgroundService
+    ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan[] Backoff =
     [

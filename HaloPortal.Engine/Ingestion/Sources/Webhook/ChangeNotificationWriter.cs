@@ -14,13 +14,13 @@ namespace HaloPortal.Engine.Ingestion.Sources.Webhook;
 /// releases every waiting request. At high rates this turns hundreds of commits a second into a few. Also keeps the sample of
 /// rejected items bounded (Portal:Webhooks:RejectedSampleSize rows).
 /// </summary>
-internal sealed class NotificationWriter(
+internal sealed class ChangeNotificationWriter(
     IDbContextFactory<PortalDbContext> contexts,
     WebhookQueue queue,
     IOptions<WebhookOptions> options,
     WalCheckpointer checkpointer,
     TimeProvider time,
-    ILogger<NotificationWriter> logger) : BackgroundService
+    ILogger<ChangeNotificationWriter> logger) : BackgroundService
 {
     private const int MaxItemsPerCommit = 500;
 

@@ -5,10 +5,10 @@ using HaloPortal.Engine.Ingestion.Sources.Webhook;
 namespace HaloPortal.Tests.Ingestion.Webhook;
 
 /// <summary>The pure parser of Graph notification POSTs: every malformed body is refused with what is wrong, nothing is matched or stored.</summary>
-public sealed class NotificationBatchParserTests
+public sealed class ChangeNotificationParserTests
 {
-    private static NotificationBatch Parse(string json, RequestKind kind = RequestKind.Webhook, int maxItems = 10) =>
-        NotificationBatchParser.Parse(Encoding.UTF8.GetBytes(json), kind, maxItems);
+    private static ChangeNotificationBatch Parse(string json, RequestKind kind = RequestKind.Webhook, int maxItems = 10) =>
+        ChangeNotificationParser.Parse(Encoding.UTF8.GetBytes(json), kind, maxItems);
 
     [Fact]
     public void A_change_batch_gives_each_item_its_subscription_client_state_message_id_and_raw_JSON()

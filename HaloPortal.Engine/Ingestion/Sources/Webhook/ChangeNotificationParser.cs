@@ -4,16 +4,16 @@ using System.Text.Json;
 namespace HaloPortal.Engine.Ingestion.Sources.Webhook;
 
 /// <summary>One item of a Graph notification batch, as sent: not yet matched to a subscription.</summary>
-internal readonly record struct NotificationItem(JsonElement Element, string SubscriptionId, string? ClientState, string? MessageId, string? LifecycleEvent)
+internal readonly record struct ChangeNotificationItem(JsonElement Element, string SubscriptionId, string? ClientState, string? MessageId, string? LifecycleEvent)
 {
     /// <summary>The item's JSON as received.</summary>
     public byte[] Raw() => Encoding.UTF8.GetBytes(Element.GetRawText());
 }
 
 /// <summary>A parsed batch; its items refer to the parsed document, so dispose it after the items are used.</summary>
-internal sealed class NotificationBatch(JsonDocument document, IReadOnlyList<NotificationItem> items) : IDisposable
+internal sealed class ChangeNotificationBatch(JsonDocument document, IReadOnlyList<ChangeNotificationItem> items) : IDisposable
 {
-    public IReadOnlyList<NotificationItem> Items { get; } = items;
+    public IReadOnlyList<ChangeNotificationItem> Items { get; } = items;
 
     public void Dispose() => document.Dispose();
 }
@@ -30,9 +30,9 @@ internal sealed class TooManyItemsException(int count, int max)
 /// that is not a notification batch is a <see cref="FormatException"/> saying what is wrong; more than <c>maxItems</c> items is a
 /// <see cref="TooManyItemsException"/>, thrown before any item is read.
 /// </summary>
-internal static class NotificationBatchParser
+internal static class ChangeNotificationParser
 {
-    public static NotificationBatch Parse(ReadOnlyMemory<byte> body, RequestKind kind, int maxItems)
+    public static ChangeNotificationBatch Parse(ReadOnlyMemory<byte> body, RequestKind kind, int maxItems)
     {
         JsonDocument document;
         try
@@ -46,7 +46,7 @@ internal static class NotificationBatchParser
 
         try
         {
-            return new NotificationBatch(document, ReadItems(document.RootElement, kind, maxItems));
+            return new ChangeNotificationBatch(document, ReadItems(document.RootElement, kind, maxItems));
         }
         catch
         {
@@ -55,7 +55,7 @@ internal static class NotificationBatchParser
         }
     }
 
-    private static List<NotificationItem> ReadItems(JsonElement root, RequestKind kind, int maxItems)
+    private static List<ChangeNotificationItem> ReadItems(JsonElement root, RequestKind kind, int maxItems)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
         {
@@ -68,7 +68,7 @@ internal static class NotificationBatchParser
             throw new TooManyItemsException(count, maxItems);
         }
 
-        var items = new List<NotificationItem>(count);
+        var items = new List<ChangeNotificationItem>(count);
         foreach (var element in value.EnumerateArray())
         {
             if (element.ValueKind != JsonValueKind.Object)
@@ -89,7 +89,7 @@ internal static class NotificationBatchParser
                 lifecycleEvent = Text(element, "lifecycleEvent") ?? throw new FormatException("A lifecycle item has no lifecycleEvent.");
             }
 
-            items.Add(new NotificationItem(element, subscriptionId, Text(element, "clientState"), messageId, lifecycleEvent));
+            items.Add(new ChangeNotificationItem(element, subscriptionId, Text(element, "clientState"), messageId, lifecycleEvent));
         }
 
         return items;

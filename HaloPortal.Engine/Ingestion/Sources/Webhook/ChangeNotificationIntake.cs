@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace HaloPortal.Engine.Ingestion.Sources.Webhook;
 
 /// <summary>How the receiver answered a notification batch.</summary>
-public enum NotificationAnswer
+public enum ChangeNotificationAnswer
 {
     /// <summary>Committed (202): every item recorded, accepted ones queued for processing.</summary>
     Accepted,
@@ -25,20 +25,20 @@ public enum NotificationAnswer
 }
 
 /// <summary>The answer to one POST, with the reason for a 400/503.</summary>
-public sealed record NotificationResult(NotificationAnswer Answer, string? Detail = null, int Items = 0, int Rejected = 0);
+public sealed record ChangeNotificationResult(ChangeNotificationAnswer Answer, string? Detail = null, int Items = 0, int Rejected = 0);
 
 /// <summary>
 /// The webhook receiver's engine side: parses a batch, matches each item to a known subscription and its clientState, and
 /// commits it durably (an <see cref="InboundRequest"/>, plus a Discovered <see cref="InboundEmail"/> for an accepted message)
 /// before the HTTP answer. Never calls Graph: fetching happens in the background worker.
 /// </summary>
-public interface IGraphNotifications
+public interface IChangeNotifications
 {
     /// <summary>A change-notification batch (<c>POST /api/graph/notifications</c>).</summary>
-    Task<NotificationResult> ReceiveChangesAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
+    Task<ChangeNotificationResult> ReceiveChangesAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
 
     /// <summary>A lifecycle-notification batch (<c>POST /api/graph/lifecycle</c>).</summary>
-    Task<NotificationResult> ReceiveLifecycleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
+    Task<ChangeNotificationResult> ReceiveLifecycleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One notification item, parsed and matched (not yet committed); a rejected one is a sample kept for the Rejected notifications tab.</summary>
@@ -46,16 +46,16 @@ internal sealed record IntakeItem(
     RequestKind Kind, string SubscriptionId, CachedSubscription? Subscription, RejectionReason? Reason, string? Rejection, string? MessageId, string? LifecycleEvent, byte[] Raw);
 
 /// <summary>
-/// The receiver: parses a POST (<see cref="NotificationBatchParser"/>), matches every item to a known subscription and its
-/// clientState, counts what it refuses, and hands the items to the <see cref="NotificationWriter"/>; it answers once they are committed.
+/// The receiver: parses a POST (<see cref="ChangeNotificationParser"/>), matches every item to a known subscription and its
+/// clientState, counts what it refuses, and hands the items to the <see cref="ChangeNotificationWriter"/>; it answers once they are committed.
 /// </summary>
-internal sealed class NotificationIntake(
+internal sealed class ChangeNotificationIntake(
     SubscriptionCache cache,
-    NotificationWriter writer,
+    ChangeNotificationWriter writer,
     RejectionTally tally,
     IOptions<WebhookOptions> options,
     TimeProvider time,
-    ILogger<NotificationIntake> logger) : IGraphNotifications
+    ILogger<ChangeNotificationIntake> logger) : IChangeNotifications
 {
     /// <summary>A rejected item's raw JSON is kept up to this size (a Graph notification item is about 1 KB).</summary>
     internal const int MaxSampleRawBytes = 4096;
@@ -65,13 +65,13 @@ internal sealed class NotificationIntake(
     private DateTimeOffset _sampleWindowStart = DateTimeOffset.MinValue;
     private int _sampledInWindow;
 
-    public Task<NotificationResult> ReceiveChangesAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
+    public Task<ChangeNotificationResult> ReceiveChangesAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
         ReceiveAsync(body, RequestKind.Webhook, cancellationToken);
 
-    public Task<NotificationResult> ReceiveLifecycleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
+    public Task<ChangeNotificationResult> ReceiveLifecycleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
         ReceiveAsync(body, RequestKind.Lifecycle, cancellationToken);
 
-    private async Task<NotificationResult> ReceiveAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
+    private async Task<ChangeNotificationResult> ReceiveAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
     {
         MatchedBatch batch;
         try
@@ -81,12 +81,12 @@ internal sealed class NotificationIntake(
         catch (TooManyItemsException ex)
         {
             logger.LogWarning("Refused a Graph {Kind} notification batch of {Count} items (more than {Max})", kind, ex.Count, options.Value.MaxItemsPerBatch);
-            return new NotificationResult(NotificationAnswer.TooLarge, ex.Message, ex.Count, ex.Count);
+            return new ChangeNotificationResult(ChangeNotificationAnswer.TooLarge, ex.Message, ex.Count, ex.Count);
         }
         catch (FormatException ex)
         {
             logger.LogWarning("Refused a malformed Graph {Kind} notification ({Bytes} bytes): {Reason}", kind, body.Length, LogText.Clean(ex.Message));
-            return new NotificationResult(NotificationAnswer.Malformed, ex.Message);
+            return new ChangeNotificationResult(ChangeNotificationAnswer.Malformed, ex.Message);
         }
 
         var rejected = 0;
@@ -105,7 +105,7 @@ internal sealed class NotificationIntake(
             catch (DbUpdateException ex) when (rejected < batch.Total)
             {
                 logger.LogError(ex, "Could not commit a Graph {Kind} notification batch", kind);
-                return new NotificationResult(NotificationAnswer.Unavailable, "The notification could not be stored; Graph will retry.");
+                return new ChangeNotificationResult(ChangeNotificationAnswer.Unavailable, "The notification could not be stored; Graph will retry.");
             }
             catch (DbUpdateException ex)
             {
@@ -122,7 +122,7 @@ internal sealed class NotificationIntake(
                 batch.Rejected[(int)RejectionReason.SubscriptionCancelled]);
         }
 
-        return new NotificationResult(NotificationAnswer.Accepted, null, batch.Total, rejected);
+        return new ChangeNotificationResult(ChangeNotificationAnswer.Accepted, null, batch.Total, rejected);
     }
 
     /// <summary>What to write (every accepted item, and the newest rejected ones as a sample), with the number of items and of rejections per reason.</summary>
@@ -130,7 +130,7 @@ internal sealed class NotificationIntake(
 
     private async Task<MatchedBatch> MatchAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
     {
-        using var batch = NotificationBatchParser.Parse(body, kind, options.Value.MaxItemsPerBatch);
+        using var batch = ChangeNotificationParser.Parse(body, kind, options.Value.MaxItemsPerBatch);
         var parsed = batch.Items;
 
         // One lookup for the whole batch: memory, the ids remembered as unknown, then one database read for the rest.
