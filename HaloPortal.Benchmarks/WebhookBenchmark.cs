@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Sandbox;
 using HaloPortal.Engine.Subscriptions;

@@ -5,7 +5,7 @@ using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Notifications;
@@ -41,7 +41,7 @@ public static class DependencyInjection
         services.AddPortalAccounts(environment);
         services.AddMailboxes();
         services.AddCredentials();
-        services.AddMsalIdentity();
+        services.AddTokens();
         services.AddGraph();
         services.AddUsers();
         services.AddRules();

@@ -3,7 +3,7 @@ using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;

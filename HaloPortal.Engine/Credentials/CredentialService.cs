@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;

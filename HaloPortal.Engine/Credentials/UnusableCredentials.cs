@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Portal;

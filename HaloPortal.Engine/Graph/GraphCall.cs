@@ -1,5 +1,5 @@
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
 

@@ -1,5 +1,5 @@
 using HaloPortal.Engine.Credentials;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;

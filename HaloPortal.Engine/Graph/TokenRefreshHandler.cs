@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using HaloPortal.Engine.Credentials;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 
 namespace HaloPortal.Engine.Graph;
 

@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Graph;

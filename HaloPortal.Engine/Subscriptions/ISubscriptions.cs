@@ -36,7 +36,7 @@ public enum RenewalTrigger
 /// <summary>
 /// Graph change-notification subscriptions of Webhooks credentials: create, cancel, renew within 2 days of expiry (while
 /// processing a webhook and from the scheduler), and the lifecycle events (reauthorize, recreate, catch up).
-/// Graph failures surface as <see cref="Identity.CredentialException"/> with the catalogued message and fix.
+/// Graph failures surface as <see cref="Tokens.CredentialException"/> with the catalogued message and fix.
 /// </summary>
 public interface ISubscriptions
 {
@@ -47,7 +47,7 @@ public interface ISubscriptions
     /// <exception cref="KeyNotFoundException">No such credential.</exception>
     /// <exception cref="ArgumentException">The credential is not a connected Webhooks credential.</exception>
     /// <exception cref="InvalidOperationException">It already has an active subscription.</exception>
-    /// <exception cref="Identity.CredentialException">No public address, or Graph refused (handshake failure and others).</exception>
+    /// <exception cref="Tokens.CredentialException">No public address, or Graph refused (handshake failure and others).</exception>
     Task<SubscriptionView> CreateAsync(int credentialId, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the subscription at Graph and marks it cancelled; false when there was none.</summary>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Notifications;
@@ -27,7 +27,7 @@ public class RegistrationTests
     {
         ["Mailboxes"] = s => s.AddMailboxes(),
         ["Credentials"] = s => s.AddCredentials(),
-        ["Identity"] = s => s.AddMsalIdentity(),
+        ["Tokens"] = s => s.AddTokens(),
         ["Graph"] = s => s.AddGraph(),
         ["Users"] = s => s.AddUsers(),
         ["Rules"] = s => s.AddRules(),

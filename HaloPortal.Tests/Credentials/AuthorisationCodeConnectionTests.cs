@@ -4,7 +4,7 @@ using System.Text.Json;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Sandbox;

@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Sandbox;

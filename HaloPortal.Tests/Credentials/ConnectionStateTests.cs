@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Sandbox;

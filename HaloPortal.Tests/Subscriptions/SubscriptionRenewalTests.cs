@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Sandbox;
 using HaloPortal.Engine.Subscriptions;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,4 @@
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Hosting;

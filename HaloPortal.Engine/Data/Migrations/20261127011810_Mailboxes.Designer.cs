@@ -356,7 +356,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("MailboxCredentials", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Identity.PendingAuthorisation", b =>
+            modelBuilder.Entity("HaloPortal.Engine.Tokens.PendingAuthorisation", b =>
                 {
                     b.Property<string>("State")
                         .HasMaxLength(64)

@@ -3,7 +3,7 @@ using Hangfire;
 using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion.Sources.Scan;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;

@@ -1,7 +1,7 @@
 using HaloPortal.Components.Shared;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Identity;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Subscriptions;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;

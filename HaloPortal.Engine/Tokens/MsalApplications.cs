@@ -3,7 +3,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
 using Microsoft.Identity.Client;
 
-namespace HaloPortal.Engine.Identity;
+namespace HaloPortal.Engine.Tokens;
 
 /// <summary>Builds MSAL confidential clients for credentials: the real MSAL, reaching the sandbox only through host routing.</summary>
 internal sealed class MsalApplications(

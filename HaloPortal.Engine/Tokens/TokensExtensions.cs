@@ -1,12 +1,12 @@
 using HaloPortal.Engine.Graph;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace HaloPortal.Engine.Identity;
+namespace HaloPortal.Engine.Tokens;
 
-internal static class IdentityExtensions
+internal static class TokensExtensions
 {
     /// <summary>MSAL: the credentials' secrets, the confidential client applications and their tokens.</summary>
-    public static IServiceCollection AddMsalIdentity(this IServiceCollection services)
+    public static IServiceCollection AddTokens(this IServiceCollection services)
     {
         services.AddSingleton<ICredentialSecrets, CredentialSecrets>();
         services.AddSingleton<MsalApplications>();

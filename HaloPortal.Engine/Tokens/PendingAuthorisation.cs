@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace HaloPortal.Engine.Identity;
+namespace HaloPortal.Engine.Tokens;
 
 /// <summary>An authorisation-code sign-in in progress: the state sent to Entra ID, and the PKCE verifier kept server-side.</summary>
 internal sealed class PendingAuthorisation

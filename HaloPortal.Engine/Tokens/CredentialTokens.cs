@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Identity.Client;
 
-namespace HaloPortal.Engine.Identity;
+namespace HaloPortal.Engine.Tokens;
 
 /// <summary>Access tokens for a credential: client credentials, or the delegated grant with its rotating refresh token saved every time.</summary>
 public interface ICredentialTokens
