@@ -71,7 +71,7 @@ public interface IAgents
     Task<bool> ResetPasswordAsync(string id, string newPassword, Actor actor, CancellationToken cancellationToken = default);
 }
 
-internal sealed class Agents(IServiceScopeFactory scopes, IDbContextFactory<PortalDbContext> contexts, TimeProvider time, ILogger<Agents> logger) : IAgents
+internal sealed partial class Agents(IServiceScopeFactory scopes, IDbContextFactory<PortalDbContext> contexts, TimeProvider time, ILogger<Agents> logger) : IAgents
 {
     // Serialises changes so two administrators cannot each demote the other and leave nobody in charge.
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -216,130 +216,6 @@ internal sealed class Agents(IServiceScopeFactory scopes, IDbContextFactory<Port
         }
     }
 
-    public async Task<AgentSummary?> SetDisabledAsync(string id, bool disabled, Actor actor, CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var user = await users.FindByIdAsync(id);
-            if (user is null)
-            {
-                return null;
-            }
-
-            var roles = Ordered(await users.GetRolesAsync(user));
-            var lockedOut = IsLockedOut(user);
-            if (user.IsDisabled == disabled && (disabled || !lockedOut))
-            {
-                return ToSummary(user, roles);
-            }
-
-            if (disabled && roles.Contains(PortalRoles.Administrator) && !await AnotherEnabledAdministratorExistsAsync(db, user.Id, cancellationToken))
-            {
-                throw new ArgumentException(
-                    $"{user.DisplayName} is the last enabled administrator and cannot be disabled: nobody could configure the portal any more. Make another agent an administrator first.",
-                    "disabled");
-            }
-
-            var before = Snapshot(user, roles, lockedOut);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            user.IsDisabled = disabled;
-            if (disabled)
-            {
-                // A new stamp makes every existing sign-in cookie fail its next validation (within a minute).
-                ThrowIfFailed(await users.UpdateSecurityStampAsync(user), user.Email!);
-            }
-            else
-            {
-                ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null), user.Email!);
-                ThrowIfFailed(await users.ResetAccessFailedCountAsync(user), user.Email!);
-                ThrowIfFailed(await users.UpdateAsync(user), user.Email!);
-            }
-
-            db.Audit(time, actor, disabled ? "Agent.Disabled" : "Agent.Enabled", "Agent", user.Id, before, Snapshot(user, roles, lockedOut: false));
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            logger.LogInformation("{Actor} {Change} agent {Email}", actor, disabled ? "disabled" : "enabled", user.Email);
-            return ToSummary(user, roles);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    public async Task<bool> ResetPasswordAsync(string id, string newPassword, Actor actor, CancellationToken cancellationToken = default)
-    {
-        if (string.IsNullOrEmpty(newPassword))
-        {
-            throw new ArgumentException("Enter the new password: at least 10 characters with a digit and a lower-case letter.", "password");
-        }
-
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var user = await users.FindByIdAsync(id);
-            if (user is null)
-            {
-                return false;
-            }
-
-            if (user.ExternalObjectId is not null && !await users.HasPasswordAsync(user))
-            {
-                throw new ArgumentException(
-                    $"{user.DisplayName} signs in with Microsoft and has no portal password. Reset the password in Microsoft Entra ID instead.",
-                    "password");
-            }
-
-            var roles = Ordered(await users.GetRolesAsync(user));
-            var wasLockedOut = IsLockedOut(user);
-            // Validate first: inside the transaction only plain writes on this connection may happen (a reset token would
-            // need Data Protection, which may write a new key through another connection and deadlock on SQLite).
-            foreach (var validator in users.PasswordValidators)
-            {
-                ThrowIfFailed(await validator.ValidateAsync(users, user, newPassword), user.Email!);
-            }
-
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await users.HasPasswordAsync(user))
-            {
-                ThrowIfFailed(await users.RemovePasswordAsync(user), user.Email!);
-            }
-
-            // Adding the password also renews the security stamp, so existing sessions end.
-            ThrowIfFailed(await users.AddPasswordAsync(user, newPassword), user.Email!);
-            ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null), user.Email!);
-            ThrowIfFailed(await users.ResetAccessFailedCountAsync(user), user.Email!);
-            db.Audit(time, actor, "Agent.PasswordReset", "Agent", user.Id,
-                new { Agent = Snapshot(user, roles, wasLockedOut), PasswordReset = false },
-                new { Agent = Snapshot(user, roles, lockedOut: false), PasswordReset = true });
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            logger.LogInformation("{Actor} reset the password of agent {Email}", actor, user.Email);
-            return true;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    internal static async Task<bool> AnotherEnabledAdministratorExistsAsync(PortalDbContext db, string userId, CancellationToken cancellationToken)
-    {
-        var normalized = PortalRoles.Administrator.ToUpperInvariant();
-        return await (from userRole in db.UserRoles
-                      join role in db.Roles on userRole.RoleId equals role.Id
-                      join user in db.Users on userRole.UserId equals user.Id
-                      where role.NormalizedName == normalized && user.Id != userId && !user.IsDisabled
-                      select user.Id).AnyAsync(cancellationToken);
-    }
-
     internal static async Task<ILookup<string, string>> RolesOfAsync(PortalDbContext db, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
     {
         var pairs = await (from userRole in db.UserRoles
@@ -353,99 +229,12 @@ internal sealed class Agents(IServiceScopeFactory scopes, IDbContextFactory<Port
     internal static AgentAuditSnapshot Snapshot(PortalUser user, IReadOnlyList<string> roles, bool? lockedOut = null) =>
         new(user.DisplayName, user.Email ?? "", roles, user.IsDisabled, lockedOut, user.ExternalObjectId is not null);
 
-    internal static IReadOnlyList<string> Ordered(IEnumerable<string> roles) =>
-        roles.Distinct(StringComparer.Ordinal).OrderBy(RoleOrder).ToList();
-
-    internal static void ThrowIfFailed(IdentityResult result, string email)
-    {
-        if (result.Succeeded)
-        {
-            return;
-        }
-
-        var errors = result.Errors.ToList();
-        if (errors.Any(e => e.Code is "DuplicateEmail" or "DuplicateUserName"))
-        {
-            throw DuplicateEmail(email);
-        }
-
-        var password = errors.Where(e => e.Code.StartsWith("Password", StringComparison.Ordinal)).Select(e => e.Description).ToList();
-        if (password.Count > 0)
-        {
-            throw new ArgumentException("Choose a stronger password. " + string.Join(" ", password), "password");
-        }
-
-        if (errors.Any(e => e.Code is "InvalidEmail" or "InvalidUserName"))
-        {
-            throw new ArgumentException($"'{email}' cannot be used as a sign-in address. Enter a plain address like name@example.com.", "email");
-        }
-
-        throw new InvalidOperationException(string.Join(" ", errors.Select(e => e.Description)));
-    }
-
     private AgentSummary ToSummary(PortalUser user, IReadOnlyList<string> roles) =>
         new(user.Id, user.DisplayName, user.Email ?? "", roles,
             user.IsDisabled ? AgentStatus.Disabled : IsLockedOut(user) ? AgentStatus.LockedOut : AgentStatus.Active,
             user.CreatedAt, user.ExternalObjectId is not null);
 
     private bool IsLockedOut(PortalUser user) => user.LockoutEnd is { } end && end > time.GetUtcNow();
-
-    private static int RoleOrder(string role)
-    {
-        var index = PortalRoles.All.ToList().IndexOf(role);
-        return index < 0 ? int.MaxValue : index;
-    }
-
-    private static ArgumentException DuplicateEmail(string email) =>
-        new($"An agent with the email {email} already exists. Use another address, or edit that agent instead.", "email");
-
-    private static string RequireDisplayName(string? displayName)
-    {
-        var trimmed = displayName?.Trim();
-        if (string.IsNullOrEmpty(trimmed))
-        {
-            throw new ArgumentException("Enter the agent's name as colleagues should see it.", "displayName");
-        }
-
-        if (trimmed.Length > 100)
-        {
-            throw new ArgumentException("Shorten the name to 100 characters or fewer.", "displayName");
-        }
-
-        return trimmed;
-    }
-
-    private static string RequireEmail(string? email)
-    {
-        var trimmed = email?.Trim();
-        if (string.IsNullOrEmpty(trimmed))
-        {
-            throw new ArgumentException("Enter the agent's email address; it is what they sign in with.", "email");
-        }
-
-        if (trimmed.Length > 256 || !new EmailAddressAttribute().IsValid(trimmed) || trimmed.StartsWith('@') || trimmed.EndsWith('@'))
-        {
-            throw new ArgumentException($"'{trimmed}' is not an email address. Enter an address like name@example.com.", "email");
-        }
-
-        return trimmed;
-    }
-
-    private static IReadOnlyList<string> RequireRoles(IReadOnlyCollection<string>? roles)
-    {
-        if (roles is null || roles.Count == 0)
-        {
-            throw new ArgumentException($"Choose at least one role: {string.Join(", ", PortalRoles.All)}.", "roles");
-        }
-
-        var unknown = roles.FirstOrDefault(r => !PortalRoles.IsKnown(r));
-        if (unknown is not null)
-        {
-            throw new ArgumentException($"'{unknown}' is not a role. Choose from {string.Join(", ", PortalRoles.All)}.", "roles");
-        }
-
-        return Ordered(roles);
-    }
 }
 
 /// <summary>The audited state of an agent.</summary>
