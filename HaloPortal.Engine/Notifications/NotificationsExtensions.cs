@@ -8,6 +8,7 @@ internal static class NotificationsExtensions
     {
         services.AddSingleton<NotificationEvents>();
         services.AddHostedService<ContactProblems>();
+        services.AddTransient<ContactProblemJob>();
         services.AddSingleton<INotificationEvents>(sp => sp.GetRequiredService<NotificationEvents>());
         services.AddSingleton<NotificationService>();
         services.AddSingleton<INotifications>(sp => sp.GetRequiredService<NotificationService>());

@@ -119,6 +119,48 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task A_failed_contact_import_notifies_integration_subscribers_and_the_next_good_import_resolves_it()
+    {
+        var integration = await AgentAsync("ContactWatcher", emailProcessing: false, integration: true);
+        var imports = _kit.Get<HaloPortal.Engine.Contacts.IContactImports>();
+        var key = ProblemKeys.Contacts(SandboxMail.DemoMailboxId);
+
+        await _kit.Mail.Control.AddFaultAsync(new SandboxFaultRequest(_kit.Mail.Demo.SharedMailbox, SandboxFaultKind.FailRequests, Status: 403));
+        try
+        {
+            Assert.NotNull((await imports.ImportAsync(SandboxMail.DemoMailboxId)).Error);
+        }
+        finally
+        {
+            await _kit.Mail.Control.ClearFaultsAsync();
+        }
+
+        // The import's event queued a Hangfire job; the portal's server writes the problem and the agent's notification.
+        var raised = await UntilAsync(() => _kit.QueryAsync(db => db.Set<Problem>().AsNoTracking().SingleOrDefaultAsync(p => p.Key == key && p.ResolvedAt == null)));
+        Assert.Contains(await InboxAsync(integration), n => n.Title.Contains("Contact import of mailbox", StringComparison.Ordinal));
+
+        Assert.Null((await imports.ImportAsync(SandboxMail.DemoMailboxId)).Error);
+        var resolved = await UntilAsync(() => _kit.QueryAsync(db => db.Set<Problem>().AsNoTracking().SingleOrDefaultAsync(p => p.Id == raised.Id && p.ResolvedAt != null)));
+        Assert.NotNull(resolved.ResolvedAt);
+    }
+
+    /// <summary>Waits (with a deadline, no fixed sleep) until <paramref name="read"/> finds something.</summary>
+    private static async Task<T> UntilAsync<T>(Func<Task<T?>> read) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (await read() is { } found)
+            {
+                return found;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "Nothing was recorded within 30 s.");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task Raise_and_resolve_are_idempotent_per_key()
     {
         var agent = await AgentAsync("Integrator", emailProcessing: false, integration: true);
