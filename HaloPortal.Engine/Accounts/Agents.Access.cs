@@ -14,18 +14,8 @@ internal sealed partial class Agents
 {
     public async Task<AgentSummary?> SetDisabledAsync(string id, bool disabled, Actor actor, CancellationToken cancellationToken = default)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        return await ChangeAsync<AgentSummary?>(id, null, async (users, db, user) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var user = await users.FindByIdAsync(id);
-            if (user is null)
-            {
-                return null;
-            }
-
             var roles = Ordered(await users.GetRolesAsync(user));
             var lockedOut = IsLockedOut(user);
             if (user.IsDisabled == disabled && (disabled || !lockedOut))
@@ -60,11 +50,7 @@ internal sealed partial class Agents
             await transaction.CommitAsync(cancellationToken);
             logger.LogInformation("{Actor} {Change} agent {Email}", actor, disabled ? "disabled" : "enabled", user.Email);
             return ToSummary(user, roles);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<bool> ResetPasswordAsync(string id, string newPassword, Actor actor, CancellationToken cancellationToken = default)
@@ -74,18 +60,8 @@ internal sealed partial class Agents
             throw new ArgumentException("Enter the new password: at least 10 characters with a digit and a lower-case letter.", "password");
         }
 
-        await _gate.WaitAsync(cancellationToken);
-        try
+        return await ChangeAsync<bool>(id, false, async (users, db, user) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var user = await users.FindByIdAsync(id);
-            if (user is null)
-            {
-                return false;
-            }
-
             if (user.ExternalObjectId is not null && !await users.HasPasswordAsync(user))
             {
                 throw new ArgumentException(
@@ -119,11 +95,7 @@ internal sealed partial class Agents
             await transaction.CommitAsync(cancellationToken);
             logger.LogInformation("{Actor} reset the password of agent {Email}", actor, user.Email);
             return true;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancellationToken);
     }
 
     internal static async Task<bool> AnotherEnabledAdministratorExistsAsync(PortalDbContext db, string userId, CancellationToken cancellationToken)

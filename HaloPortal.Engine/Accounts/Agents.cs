@@ -157,18 +157,8 @@ internal sealed partial class Agents(IServiceScopeFactory scopes, IDbContextFact
         var displayName = RequireDisplayName(update.DisplayName);
         var roles = RequireRoles(update.Roles);
 
-        await _gate.WaitAsync(cancellationToken);
-        try
+        return await ChangeAsync<AgentSummary?>(id, null, async (users, db, user) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var user = await users.FindByIdAsync(id);
-            if (user is null)
-            {
-                return null;
-            }
-
             var current = Ordered(await users.GetRolesAsync(user));
             if (current.Contains(PortalRoles.Administrator) && !roles.Contains(PortalRoles.Administrator) && !user.IsDisabled
                 && !await AnotherEnabledAdministratorExistsAsync(db, user.Id, cancellationToken))
@@ -209,11 +199,7 @@ internal sealed partial class Agents(IServiceScopeFactory scopes, IDbContextFact
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return ToSummary(user, roles);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancellationToken);
     }
 
     internal static async Task<ILookup<string, string>> RolesOfAsync(PortalDbContext db, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
@@ -228,6 +214,27 @@ internal sealed partial class Agents(IServiceScopeFactory scopes, IDbContextFact
     /// <summary>What the audit trail records about an agent: never hashes, stamps or tokens.</summary>
     internal static AgentAuditSnapshot Snapshot(PortalUser user, IReadOnlyList<string> roles, bool? lockedOut = null) =>
         new(user.DisplayName, user.Email ?? "", roles, user.IsDisabled, lockedOut, user.ExternalObjectId is not null);
+
+    /// <summary>
+    /// One change to an existing agent, serialised with every other change (the last-administrator rules read then write): the
+    /// agent, the user manager and its context in one scope; <paramref name="notFound"/> when no agent has the id.
+    /// </summary>
+    private async Task<T> ChangeAsync<T>(string id, T notFound, Func<UserManager<PortalUser>, PortalDbContext, PortalUser, Task<T>> change, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var user = await users.FindByIdAsync(id);
+            return user is null ? notFound : await change(users, db, user);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     private AgentSummary ToSummary(PortalUser user, IReadOnlyList<string> roles) =>
         new(user.Id, user.DisplayName, user.Email ?? "", roles,
