@@ -6,15 +6,15 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Contact = Microsoft.Graph.Models.Contact;
 using Microsoft.Graph.Models.ODataErrors;
+using Contact = Microsoft.Graph.Models.Contact;
 
 namespace HaloPortal.Engine.Contacts;
 

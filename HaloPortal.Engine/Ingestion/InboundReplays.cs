@@ -1,8 +1,8 @@
-using Hangfire;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Ingestion;

@@ -5,15 +5,15 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph.Models;
-using Mailbox = HaloPortal.Engine.Mailboxes.Mailbox;
 using Microsoft.Kiota.Abstractions.Serialization;
+using Mailbox = HaloPortal.Engine.Mailboxes.Mailbox;
 
 namespace HaloPortal.Engine.Ingestion.Sources.Scan;
 
