@@ -3,11 +3,11 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Sandbox;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tickets;
+using HaloPortal.Engine.Tokens;
+using HaloPortal.Sandbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

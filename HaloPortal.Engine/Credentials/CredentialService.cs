@@ -1,8 +1,8 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

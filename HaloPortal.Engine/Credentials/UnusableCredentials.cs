@@ -1,9 +1,9 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

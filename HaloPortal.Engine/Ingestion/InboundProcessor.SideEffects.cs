@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Graph;
 

@@ -1,7 +1,6 @@
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Notifications;
@@ -9,6 +8,7 @@ using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Rules;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tickets;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Users;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,10 +1,10 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Notifications;
-using HaloPortal.Sandbox;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Engine.Tokens;
+using HaloPortal.Sandbox;
 using HaloPortal.Tests.Sandbox;
 using HaloPortal.Tests.Subscriptions;
 using Microsoft.EntityFrameworkCore;

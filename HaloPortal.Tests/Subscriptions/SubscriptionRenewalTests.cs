@@ -1,8 +1,8 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tokens;
 using HaloPortal.Sandbox;
-using HaloPortal.Engine.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

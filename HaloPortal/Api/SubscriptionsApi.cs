@@ -1,6 +1,6 @@
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Engine.Tokens;
 using HaloPortal.Hosting;
 
 namespace HaloPortal.Api;

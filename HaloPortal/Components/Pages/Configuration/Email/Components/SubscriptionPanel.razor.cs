@@ -1,8 +1,8 @@
 using HaloPortal.Components.Shared;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Engine.Tokens;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
