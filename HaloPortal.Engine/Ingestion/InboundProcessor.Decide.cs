@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Rules;

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,5 @@
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Tickets;
 
 namespace HaloPortal.Engine.Ingestion;

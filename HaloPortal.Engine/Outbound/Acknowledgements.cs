@@ -2,7 +2,7 @@ using System.Net;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tickets;
 using Microsoft.EntityFrameworkCore;

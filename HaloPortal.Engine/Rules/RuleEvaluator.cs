@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 
 namespace HaloPortal.Engine.Rules;
 

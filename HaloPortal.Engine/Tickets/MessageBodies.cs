@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using AngleSharp.Html.Parser;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace HaloPortal.Engine.Tickets;

@@ -44,7 +44,7 @@ public class BoundaryTests
         Assert.Empty(misplaced);
     }
 
-    private static Type[] EngineTypes()
+    internal static Type[] EngineTypes()
     {
         try
         {
@@ -61,7 +61,7 @@ public class BoundaryTests
         || type.Namespace is { } ns && (ns == SandboxAssembly || ns.StartsWith(SandboxAssembly + ".", StringComparison.Ordinal));
 
     /// <summary>Every type a type's declaration names: base type, interfaces, attributes, and the types of its members' signatures.</summary>
-    private static IEnumerable<Type> Signature(Type type)
+    internal static IEnumerable<Type> Signature(Type type)
     {
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         var named = new List<Type>();

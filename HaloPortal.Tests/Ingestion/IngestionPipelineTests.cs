@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Rules;
 using HaloPortal.Sandbox;
 using HaloPortal.Engine.Tickets;

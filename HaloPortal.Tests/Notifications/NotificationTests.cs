@@ -83,7 +83,7 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
         var mail = await _kit.QueryAsync(db => db.Set<OutboundMessage>().AsNoTracking().Where(m => m.Kind == OutboundKind.Notification && m.To == subscribed.Email.ToLower()).OrderBy(m => m.Id).LastAsync());
         var sent = await _kit.WaitSentAsync(mail.Id);
         Assert.Equal(_kit.Mail.Demo.SharedMailbox, sent.SentFrom);
-        Assert.True(Engine.Ingestion.Parsing.PortalMessageId.TryGetDeploymentId(sent.InternetMessageId, out var deployment));
+        Assert.True(Engine.Parsing.PortalMessageId.TryGetDeploymentId(sent.InternetMessageId, out var deployment));
         Assert.Equal(_kit.Get<IDeployment>().DeploymentId, deployment);
     }
 
@@ -121,14 +121,18 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
     [Fact]
     public async Task A_failed_contact_import_notifies_integration_subscribers_and_the_next_good_import_resolves_it()
     {
-        var integration = await AgentAsync("ContactWatcher", emailProcessing: false, integration: true);
-        var imports = _kit.Get<HaloPortal.Engine.Contacts.IContactImports>();
         var key = ProblemKeys.Contacts(SandboxMail.DemoMailboxId);
+        // Start from a working mailbox and import: a problem still open from an earlier fault would only count another occurrence.
+        Assert.Null((await _kit.Mail.ImportAsync()).Error);
+        var start = await ImportContactsAsync();
+        Assert.True(start.Error is null && start.NotRun is null, start.NotRun ?? start.Error?.Message);
+        await UntilAsync(async () => await _kit.QueryAsync(db => db.Set<Problem>().AnyAsync(p => p.Key == key && p.ResolvedAt == null)) ? null : "resolved");
+        var integration = await AgentAsync("ContactWatcher", emailProcessing: false, integration: true);
 
         await _kit.Mail.Control.AddFaultAsync(new SandboxFaultRequest(_kit.Mail.Demo.SharedMailbox, SandboxFaultKind.FailRequests, Status: 403));
         try
         {
-            Assert.NotNull((await imports.ImportAsync(SandboxMail.DemoMailboxId)).Error);
+            Assert.NotNull((await ImportContactsAsync()).Error);
         }
         finally
         {
@@ -137,12 +141,17 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
 
         // The import's event queued a Hangfire job; the portal's server writes the problem and the agent's notification.
         var raised = await UntilAsync(() => _kit.QueryAsync(db => db.Set<Problem>().AsNoTracking().SingleOrDefaultAsync(p => p.Key == key && p.ResolvedAt == null)));
-        Assert.Contains(await InboxAsync(integration), n => n.Title.Contains("Contact import of mailbox", StringComparison.Ordinal));
+        await UntilAsync(async () => (await InboxAsync(integration)).FirstOrDefault(n => n.Title.Contains("Contact import of mailbox", StringComparison.Ordinal)));
 
-        Assert.Null((await imports.ImportAsync(SandboxMail.DemoMailboxId)).Error);
+        Assert.Null((await ImportContactsAsync()).Error);
         var resolved = await UntilAsync(() => _kit.QueryAsync(db => db.Set<Problem>().AsNoTracking().SingleOrDefaultAsync(p => p.Id == raised.Id && p.ResolvedAt != null)));
         Assert.NotNull(resolved.ResolvedAt);
     }
+
+    /// <summary>A contact import of the demo mailbox that really ran (the scheduled one may hold the mailbox for a moment).</summary>
+    private Task<HaloPortal.Engine.Contacts.ContactImportReport> ImportContactsAsync() =>
+        UntilAsync(async () => await _kit.Get<HaloPortal.Engine.Contacts.IContactImports>().ImportAsync(SandboxMail.DemoMailboxId) is var report
+            && report.NotRun?.Contains("already running", StringComparison.Ordinal) == true ? null : report);
 
     /// <summary>Waits (with a deadline, no fixed sleep) until <paramref name="read"/> finds something.</summary>
     private static async Task<T> UntilAsync<T>(Func<Task<T?>> read) where T : class

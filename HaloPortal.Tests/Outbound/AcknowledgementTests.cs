@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Ingestion;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Tests.Infrastructure;

@@ -1,6 +1,6 @@
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Tickets;
-using static HaloPortal.Tests.Ingestion.Parsing.ParsingCorpus;
+using static HaloPortal.Tests.Parsing.ParsingCorpus;
 
 namespace HaloPortal.Tests.Security;
 

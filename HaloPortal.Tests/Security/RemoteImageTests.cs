@@ -1,4 +1,4 @@
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Tickets;
 
 namespace HaloPortal.Tests.Security;

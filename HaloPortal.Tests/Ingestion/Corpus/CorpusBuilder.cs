@@ -1,5 +1,5 @@
 using System.Text;
-using HaloPortal.Tests.Ingestion.Parsing;
+using HaloPortal.Tests.Parsing;
 using MimeKit;
 
 namespace HaloPortal.Tests.Ingestion.Corpus;

@@ -1,6 +1,6 @@
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 
-namespace HaloPortal.Tests.Ingestion.Parsing;
+namespace HaloPortal.Tests.Parsing;
 
 public sealed class PortalMessageIdTests
 {

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using Ganss.Xss;
 
-namespace HaloPortal.Engine.Ingestion.Parsing;
+namespace HaloPortal.Engine.Parsing;
 
 /// <summary>
 /// The HtmlSanitizer configuration for email bodies shown in the portal. It runs when an email is parsed and again

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace HaloPortal.Engine.Ingestion.Parsing;
+namespace HaloPortal.Engine.Parsing;
 
 /// <summary>The ticket tag carried in subjects ("[Ticket #1234]") and subject normalisation for threading.</summary>
 public static partial class TicketSubject

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using MimeKit;
 using MimeKit.Tnef;
 
-namespace HaloPortal.Engine.Ingestion.Parsing;
+namespace HaloPortal.Engine.Parsing;
 
 /// <summary>
 /// Parses raw MIME with MimeKit into a <see cref="ParsedEmail"/>. Database-free and stateless; safe to share.

@@ -2,7 +2,7 @@ using System.Text;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
 
-namespace HaloPortal.Engine.Ingestion.Parsing;
+namespace HaloPortal.Engine.Parsing;
 
 /// <summary>Conversions between plain text and HTML bodies.</summary>
 internal static class BodyText

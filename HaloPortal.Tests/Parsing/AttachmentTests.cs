@@ -1,9 +1,9 @@
 using System.Text;
 using MimeKit;
 using MimeKit.Tnef;
-using static HaloPortal.Tests.Ingestion.Parsing.ParsingCorpus;
+using static HaloPortal.Tests.Parsing.ParsingCorpus;
 
-namespace HaloPortal.Tests.Ingestion.Parsing;
+namespace HaloPortal.Tests.Parsing;
 
 public sealed class AttachmentTests
 {

@@ -1,4 +1,4 @@
-namespace HaloPortal.Engine.Ingestion.Parsing;
+namespace HaloPortal.Engine.Parsing;
 
 /// <summary>A mailbox address: <see cref="Address"/> is trimmed and lower-cased; <see cref="Name"/> is null when absent.</summary>
 public sealed record EmailAddress(string Address, string? Name);

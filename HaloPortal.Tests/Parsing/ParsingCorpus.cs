@@ -1,8 +1,8 @@
 using System.Text;
-using HaloPortal.Engine.Ingestion.Parsing;
+using HaloPortal.Engine.Parsing;
 using MimeKit;
 
-namespace HaloPortal.Tests.Ingestion.Parsing;
+namespace HaloPortal.Tests.Parsing;
 
 /// <summary>Reads the hand-written corpus and raw test messages through the real parser.</summary>
 internal static class ParsingCorpus
@@ -13,7 +13,7 @@ internal static class ParsingCorpus
 
     public static ParsedEmail Load(string fileName)
     {
-        using var stream = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Ingestion", "Parsing", "Corpus", fileName));
+        using var stream = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Parsing", "Corpus", fileName));
         return Parser.Parse(stream);
     }
 

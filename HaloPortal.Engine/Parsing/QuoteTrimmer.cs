@@ -4,7 +4,7 @@ using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 
-namespace HaloPortal.Engine.Ingestion.Parsing;
+namespace HaloPortal.Engine.Parsing;
 
 /// <summary>
 /// Finds where the quoted history of a reply or forward starts and cuts it off, for HTML and for plain text.

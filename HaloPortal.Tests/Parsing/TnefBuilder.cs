@@ -1,7 +1,7 @@
 using System.Text;
 using MimeKit.Tnef;
 
-namespace HaloPortal.Tests.Ingestion.Parsing;
+namespace HaloPortal.Tests.Parsing;
 
 /// <summary>
 /// Writes a minimal, valid TNEF stream as Outlook does for winmail.dat ([MS-OXTNEF] 2.1): the signature, a legacy

@@ -1,8 +1,8 @@
 using System.Text;
-using HaloPortal.Engine.Ingestion.Parsing;
-using static HaloPortal.Tests.Ingestion.Parsing.ParsingCorpus;
+using HaloPortal.Engine.Parsing;
+using static HaloPortal.Tests.Parsing.ParsingCorpus;
 
-namespace HaloPortal.Tests.Ingestion.Parsing;
+namespace HaloPortal.Tests.Parsing;
 
 public sealed class EmailParserTests
 {

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace HaloPortal.Engine.Ingestion.Parsing;
+namespace HaloPortal.Engine.Parsing;
 
 /// <summary>What kind of mail an email is, as far as ticket creation is concerned.</summary>
 public enum MailKind

@@ -1,6 +1,6 @@
-using static HaloPortal.Tests.Ingestion.Parsing.ParsingCorpus;
+using static HaloPortal.Tests.Parsing.ParsingCorpus;
 
-namespace HaloPortal.Tests.Ingestion.Parsing;
+namespace HaloPortal.Tests.Parsing;
 
 public sealed class QuotedHistoryTests
 {

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace HaloPortal.Engine.Ingestion.Parsing;
+namespace HaloPortal.Engine.Parsing;
 
 /// <summary>
 /// Message-IDs of mail HaloPortal sends: "&lt;hp.{deploymentId}.{32 hex}@haloportal.mail&gt;". The deployment id

@@ -1,7 +1,7 @@
-using HaloPortal.Engine.Ingestion.Parsing;
-using static HaloPortal.Tests.Ingestion.Parsing.ParsingCorpus;
+using HaloPortal.Engine.Parsing;
+using static HaloPortal.Tests.Parsing.ParsingCorpus;
 
-namespace HaloPortal.Tests.Ingestion.Parsing;
+namespace HaloPortal.Tests.Parsing;
 
 public sealed class MailClassifierTests
 {
