@@ -1,5 +1,4 @@
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Tickets;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Users;
@@ -10,11 +9,10 @@ public sealed record UserRow(int Id, string Email, string Name, string? Company,
 
 public sealed record UserPage(IReadOnlyList<UserRow> Items, int Total);
 
-/// <summary>A user with every field, their site and their tickets (newest first, first page).</summary>
+/// <summary>A user with every field and their site (their tickets: <c>ITickets</c> with <c>TicketQuery.RequesterId</c>).</summary>
 public sealed record UserDetails(
     int Id, string Email, string Name, string? FirstName, string? LastName, string? Phone, string? Mobile, string? JobTitle, string? Department,
-    string? Company, string? Address, string? Notes, int SiteId, string SiteName, string? OutlookContactId, DateTimeOffset CreatedAt, DateTimeOffset? UpdatedAt,
-    TicketPage Tickets);
+    string? Company, string? Address, string? Notes, int SiteId, string SiteName, string? OutlookContactId, DateTimeOffset CreatedAt, DateTimeOffset? UpdatedAt);
 
 /// <summary>End users (requesters): created from mail or imported from Outlook contacts.</summary>
 public interface IUsers
@@ -22,11 +20,11 @@ public interface IUsers
     /// <summary>A page of users, searched by name, email or company, optionally on one site.</summary>
     Task<UserPage> QueryAsync(UserQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>One user with their tickets (<paramref name="ticketPage"/> of 25), or null.</summary>
-    Task<UserDetails?> GetAsync(int id, int ticketPage = 1, CancellationToken cancellationToken = default);
+    /// <summary>One user, or null.</summary>
+    Task<UserDetails?> GetAsync(int id, CancellationToken cancellationToken = default);
 }
 
-internal sealed class UserService(IDbContextFactory<PortalDbContext> contexts, ITickets tickets) : IUsers
+internal sealed class UserService(IDbContextFactory<PortalDbContext> contexts) : IUsers
 {
     public async Task<UserPage> QueryAsync(UserQuery query, CancellationToken cancellationToken = default)
     {
@@ -53,7 +51,7 @@ internal sealed class UserService(IDbContextFactory<PortalDbContext> contexts, I
         return new UserPage(items, total);
     }
 
-    public async Task<UserDetails?> GetAsync(int id, int ticketPage = 1, CancellationToken cancellationToken = default)
+    public async Task<UserDetails?> GetAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await (from u in db.Set<EndUser>().AsNoTracking()
@@ -66,8 +64,7 @@ internal sealed class UserService(IDbContextFactory<PortalDbContext> contexts, I
         }
 
         var user = row.User;
-        var page = await tickets.QueryAsync(new TicketQuery(RequesterId: id, Page: ticketPage, PageSize: 25), cancellationToken);
         return new UserDetails(user.Id, user.Email, user.Name, user.FirstName, user.LastName, user.Phone, user.Mobile, user.JobTitle, user.Department, user.Company,
-            user.Address, user.Notes, user.SiteId, row.SiteName, user.OutlookContactId, user.CreatedAt, user.UpdatedAt, page);
+            user.Address, user.Notes, user.SiteId, row.SiteName, user.OutlookContactId, user.CreatedAt, user.UpdatedAt);
     }
 }

@@ -39,9 +39,7 @@ public class FeatureCycleTests
         "Subscriptions -> Graph", // SubscriptionLifecycle uses IGraphClients
         "Subscriptions -> Mailboxes", // SubscriptionCache uses IMailboxes
         "Subscriptions -> Tokens", // SubscriptionCache uses ICredentialSecrets
-        "Tickets -> Users", // Ticket uses EndUser
         "Tokens -> Credentials", // ICredentialTokens uses MailboxCredential
-        "Users -> Tickets", // UserDetails uses TicketPage
     ];
 
     [Fact]

@@ -18,15 +18,20 @@ internal static class ContactsApi
             return TypedResults.Ok(new ItemsPage<UserRow>(result.Items, result.Total));
         }).WithName("ListUsers").WithSummary("Users, searched by name, email or company (?q=), optionally on one site (?siteId=).");
 
-        users.MapGet("/{id:int}", async Task<IResult> (int id, IUsers service, CancellationToken ct) =>
-            await service.GetAsync(id, 1, ct) is { } u
-                ? TypedResults.Ok(new UserDto(
-                    u.Id, u.Email, u.Name, u.FirstName, u.LastName, u.Phone, u.Mobile, u.JobTitle, u.Department, u.Company, u.Address, u.Notes,
-                    u.SiteId, u.SiteName, u.OutlookContactId, u.CreatedAt, u.UpdatedAt,
-                    [.. u.Tickets.Items.Select(t => new UserTicketDto(t.Id, t.Number, t.Subject, t.Status, t.CreatedAt, t.UpdatedAt))],
-                    u.Tickets.Total))
-                : TypedResults.Problem(title: "Not found", detail: $"User {id} does not exist.", statusCode: 404))
-            .Produces<UserDto>().WithName("GetUser");
+        users.MapGet("/{id:int}", async Task<IResult> (int id, IUsers service, ITickets tickets, CancellationToken ct) =>
+        {
+            if (await service.GetAsync(id, ct) is not { } u)
+            {
+                return TypedResults.Problem(title: "Not found", detail: $"User {id} does not exist.", statusCode: 404);
+            }
+
+            var page = await tickets.QueryAsync(new TicketQuery(RequesterId: id, PageSize: 25), ct);
+            return TypedResults.Ok(new UserDto(
+                u.Id, u.Email, u.Name, u.FirstName, u.LastName, u.Phone, u.Mobile, u.JobTitle, u.Department, u.Company, u.Address, u.Notes,
+                u.SiteId, u.SiteName, u.OutlookContactId, u.CreatedAt, u.UpdatedAt,
+                [.. page.Items.Select(t => new UserTicketDto(t.Id, t.Number, t.Subject, t.Status, t.CreatedAt, t.UpdatedAt))],
+                page.Total));
+        }).Produces<UserDto>().WithName("GetUser");
 
         api.MapGet("/sites", async (ISites sites, CancellationToken ct) =>
         {
