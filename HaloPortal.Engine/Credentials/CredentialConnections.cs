@@ -59,7 +59,7 @@ internal sealed partial class CredentialConnections(
     TimeProvider time,
     MailboxService mailboxes,
     ILogger<CredentialConnections> logger,
-    Notifications.EngineProblems problems,
+    IEnumerable<Credentials.ICredentialStatusObserver> statusObservers,
     CredentialRetirements retirements) : ICredentialConnections
 {
     private static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(15);
@@ -156,7 +156,10 @@ internal sealed partial class CredentialConnections(
 
         await db.SaveChangesAsync(cancellationToken);
         mailboxes.RaiseChanged(credential.MailboxId);
-        await problems.CredentialStatusChangedAsync(credentialId, cancellationToken);
+        foreach (var observer in statusObservers)
+        {
+            await observer.CredentialStatusChangedAsync(credentialId, cancellationToken);
+        }
     }
 
     private async Task AuditAsync(int credentialId, string action, object after, CancellationToken cancellationToken)

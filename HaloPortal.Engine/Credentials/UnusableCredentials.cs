@@ -1,7 +1,6 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Mailboxes;
-using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
@@ -21,7 +20,7 @@ internal sealed class UnusableCredentials(
     IOptions<PortalOptions> portal,
     IAuthorities authorities,
     MailboxService mailboxes,
-    EngineProblems problems,
+    IEnumerable<ICredentialStatusObserver> statusObservers,
     TimeProvider time,
     ILogger<UnusableCredentials> logger) : IStartupTask
 {
@@ -105,6 +104,9 @@ internal sealed class UnusableCredentials(
             mailboxes.RaiseChanged(credential.MailboxId);
         }
 
-        await problems.CredentialStatusChangedAsync(credentialId, cancellationToken);
+        foreach (var observer in statusObservers)
+        {
+            await observer.CredentialStatusChangedAsync(credentialId, cancellationToken);
+        }
     }
 }

@@ -35,7 +35,7 @@ internal sealed partial class InboundProcessor(
     IOptions<IngestionOptions> options,
     ILogger<InboundProcessor> logger,
     IEnumerable<INewTicketObserver> newTicketObservers,
-    Notifications.EngineProblems problems,
+    IEnumerable<IInboundBatchObserver> batchObservers,
     IPipelineProbe probe)
 {
     /// <summary>How many emails may be fetched ahead of the decisions (bounds the raw messages held in memory).</summary>
@@ -157,7 +157,10 @@ internal sealed partial class InboundProcessor(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await problems.AfterBatchAsync(mailbox, emails.Values, cancellationToken);
+        foreach (var observer in batchObservers)
+        {
+            await observer.AfterBatchAsync(mailbox, emails.Values, cancellationToken);
+        }
         return outcome;
     }
 

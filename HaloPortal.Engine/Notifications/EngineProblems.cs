@@ -14,6 +14,7 @@ namespace HaloPortal.Engine.Notifications;
 /// permanently. Never throws into the caller: a notification that cannot be recorded is logged, the caller's work stands.
 /// </summary>
 internal sealed class EngineProblems(IDbContextFactory<PortalDbContext> contexts, INotifications notifications, ILogger<EngineProblems> logger)
+    : ICredentialStatusObserver, IInboundBatchObserver
 {
     /// <summary>After a credential's status was recorded: Failing / NeedsReauthorisation opens "credential:{id}", Connected resolves it.</summary>
     public async Task CredentialStatusChangedAsync(int credentialId, CancellationToken cancellationToken)

@@ -13,6 +13,8 @@ internal static class NotificationsExtensions
         services.AddSingleton<NotificationService>();
         services.AddSingleton<INotifications>(sp => sp.GetRequiredService<NotificationService>());
         services.AddSingleton<EngineProblems>();
+        services.AddSingleton<Credentials.ICredentialStatusObserver>(sp => sp.GetRequiredService<EngineProblems>());
+        services.AddSingleton<Ingestion.IInboundBatchObserver>(sp => sp.GetRequiredService<EngineProblems>());
         services.AddSingleton<SecretExpiryCheck>();
         services.AddTransient<SecretExpiryJob>();
         services.AddHostedService<SecretExpirySchedule>();

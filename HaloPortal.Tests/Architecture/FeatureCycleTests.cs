@@ -10,35 +10,12 @@ public class FeatureCycleTests
     /// <summary>Dependencies that sit on a cycle today ("From -> To"), to be removed one by one (publishers owning observer interfaces).</summary>
     private static readonly HashSet<string> KnownCycles =
     [
-        "Contacts -> Credentials", // ContactImporter uses MailboxCredential
-        "Contacts -> Graph", // ContactImporter uses IGraphClients
-        "Contacts -> Mailboxes", // ContactScheduleSync uses IMailboxes
-        "Contacts -> Tokens", // ContactImporter uses CredentialException
         "Credentials -> Graph", // CredentialConnections uses IGraphClients
         "Credentials -> Mailboxes", // CredentialConnections uses MailboxService
-        "Credentials -> Notifications", // CredentialConnections uses EngineProblems
         "Credentials -> Tokens", // CredentialConnections uses MsalApplications
         "Graph -> Credentials", // IGraphClients uses MailboxCredential
         "Graph -> Tokens", // GraphClients uses ICredentialTokens
-        "Ingestion -> Credentials", // InboundProcessor uses MailboxCredential
-        "Ingestion -> Graph", // InboundProcessor uses IGraphClients
-        "Ingestion -> Mailboxes", // InboundProcessor uses Mailbox
-        "Ingestion -> Notifications", // InboundProcessor uses EngineProblems
-        "Ingestion -> Subscriptions", // IntakeItem uses CachedSubscription
-        "Ingestion -> Tokens", // InboundProcessor uses CredentialException
         "Mailboxes -> Credentials", // Mailbox uses MailboxCredential
-        "Notifications -> Contacts", // ContactProblems uses IContactImports
-        "Notifications -> Credentials", // EngineProblems uses MailboxCredential
-        "Notifications -> Ingestion", // EngineProblems uses InboundEmail
-        "Notifications -> Mailboxes", // EngineProblems uses Mailbox
-        "Notifications -> Outbound", // NotificationService uses OutboundSignal
-        "Outbound -> Credentials", // SendingMailbox uses MailboxCredential
-        "Outbound -> Graph", // OutboundSender uses IGraphClients
-        "Outbound -> Ingestion", // AcknowledgementObserver uses INewTicketObserver
-        "Subscriptions -> Credentials", // IPublicAddressFallback uses GraphAuthority
-        "Subscriptions -> Graph", // SubscriptionLifecycle uses IGraphClients
-        "Subscriptions -> Mailboxes", // SubscriptionCache uses IMailboxes
-        "Subscriptions -> Tokens", // SubscriptionCache uses ICredentialSecrets
         "Tokens -> Credentials", // ICredentialTokens uses MailboxCredential
     ];
 

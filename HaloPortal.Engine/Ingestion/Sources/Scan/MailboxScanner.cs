@@ -26,7 +26,7 @@ internal sealed partial class MailboxScanner(
     IOptions<IngestionOptions> options,
     IOptions<PortalOptions> portal,
     ILogger<MailboxScanner> logger,
-    Notifications.EngineProblems problems) : IMailboxScanner
+    IEnumerable<Credentials.ICredentialStatusObserver> statusObservers) : IMailboxScanner
 {
     private static readonly string[] DeltaSelect = ["id", "internetMessageId", "subject", "from", "receivedDateTime", "isRead"];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, SemaphoreSlim> _running = new();
@@ -313,6 +313,9 @@ internal sealed partial class MailboxScanner(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await problems.CredentialStatusChangedAsync(credentialId, cancellationToken);
+        foreach (var observer in statusObservers)
+        {
+            await observer.CredentialStatusChangedAsync(credentialId, cancellationToken);
+        }
     }
 }
