@@ -34,6 +34,17 @@ public class BoundaryTests
     }
 
     [Fact]
+    public void The_web_host_sees_only_the_public_surface_of_the_engine_and_the_sandbox()
+    {
+        var sandbox = typeof(HaloPortal.Sandbox.SandboxOptions).Assembly;
+        var grants = new[] { Engine, sandbox }
+            .SelectMany(a => a.GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>().Select(g => $"{a.GetName().Name} -> {g.AssemblyName}"))
+            .ToList();
+
+        Assert.DoesNotContain(grants, g => g.EndsWith("-> HaloPortal", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Engine_has_no_type_in_a_Sandbox_namespace()
     {
         var misplaced = EngineTypes()
