@@ -1,10 +1,7 @@
-using System.ComponentModel.DataAnnotations;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace HaloPortal.Engine.Accounts;

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;

@@ -1,17 +1,12 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using HaloPortal.Engine.Audit;
-using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Mailboxes;
-using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.Users;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph.Models.ODataErrors;
 using Contact = Microsoft.Graph.Models.Contact;

@@ -1,7 +1,6 @@
 using Hangfire;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,3 @@
-using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Users;
 using Microsoft.Extensions.DependencyInjection;
 

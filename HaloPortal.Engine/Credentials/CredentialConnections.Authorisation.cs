@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using HaloPortal.Engine.Audit;
-using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
@@ -7,7 +6,6 @@ using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Microsoft.Identity.Client;
 
 namespace HaloPortal.Engine.Credentials;
 

@@ -1,5 +1,4 @@
 using HaloPortal.Engine.Data.KeyRing;
-using HaloPortal.Engine.Portal;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Ingestion;

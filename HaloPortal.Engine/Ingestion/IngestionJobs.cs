@@ -4,7 +4,6 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,11 +1,8 @@
-using System.Net;
 using HaloPortal.Engine.Accounts;
 using HaloPortal.Engine.Audit;
-using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HaloPortal.Engine.Notifications;

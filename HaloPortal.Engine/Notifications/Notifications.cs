@@ -1,5 +1,4 @@
 using System.Net;
-using HaloPortal.Engine.Accounts;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Outbound;

@@ -1,15 +1,12 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
-using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions;
 using Mailbox = HaloPortal.Engine.Mailboxes.Mailbox;

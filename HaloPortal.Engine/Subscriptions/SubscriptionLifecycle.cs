@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using HaloPortal.Engine.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Graph.Models;

@@ -1,17 +1,14 @@
-using System.Text;
 using System.Text.Json;
 using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
-using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Mailbox = HaloPortal.Engine.Mailboxes.Mailbox;
 

@@ -1,16 +1,12 @@
 using System.Text.Json;
-using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion.Sources.Scan;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
-using HaloPortal.Engine.Tokens;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Mailbox = HaloPortal.Engine.Mailboxes.Mailbox;
 
 namespace HaloPortal.Engine.Ingestion.Sources.Webhook;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
