@@ -112,6 +112,9 @@ public sealed class AccessibilityTests(AdminE2EFixture fixture, Xunit.Abstractio
             var page = session.Page;
             await page.GotoAsync("/configuration/email/common-errors");
             await page.WaitForInteractiveAsync();
+            // Let the page settle (the bell's count and the table arrive after the first render) before Tab is pressed.
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await Assertions.Expect(page.GetByTestId("skip-link")).ToBeAttachedAsync();
 
             // Start from the top of the document, as after loading the page: focusing <body> resets where Tab starts from.
             await page.EvaluateAsync("() => { window.scrollTo(0, 0); document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute('tabindex'); }");
