@@ -56,6 +56,24 @@ public sealed class ImportRunsApiTests(PortalAppFactory app) : IClassFixture<Por
         Assert.NotEqual(JsonValueKind.Null, run.GetProperty("finishedAt").ValueKind);
     }
 
+    [Theory]
+    [InlineData("backlogDays=2&backlogCap=0", "backlogCap")]
+    [InlineData("backlogDays=2&backlogCap=1000000", "backlogCap")]
+    [InlineData("backlogDays=0", "backlogDays")]
+    [InlineData("backlogCap=10", "backlogDays")]
+    public async Task A_backlog_out_of_range_is_refused_naming_the_field_and_records_no_run(string query, string field)
+    {
+        using var api = app.CreateApiClient();
+        var before = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/mailboxes/{Mailbox}/imports?take=500")).GetProperty("total").GetInt32();
+
+        var response = await api.PostAsync($"/api/v1/mailboxes/{Mailbox}/import?wait=true&{query}", null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal(before, (await api.GetFromJsonAsync<JsonElement>($"/api/v1/mailboxes/{Mailbox}/imports?take=500")).GetProperty("total").GetInt32());
+    }
+
     [Fact]
     public async Task A_waited_import_reports_its_run_id_and_the_history_lists_runs_newest_first()
     {

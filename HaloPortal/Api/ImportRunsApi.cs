@@ -15,14 +15,14 @@ internal static class ImportRunsApi
         var mailbox = api.MapGroup("/mailboxes/{id:int}").RequireAuthorization(PortalPolicies.Administrator).WithTags("Mailboxes");
 
         mailbox.MapPost("/import", async Task<IResult> (int id, bool? wait, int? backlogDays, int? backlogCap, IImportRuns runs, IMailboxes mailboxes, IBackgroundJobClient jobs,
-            ICurrentActor actor, TimeProvider time, CancellationToken ct) =>
+            ICurrentActor actor, TimeProvider time, Microsoft.Extensions.Options.IOptions<IngestionOptions> ingestion, CancellationToken ct) =>
         {
             if (await mailboxes.GetAsync(id, ct) is null)
             {
                 return MailboxNotFound(id);
             }
 
-            var backlog = backlogDays is { } days ? new BacklogImport(time.GetUtcNow().AddDays(-Math.Clamp(days, 1, 3650)), backlogCap ?? 500) : null;
+            var backlog = Backlog(backlogDays, backlogCap, ingestion.Value.MaxBacklog, time);
             if (wait != true)
             {
                 var run = await runs.StartAsync(id, ImportRunTrigger.Api, actor.Get(), backlog, ct);
@@ -33,7 +33,7 @@ internal static class ImportRunsApi
             var (finished, report) = await runs.ImportAsync(id, ImportRunTrigger.Api, actor.Get(), backlog, null, ct);
             return TypedResults.Ok(new ImportReport(
                 finished.Id, report.Fetched, report.Created, report.Updated, report.Ignored, report.Failed, report.Pending, report.Skipped,
-                ImportError.Of(report.Error), report.Failures.Select(ImportFailure.Of).ToList()));
+                MailboxesApi.ErrorDto.From(report.Error), report.Failures.Select(ImportFailure.Of).ToList()));
         }).WithName("ImportEmails")
           .WithSummary("Scan the mailbox now as a recorded import run: 202 with the run and its Hangfire job, or ?wait=true the report with importRunId. ?backlogDays=&backlogCap= imports older mail explicitly.");
 
@@ -55,17 +55,36 @@ internal static class ImportRunsApi
             .WithName("GetEmailImport");
     }
 
+    /// <summary>
+    /// The explicit backlog of an import, checked as the screen checks it: the run records (and its report shows) the cap that is
+    /// really applied, never a number the scanner would quietly cut down.
+    /// </summary>
+    private static BacklogImport? Backlog(int? days, int? cap, int maxCap, TimeProvider time)
+    {
+        if (days is null)
+        {
+            return cap is null ? null : throw new ArgumentException("backlogCap needs backlogDays: say how many days back to import.", "backlogDays");
+        }
+
+        if (days is < 1 or > 3650)
+        {
+            throw new ArgumentException("backlogDays must be between 1 and 3650.", "backlogDays");
+        }
+
+        if (cap is < 1 || cap > maxCap)
+        {
+            throw new ArgumentException($"backlogCap must be between 1 and {maxCap} (Portal:Ingestion:MaxBacklog).", "backlogCap");
+        }
+
+        return new BacklogImport(time.GetUtcNow().AddDays(-days.Value), cap ?? Math.Min(500, maxCap));
+    }
+
     private static IResult MailboxNotFound(int id) => TypedResults.Problem(title: "Not found", detail: $"Mailbox {id} does not exist.", statusCode: 404);
 
     internal sealed record ImportStarted(string Status, long ImportRunId, string JobId);
 
     internal sealed record ImportReport(
-        long ImportRunId, int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, string? Skipped, ImportError? Error, IReadOnlyList<ImportFailure> Failures);
-
-    internal sealed record ImportError(string Code, string Title, string Message, string Fix)
-    {
-        public static ImportError? Of(KnownError? error) => error is null ? null : new(error.Code, error.Title, error.Message, error.Fix);
-    }
+        long ImportRunId, int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, string? Skipped, MailboxesApi.ErrorDto? Error, IReadOnlyList<ImportFailure> Failures);
 
     internal sealed record ImportFailure(long EmailId, string? Subject, string? From, string? Reason)
     {
@@ -76,10 +95,10 @@ internal static class ImportRunsApi
 
     internal sealed record ImportRunItem(
         long Id, int MailboxId, ImportRunTrigger Trigger, string StartedBy, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, ImportRunStatus Status, ImportBacklog? Backlog,
-        int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, string? Skipped, ImportError? Error, IReadOnlyList<ImportFailure> Failures)
+        int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, string? Skipped, MailboxesApi.ErrorDto? Error, IReadOnlyList<ImportFailure> Failures)
     {
         public static ImportRunItem Of(ImportRunView r) => new(
             r.Id, r.MailboxId, r.Trigger, r.StartedBy, r.StartedAt, r.FinishedAt, r.Status, r.Backlog is { } b ? new ImportBacklog(b.Since, b.Cap) : null,
-            r.Fetched, r.Created, r.Updated, r.Ignored, r.Failed, r.Pending, r.SkippedReason, ImportError.Of(r.Error), r.Failures.Select(ImportFailure.Of).ToList());
+            r.Fetched, r.Created, r.Updated, r.Ignored, r.Failed, r.Pending, r.SkippedReason, MailboxesApi.ErrorDto.From(r.Error), r.Failures.Select(ImportFailure.Of).ToList());
     }
 }
