@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Accounts;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.BackendServices;
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
@@ -43,6 +44,7 @@ public static class DependencyInjection
         services.AddCredentials();
         services.AddTokens();
         services.AddGraph();
+        services.AddCredentialConnections();
         services.AddUsers();
         services.AddRules();
         services.AddTickets();

@@ -1,8 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -39,7 +37,7 @@ internal sealed class CredentialService(
     IOptions<PortalOptions> options,
     IAuthorities authorities,
     FederatedTokenDirectory federatedTokens,
-    MailboxService mailboxes,
+    ICredentialOwners owners,
     CredentialRetirements retirements,
     IClientSecretLifetimes lifetimes) : ICredentials
 {
@@ -93,7 +91,7 @@ internal sealed class CredentialService(
         await FillSecretExpiryAsync(input, cancellationToken);
         var validation = Validate(input, null);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Set<Mailbox>().AnyAsync(m => m.Id == mailboxId, cancellationToken))
+        if (await owners.NameOfAsync(mailboxId, cancellationToken) is null)
         {
             throw new KeyNotFoundException($"Mailbox {mailboxId} does not exist.");
         }
@@ -118,7 +116,7 @@ internal sealed class CredentialService(
         await db.SaveChangesAsync(cancellationToken);
         db.Audit(time, actor, "Credential.Created", "MailboxCredential", credential.Id.ToString(), null, CredentialView.AuditSnapshot(credential));
         await db.SaveChangesAsync(cancellationToken);
-        mailboxes.RaiseChanged(mailboxId);
+        owners.CredentialsChanged(mailboxId);
         return CredentialView.From(credential, Options.Instance);
     }
 
@@ -181,7 +179,7 @@ internal sealed class CredentialService(
         credential.UpdatedAt = time.GetUtcNow();
         db.Audit(time, actor, "Credential.Updated", "MailboxCredential", id.ToString(), before, CredentialView.AuditSnapshot(credential));
         await db.SaveChangesAsync(cancellationToken);
-        mailboxes.RaiseChanged(credential.MailboxId);
+        owners.CredentialsChanged(credential.MailboxId);
         return CredentialView.From(credential, Options.Instance);
     }
 
@@ -189,7 +187,7 @@ internal sealed class CredentialService(
     /// One address, one mailbox: a second mailbox reading an address another mailbox already reads (on the same instance) would
     /// see every email twice and open every ticket twice, so the save is refused with the other mailbox named.
     /// </summary>
-    private static async Task CheckAddressFreeAsync(PortalDbContext db, CredentialInput input, int mailboxId, CredentialValidation validation, CancellationToken cancellationToken)
+    private async Task CheckAddressFreeAsync(PortalDbContext db, CredentialInput input, int mailboxId, CredentialValidation validation, CancellationToken cancellationToken)
     {
         var (field, address) = (input.AuthMethod == AuthMethod.ClientCredentials ? "emailAddress" : "sharedMailbox", AddressOf(input));
         if (string.IsNullOrWhiteSpace(address) || validation.For(field).Count > 0)
@@ -198,18 +196,18 @@ internal sealed class CredentialService(
         }
 
         var wanted = address.Trim().ToLowerInvariant();
-        var other = await (from c in db.Set<MailboxCredential>()
-                           join m in db.Set<Mailbox>() on c.MailboxId equals m.Id
-                           where c.MailboxId != mailboxId && c.Instance == input.Instance
-                                 && (c.AuthMethod == AuthMethod.ClientCredentials
-                                     ? c.EmailAddress!.ToLower() == wanted
-                                     : c.SharedMailbox != null && c.SharedMailbox != ""
-                                         ? c.SharedMailbox.ToLower() == wanted
-                                         : c.ConnectedAddress!.ToLower() == wanted)
-                           select new { m.Id, m.Name }).FirstOrDefaultAsync(cancellationToken);
+        var otherMailboxId = await db.Set<MailboxCredential>()
+            .Where(c => c.MailboxId != mailboxId && c.Instance == input.Instance
+                        && (c.AuthMethod == AuthMethod.ClientCredentials
+                            ? c.EmailAddress!.ToLower() == wanted
+                            : c.SharedMailbox != null && c.SharedMailbox != ""
+                                ? c.SharedMailbox.ToLower() == wanted
+                                : c.ConnectedAddress!.ToLower() == wanted))
+            .Select(c => (int?)c.MailboxId).FirstOrDefaultAsync(cancellationToken);
+        var other = otherMailboxId is { } id ? await owners.NameOfAsync(id, cancellationToken) : null;
         if (other is not null)
         {
-            validation.Add(field, $"{wanted} is already read by the mailbox '{other.Name}' (on the {input.Instance} instance). Two mailboxes on one address would open every ticket twice: " +
+            validation.Add(field, $"{wanted} is already read by the mailbox '{other}' (on the {input.Instance} instance). Two mailboxes on one address would open every ticket twice: " +
                 "edit that mailbox's credentials instead, or enter another address.");
         }
     }
@@ -242,7 +240,7 @@ internal sealed class CredentialService(
         db.Remove(credential);
         db.Audit(time, actor, "Credential.Deleted", "MailboxCredential", id.ToString(), CredentialView.AuditSnapshot(credential), null);
         await db.SaveChangesAsync(cancellationToken);
-        mailboxes.RaiseChanged(credential.MailboxId);
+        owners.CredentialsChanged(credential.MailboxId);
         return true;
     }
 

@@ -5,15 +5,14 @@ namespace HaloPortal.Engine.Credentials;
 
 internal static class CredentialsExtensions
 {
-    /// <summary>Credentials: the authorities, the credential store and rules, connections and their retirement.</summary>
+    /// <summary>Credentials: the authorities, the credential store, its secrets (encrypted at rest) and rules, and their retirement.</summary>
     public static IServiceCollection AddCredentials(this IServiceCollection services)
     {
         services.AddSingleton<IAuthorities, AuthorityRegistry>();
+        services.AddSingleton<ICredentialSecrets, CredentialSecrets>();
         services.AddSingleton<ICredentials, CredentialService>();
         services.TryAddSingleton<IClientSecretLifetimes, UnknownClientSecretLifetimes>();
         services.AddSingleton<CredentialRetirements>();
-        services.AddSingleton<CredentialConnections>();
-        services.AddSingleton<ICredentialConnections>(sp => sp.GetRequiredService<CredentialConnections>());
         services.AddSingleton<Data.IStartupTask, UnusableCredentials>();
         return services;
     }

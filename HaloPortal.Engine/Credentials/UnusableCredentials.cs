@@ -1,8 +1,6 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
-using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,7 +17,7 @@ internal sealed class UnusableCredentials(
     ICredentialSecrets secrets,
     IOptions<PortalOptions> portal,
     IAuthorities authorities,
-    MailboxService mailboxes,
+    ICredentialOwners owners,
     IEnumerable<ICredentialStatusObserver> statusObservers,
     TimeProvider time,
     ILogger<UnusableCredentials> logger) : IStartupTask
@@ -101,7 +99,7 @@ internal sealed class UnusableCredentials(
             credential.LastErrorMessage = error.Message;
             credential.LastErrorAt = time.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
-            mailboxes.RaiseChanged(credential.MailboxId);
+            owners.CredentialsChanged(credential.MailboxId);
         }
 
         foreach (var observer in statusObservers)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;

@@ -46,11 +46,19 @@ internal sealed class MailboxService(
     IDbContextFactory<PortalDbContext> contexts,
     TimeProvider time,
     IOptions<PortalOptions> options,
-    Credentials.CredentialRetirements retirements) : IMailboxes
+    Credentials.CredentialRetirements retirements) : IMailboxes, ICredentialOwners
 {
     public event Action<int>? Changed;
 
     internal void RaiseChanged(int mailboxId) => Changed?.Invoke(mailboxId);
+
+    async Task<string?> ICredentialOwners.NameOfAsync(int mailboxId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<Mailbox>().Where(m => m.Id == mailboxId).Select(m => m.Name).SingleOrDefaultAsync(cancellationToken);
+    }
+
+    void ICredentialOwners.CredentialsChanged(int mailboxId) => RaiseChanged(mailboxId);
 
     public async Task<IReadOnlyList<MailboxSummary>> ListAsync(CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Errors;
 
 namespace HaloPortal.Engine.Subscriptions;
 

@@ -5,10 +5,9 @@ namespace HaloPortal.Engine.Tokens;
 
 internal static class TokensExtensions
 {
-    /// <summary>MSAL: the credentials' secrets, the confidential client applications and their tokens.</summary>
+    /// <summary>MSAL: the confidential client applications and their tokens.</summary>
     public static IServiceCollection AddTokens(this IServiceCollection services)
     {
-        services.AddSingleton<ICredentialSecrets, CredentialSecrets>();
         services.AddSingleton<MsalApplications>();
         services.AddSingleton<CredentialTokens>();
         services.AddSingleton<ICredentialTokens>(sp => sp.GetRequiredService<CredentialTokens>());

@@ -1,5 +1,6 @@
 using System.Text;
 using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;

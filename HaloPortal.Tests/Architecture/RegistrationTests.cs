@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Graph;
@@ -29,6 +30,7 @@ public class RegistrationTests
         ["Credentials"] = s => s.AddCredentials(),
         ["Tokens"] = s => s.AddTokens(),
         ["Graph"] = s => s.AddGraph(),
+        ["Connections"] = s => s.AddCredentialConnections(),
         ["Users"] = s => s.AddUsers(),
         ["Rules"] = s => s.AddRules(),
         ["Tickets"] = s => s.AddTickets(),

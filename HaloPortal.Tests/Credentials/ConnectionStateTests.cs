@@ -1,5 +1,7 @@
 using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Subscriptions;

@@ -1,5 +1,6 @@
 using System.Net;
 using ICredentials = HaloPortal.Engine.Credentials.ICredentials;
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;

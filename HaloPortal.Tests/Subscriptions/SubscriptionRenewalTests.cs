@@ -1,5 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tokens;
 using HaloPortal.Sandbox;

@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Mailboxes;

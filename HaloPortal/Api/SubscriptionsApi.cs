@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tokens;

@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Portal;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using Bunit;
 using HaloPortal.Components.Pages.Configuration.Email.Components;
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Credentials;
 
 namespace HaloPortal.Tests.Components.Email;

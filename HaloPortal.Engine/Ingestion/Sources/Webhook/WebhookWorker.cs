@@ -1,6 +1,7 @@
 using HaloPortal.Engine.BackendServices;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Ingestion.Sources.Scan;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;

@@ -1,5 +1,6 @@
 using HaloPortal.Components.Pages.Configuration.Email.Components;
 using HaloPortal.Components.Shared;
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;

@@ -1,4 +1,5 @@
 using HaloPortal.Components.Shared;
+using HaloPortal.Engine.Connections;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Portal;

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using HaloPortal.Engine.Errors;
 using Microsoft.AspNetCore.DataProtection;
 
-namespace HaloPortal.Engine.Tokens;
+namespace HaloPortal.Engine.Credentials;
 
 /// <summary>Encrypts credential secrets, certificates and token caches at rest (ASP.NET Core Data Protection).</summary>
 public interface ICredentialSecrets

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Tokens;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Identity.Client;
 
-namespace HaloPortal.Engine.Credentials;
+namespace HaloPortal.Engine.Connections;
 
 /// <summary>Authorisation code: the sign-in round trip through Microsoft (state, PKCE, the code exchanged for the account's tokens).</summary>
 internal sealed partial class CredentialConnections

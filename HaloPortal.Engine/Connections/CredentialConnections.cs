@@ -1,4 +1,5 @@
 using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
@@ -7,7 +8,7 @@ using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
-namespace HaloPortal.Engine.Credentials;
+namespace HaloPortal.Engine.Connections;
 
 /// <summary>The outcome of testing a credential: the mailbox reached, or the catalogued error with its fix.</summary>
 public sealed record ConnectionTestResult(bool Ok, string? Address, string? DisplayName, int? InboxItems, KnownError? Error, IReadOnlyList<string> Steps);
@@ -57,7 +58,7 @@ internal sealed partial class CredentialConnections(
     TimeProvider time,
     MailboxService mailboxes,
     ILogger<CredentialConnections> logger,
-    IEnumerable<Credentials.ICredentialStatusObserver> statusObservers,
+    IEnumerable<ICredentialStatusObserver> statusObservers,
     CredentialRetirements retirements) : ICredentialConnections
 {
     private static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(15);

@@ -1,6 +1,4 @@
-using HaloPortal.Engine.Errors;
-
-namespace HaloPortal.Engine.Tokens;
+namespace HaloPortal.Engine.Errors;
 
 /// <summary>A credential or mailbox failure the product recognises, carrying its catalogued message and fix.</summary>
 public sealed class CredentialException(KnownError error, Exception? inner = null) : Exception(error.Message, inner)

@@ -1,4 +1,5 @@
 using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
@@ -6,7 +7,7 @@ using HaloPortal.Engine.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Identity.Client;
 
-namespace HaloPortal.Engine.Credentials;
+namespace HaloPortal.Engine.Connections;
 
 /// <summary>The probe behind every connection test: a token, then the mailbox read as the app or the signed-in account, step by step.</summary>
 internal sealed partial class CredentialConnections
