@@ -15,7 +15,7 @@ using HaloPortal.Engine.Rules;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Engine.Tokens;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,7 +45,7 @@ public static class DependencyInjection
         services.AddTokens();
         services.AddGraph();
         services.AddCredentialConnections();
-        services.AddUsers();
+        services.AddEndUsers();
         services.AddRules();
         services.AddTickets();
         services.AddIngestion();

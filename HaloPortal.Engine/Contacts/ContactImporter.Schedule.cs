@@ -5,7 +5,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Tokens;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph.Models.ODataErrors;

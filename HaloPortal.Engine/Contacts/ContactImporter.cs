@@ -8,7 +8,7 @@ using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tokens;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

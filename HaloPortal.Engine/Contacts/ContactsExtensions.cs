@@ -1,4 +1,4 @@
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HaloPortal.Engine.Contacts;

@@ -1,5 +1,5 @@
 using HaloPortal.Engine.Data;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Tickets;

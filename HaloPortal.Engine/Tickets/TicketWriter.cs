@@ -1,6 +1,6 @@
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Parsing;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
 

@@ -5,7 +5,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

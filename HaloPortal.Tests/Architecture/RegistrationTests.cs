@@ -10,7 +10,7 @@ using HaloPortal.Engine.Rules;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Engine.Tokens;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HaloPortal.Tests.Architecture;
@@ -31,7 +31,7 @@ public class RegistrationTests
         ["Tokens"] = s => s.AddTokens(),
         ["Graph"] = s => s.AddGraph(),
         ["Connections"] = s => s.AddCredentialConnections(),
-        ["Users"] = s => s.AddUsers(),
+        ["EndUsers"] = s => s.AddEndUsers(),
         ["Rules"] = s => s.AddRules(),
         ["Tickets"] = s => s.AddTickets(),
         ["Ingestion"] = s => s.AddIngestion(),

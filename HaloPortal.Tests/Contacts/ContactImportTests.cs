@@ -7,7 +7,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

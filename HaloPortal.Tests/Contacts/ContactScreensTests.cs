@@ -3,7 +3,7 @@ using HaloPortal.Components.Pages.Configuration.Email.Contacts;
 using HaloPortal.Components.Pages.Configuration.Sites;
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using HaloPortal.Tests.Components.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 

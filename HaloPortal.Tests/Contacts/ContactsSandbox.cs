@@ -5,7 +5,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tokens;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

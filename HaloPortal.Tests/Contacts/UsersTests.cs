@@ -1,7 +1,7 @@
 using Bunit;
 using HaloPortal.Components.Pages.Users;
 using HaloPortal.Engine.Portal;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using HaloPortal.Tests.Components.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,7 +15,7 @@ public sealed class UsersTests
         await using var ctx = new IngestionTestContext(PortalRoles.Agent);
         var ticket = await ctx.TicketAsync(7, "Laptop will not boot", "kim@fabrikam.example", "Kim Akers");
         await ctx.TicketAsync(8, "Printer jam", "lee@northwind.example", "Lee Gu");
-        var users = ctx.Services.GetRequiredService<IUsers>();
+        var users = ctx.Services.GetRequiredService<IEndUsers>();
 
         var found = await users.QueryAsync(new UserQuery("fabrikam"));
         var kim = Assert.Single(found.Items);

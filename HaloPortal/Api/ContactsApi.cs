@@ -2,7 +2,7 @@ using Hangfire;
 using HaloPortal.Engine.Contacts;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tickets;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 
 namespace HaloPortal.Api;
 
@@ -12,13 +12,13 @@ internal static class ContactsApi
     public static void MapContactsApi(this RouteGroupBuilder api)
     {
         var users = api.MapGroup("/users").RequireAuthorization(PortalPolicies.Agent).WithTags("Users");
-        users.MapGet("", async (string? q, int? siteId, int? page, int? pageSize, IUsers service, CancellationToken ct) =>
+        users.MapGet("", async (string? q, int? siteId, int? page, int? pageSize, IEndUsers service, CancellationToken ct) =>
         {
             var result = await service.QueryAsync(new UserQuery(q, siteId, page ?? 1, pageSize ?? 25), ct);
             return TypedResults.Ok(new ItemsPage<UserRow>(result.Items, result.Total));
         }).WithName("ListUsers").WithSummary("Users, searched by name, email or company (?q=), optionally on one site (?siteId=).");
 
-        users.MapGet("/{id:int}", async Task<IResult> (int id, IUsers service, ITickets tickets, CancellationToken ct) =>
+        users.MapGet("/{id:int}", async Task<IResult> (int id, IEndUsers service, ITickets tickets, CancellationToken ct) =>
         {
             if (await service.GetAsync(id, ct) is not { } u)
             {

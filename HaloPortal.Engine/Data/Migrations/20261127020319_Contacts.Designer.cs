@@ -1023,7 +1023,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("TicketParticipants", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.EndUser", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -1091,7 +1091,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("EndUsers", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.Site", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.Site", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -1116,7 +1116,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("Sites", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.SiteDomain", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.SiteDomain", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -1372,7 +1372,7 @@ namespace HaloPortal.Engine.Data.Migrations
                         .HasForeignKey("MailboxId")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("HaloPortal.Engine.Users.EndUser", "Requester")
+                    b.HasOne("HaloPortal.Engine.EndUsers.EndUser", "Requester")
                         .WithMany()
                         .HasForeignKey("RequesterId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -1408,18 +1408,18 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.EndUser", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>
                 {
-                    b.HasOne("HaloPortal.Engine.Users.Site", null)
+                    b.HasOne("HaloPortal.Engine.EndUsers.Site", null)
                         .WithMany()
                         .HasForeignKey("SiteId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.SiteDomain", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.SiteDomain", b =>
                 {
-                    b.HasOne("HaloPortal.Engine.Users.Site", null)
+                    b.HasOne("HaloPortal.Engine.EndUsers.Site", null)
                         .WithMany("Domains")
                         .HasForeignKey("SiteId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1494,7 +1494,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Navigation("Attachments");
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.Site", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.Site", b =>
                 {
                     b.Navigation("Domains");
                 });

@@ -1398,7 +1398,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("TicketParticipants", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.EndUser", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -1466,7 +1466,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("EndUsers", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.Site", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.Site", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -1491,7 +1491,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("Sites", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.SiteDomain", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.SiteDomain", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -1816,7 +1816,7 @@ namespace HaloPortal.Engine.Data.Migrations
                         .HasForeignKey("MailboxId")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("HaloPortal.Engine.Users.EndUser", "Requester")
+                    b.HasOne("HaloPortal.Engine.EndUsers.EndUser", "Requester")
                         .WithMany()
                         .HasForeignKey("RequesterId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -1852,18 +1852,18 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.EndUser", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>
                 {
-                    b.HasOne("HaloPortal.Engine.Users.Site", null)
+                    b.HasOne("HaloPortal.Engine.EndUsers.Site", null)
                         .WithMany()
                         .HasForeignKey("SiteId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.SiteDomain", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.SiteDomain", b =>
                 {
-                    b.HasOne("HaloPortal.Engine.Users.Site", null)
+                    b.HasOne("HaloPortal.Engine.EndUsers.Site", null)
                         .WithMany("Domains")
                         .HasForeignKey("SiteId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1938,7 +1938,7 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Navigation("Attachments");
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Users.Site", b =>
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.Site", b =>
                 {
                     b.Navigation("Domains");
                 });

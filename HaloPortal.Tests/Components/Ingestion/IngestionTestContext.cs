@@ -5,7 +5,7 @@ using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Tickets;
-using HaloPortal.Engine.Users;
+using HaloPortal.Engine.EndUsers;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;

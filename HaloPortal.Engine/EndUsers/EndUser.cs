@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace HaloPortal.Engine.Users;
+namespace HaloPortal.Engine.EndUsers;
 
 /// <summary>A person who raises tickets (a requester), created from mail or imported from Outlook contacts.</summary>
 public sealed class EndUser

@@ -1,7 +1,7 @@
 using HaloPortal.Engine.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace HaloPortal.Engine.Users;
+namespace HaloPortal.Engine.EndUsers;
 
 /// <summary>Finds the requester of an email by address, or creates one on the site matching its domain (else the default site for new users).</summary>
 internal static class Requesters

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace HaloPortal.Engine.Users;
+namespace HaloPortal.Engine.EndUsers;
 
 /// <summary>A customer site. New users are placed on the site whose email domain matches, else on the default site for new users.</summary>
 public sealed class Site

@@ -1,7 +1,7 @@
 using HaloPortal.Engine.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace HaloPortal.Engine.Users;
+namespace HaloPortal.Engine.EndUsers;
 
 /// <summary>Makes sure a default site for new users exists, so requesters can always be placed.</summary>
 internal sealed class DefaultSiteStartupTask(IDbContextFactory<PortalDbContext> contexts, TimeProvider time) : IStartupTask

@@ -1,7 +1,7 @@
 using HaloPortal.Engine.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace HaloPortal.Engine.Users;
+namespace HaloPortal.Engine.EndUsers;
 
 public sealed record UserQuery(string? Search = null, int? SiteId = null, int Page = 1, int PageSize = 25);
 
@@ -15,7 +15,7 @@ public sealed record UserDetails(
     string? Company, string? Address, string? Notes, int SiteId, string SiteName, string? OutlookContactId, DateTimeOffset CreatedAt, DateTimeOffset? UpdatedAt);
 
 /// <summary>End users (requesters): created from mail or imported from Outlook contacts.</summary>
-public interface IUsers
+public interface IEndUsers
 {
     /// <summary>A page of users, searched by name, email or company, optionally on one site.</summary>
     Task<UserPage> QueryAsync(UserQuery query, CancellationToken cancellationToken = default);
@@ -24,7 +24,7 @@ public interface IUsers
     Task<UserDetails?> GetAsync(int id, CancellationToken cancellationToken = default);
 }
 
-internal sealed class UserService(IDbContextFactory<PortalDbContext> contexts) : IUsers
+internal sealed class EndUserService(IDbContextFactory<PortalDbContext> contexts) : IEndUsers
 {
     public async Task<UserPage> QueryAsync(UserQuery query, CancellationToken cancellationToken = default)
     {

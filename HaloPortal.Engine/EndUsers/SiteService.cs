@@ -4,7 +4,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
 
-namespace HaloPortal.Engine.Users;
+namespace HaloPortal.Engine.EndUsers;
 
 /// <summary>A site as screens and the API show it.</summary>
 public sealed record SiteView(int Id, string Name, IReadOnlyList<string> Domains, bool IsDefaultForNewUsers, int UserCount, DateTimeOffset CreatedAt);
