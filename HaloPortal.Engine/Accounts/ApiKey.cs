@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace HaloPortal.Engine.Accounts;
 
 /// <summary>An API key created in the portal. Only a hash of the key is stored; the key itself is shown once.</summary>
-public sealed class ApiKey
+internal sealed class ApiKey
 {
     public Guid Id { get; set; }
 

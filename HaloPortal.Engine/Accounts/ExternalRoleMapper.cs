@@ -7,7 +7,7 @@ namespace HaloPortal.Engine.Accounts;
 /// (<c>Administrator</c>, <c>Agent</c>, <c>Support</c>) and the namespaced form (<c>HaloPortal.Administrator</c>),
 /// case-insensitively; anything else is ignored.
 /// </summary>
-public static class ExternalRoleMapper
+internal static class ExternalRoleMapper
 {
     /// <summary>The prefix accepted in front of a role name in an app-role value.</summary>
     public const string Namespace = "HaloPortal.";

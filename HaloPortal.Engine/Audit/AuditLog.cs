@@ -42,7 +42,7 @@ internal sealed class AuditLog(IDbContextFactory<PortalDbContext> contexts) : IA
 }
 
 /// <summary>Adds an audit entry to a context so that it commits with the change it describes.</summary>
-public static class AuditRecorder
+internal static class AuditRecorder
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

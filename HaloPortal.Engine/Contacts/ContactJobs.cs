@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace HaloPortal.Engine.Contacts;
 
 /// <summary>The scheduled contact sync of one mailbox: a trigger only; whether it is due is decided by the engine from the recorded runs.</summary>
-public sealed class ContactImportJob(IContactImports imports)
+internal sealed class ContactImportJob(IContactImports imports)
 {
     [DisableConcurrentExecution(timeoutInSeconds: 3600)]
     [AutomaticRetry(Attempts = 0)]

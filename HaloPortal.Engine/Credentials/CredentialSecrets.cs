@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 namespace HaloPortal.Engine.Credentials;
 
 /// <summary>Encrypts credential secrets, certificates and token caches at rest (ASP.NET Core Data Protection).</summary>
-public interface ICredentialSecrets
+internal interface ICredentialSecrets
 {
     string Protect(string plaintext);
 

@@ -8,7 +8,7 @@ namespace HaloPortal.Engine.Credentials;
 /// <c>Portal:FederatedTokenDirectory</c> (default <c>&lt;content root&gt;/tokens</c>), checked when the credential is saved and again
 /// before every read.
 /// </summary>
-public static class FederatedTokenFiles
+internal static class FederatedTokenFiles
 {
     public const string Setting = "Portal:FederatedTokenDirectory";
 

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace HaloPortal.Engine.EndUsers;
 
 /// <summary>A person who raises tickets (a requester), created from mail or imported from Outlook contacts.</summary>
-public sealed class EndUser
+internal sealed class EndUser
 {
     public int Id { get; set; }
 

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace HaloPortal.Engine.EndUsers;
 
 /// <summary>A customer site. New users are placed on the site whose email domain matches, else on the default site for new users.</summary>
-public sealed class Site
+internal sealed class Site
 {
     public int Id { get; set; }
 
@@ -17,7 +17,7 @@ public sealed class Site
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-public sealed class SiteDomain
+internal sealed class SiteDomain
 {
     public int Id { get; set; }
 

@@ -6,7 +6,7 @@ using Microsoft.Kiota.Abstractions;
 namespace HaloPortal.Engine.Graph;
 
 /// <summary>Runs a Graph SDK call and turns its failures into catalogued <see cref="CredentialException"/>s.</summary>
-public static class GraphCall
+internal static class GraphCall
 {
     public static async Task<T> RunAsync<T>(Func<Task<T>> call)
     {

@@ -8,7 +8,7 @@ using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 namespace HaloPortal.Engine.Graph;
 
 /// <summary>Graph clients for credentials: the real Microsoft.Graph SDK, tokens from MSAL, one pipeline for every cloud and the sandbox.</summary>
-public interface IGraphClients
+internal interface IGraphClients
 {
     /// <summary>A client that reads the credential's mailbox. Every request holds one of the mailbox's 4 concurrency slots.</summary>
     /// <param name="credential">Whose mailbox, with whose tokens.</param>

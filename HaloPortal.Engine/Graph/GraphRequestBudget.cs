@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace HaloPortal.Engine.Graph;
 
 /// <summary>Graph's per app and mailbox request limit (section <c>Portal:Graph</c>); the engine paces itself below it.</summary>
-public sealed class GraphLimitsOptions
+internal sealed class GraphLimitsOptions
 {
     public const string SectionName = "Portal:Graph";
 

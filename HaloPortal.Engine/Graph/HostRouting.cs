@@ -23,7 +23,7 @@ internal static class HostRouting
 }
 
 /// <summary>Maps browser-facing URLs through the registered routers.</summary>
-public interface IBrowserUrls
+internal interface IBrowserUrls
 {
     Uri ForBrowser(Uri uri);
 }

@@ -8,7 +8,7 @@ namespace HaloPortal.Engine.Ingestion;
 /// One email seen in a mailbox, from the moment it was first fetched or notified. Its <see cref="Stage"/> says how far the
 /// durable pipeline got, so a crash at any step resumes where it stopped.
 /// </summary>
-public sealed class InboundEmail
+internal sealed class InboundEmail
 {
     public long Id { get; set; }
 

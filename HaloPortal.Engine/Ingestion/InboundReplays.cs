@@ -20,7 +20,7 @@ public interface IInboundReplays
     Task RunReplayAsync(long replayRequestId, CancellationToken cancellationToken = default);
 }
 
-public sealed class ReplayJob(IInboundReplays replays)
+internal sealed class ReplayJob(IInboundReplays replays)
 {
     [AutomaticRetry(Attempts = 0)]
     public Task RunAsync(long replayRequestId, CancellationToken cancellationToken) => replays.RunReplayAsync(replayRequestId, cancellationToken);

@@ -9,7 +9,7 @@ namespace HaloPortal.Engine.Ingestion;
 /// opens its requests with <see cref="Open"/> and writes their log and outcome through <see cref="Append(string, string, DateTimeOffset)"/>
 /// and <see cref="Complete"/>: one writer, so the inbound log reads the same whichever hop wrote it.
 /// </summary>
-public sealed class InboundRequest
+internal sealed class InboundRequest
 {
     /// <summary>A new, pending request whose log starts with <paramref name="message"/>.</summary>
     internal static InboundRequest Open(int mailboxId, RequestKind kind, DateTimeOffset at, string message, long? emailId = null, string level = "Info") => new()

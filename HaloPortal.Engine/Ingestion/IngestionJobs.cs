@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace HaloPortal.Engine.Ingestion;
 
 /// <summary>The recurring scan of one credential: a trigger only; the schedule and the state live in the engine and the database.</summary>
-public sealed class ScanJob(IMailboxScanner scanner)
+internal sealed class ScanJob(IMailboxScanner scanner)
 {
     [DisableConcurrentExecution(timeoutInSeconds: 600)]
     [AutomaticRetry(Attempts = 0)]
@@ -25,7 +25,7 @@ public sealed class ImportRunJob(IImportRuns runs)
 }
 
 /// <summary>Resumes every email a crash or restart left unfinished (the in-memory job store starts empty; the database does not).</summary>
-public sealed class ResumeJob(IDbContextFactory<PortalDbContext> contexts, IMailboxScanner scanner, IOptions<PortalOptions> portal, ILogger<ResumeJob> logger)
+internal sealed class ResumeJob(IDbContextFactory<PortalDbContext> contexts, IMailboxScanner scanner, IOptions<PortalOptions> portal, ILogger<ResumeJob> logger)
 {
     [AutomaticRetry(Attempts = 3)]
     public async Task RunAsync(CancellationToken cancellationToken)

@@ -19,7 +19,7 @@ public sealed record ScanProgress(int Discovered, int Processed, string Stage);
 public sealed record BacklogImport(DateTimeOffset Since, int Cap);
 
 /// <summary>Scans mailboxes: delta query over the source folder, durable discovery, then the pipeline.</summary>
-public interface IMailboxScanner
+internal interface IMailboxScanner
 {
     /// <summary>Scans a mailbox now through this instance's credential (Import emails).</summary>
     Task<ScanReport> ImportAsync(int mailboxId, BacklogImport? backlog = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default);

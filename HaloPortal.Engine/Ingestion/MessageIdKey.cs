@@ -9,7 +9,7 @@ namespace HaloPortal.Engine.Ingestion;
 /// spaces) Exchange keeps its own parse while the raw header keeps the damage. Both go through MimeKit's Message-ID parser
 /// here, so the same message always gets the same key and a copy found by the other path is recognised as a duplicate.
 /// </summary>
-public static class MessageIdKey
+internal static class MessageIdKey
 {
     /// <summary>The key for a Message-ID header value or Graph <c>internetMessageId</c>; null when there is none.</summary>
     public static string? Of(string? value)

@@ -4,7 +4,7 @@ namespace HaloPortal.Engine.Ingestion;
 /// Observes the pipeline at its crash-relevant points. Production registers <see cref="NoPipelineProbe"/>; crash tests
 /// register one that throws at a chosen point to prove that a crash there loses nothing and makes no second ticket.
 /// </summary>
-public interface IPipelineProbe
+internal interface IPipelineProbe
 {
     /// <summary>After a stage ("discovered", "fetched", "decided", "side-effects") committed for an email.</summary>
     Task AfterStageAsync(string stage, long emailId);

@@ -1,7 +1,7 @@
 namespace HaloPortal.Engine.Ingestion;
 
 /// <summary>Why the webhook receiver refused a notification item.</summary>
-public enum RejectionReason
+internal enum RejectionReason
 {
     /// <summary>The subscription id is not one of this portal's subscriptions.</summary>
     UnknownSubscription,

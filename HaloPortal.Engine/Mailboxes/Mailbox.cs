@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace HaloPortal.Engine.Mailboxes;
 
 /// <summary>A mailbox the portal reads mail from (Configuration &gt; Email &gt; Mailboxes).</summary>
-public sealed class Mailbox
+internal sealed class Mailbox
 {
     public int Id { get; set; }
 

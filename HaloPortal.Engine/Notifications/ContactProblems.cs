@@ -36,7 +36,7 @@ internal sealed class ContactProblems(IContactImports imports, IBackgroundJobCli
 }
 
 /// <summary>Raises or resolves a mailbox's contact-import problem.</summary>
-public sealed class ContactProblemJob(INotifications notifications, IDbContextFactory<PortalDbContext> contexts)
+internal sealed class ContactProblemJob(INotifications notifications, IDbContextFactory<PortalDbContext> contexts)
 {
     public async Task FailedAsync(int mailboxId, ContactImportTrigger trigger, string code, string message, string fix, CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ namespace HaloPortal.Engine.Notifications;
 /// <item><term>contacts:{mailboxId}</term><description>The scheduled Outlook contact sync failed — to be raised/resolved by the contacts feature. Integration.</description></item>
 /// </list>
 /// </remarks>
-public static class ProblemKeys
+internal static class ProblemKeys
 {
     public static string Credential(int credentialId) => Key("credential", credentialId);
 

@@ -8,7 +8,7 @@ namespace HaloPortal.Engine.Outbound;
 /// One email the portal sends: an agent's reply, an acknowledgement or an error notification. The row is the record
 /// (stored before anything is sent); the background sender only moves it through <see cref="OutboundStatus"/>.
 /// </summary>
-public sealed class OutboundMessage
+internal sealed class OutboundMessage
 {
     public long Id { get; set; }
 

@@ -17,7 +17,7 @@ using Microsoft.Kiota.Abstractions.Serialization;
 namespace HaloPortal.Engine.Outbound;
 
 /// <summary>Outbound sending settings.</summary>
-public sealed class OutboundOptions
+internal sealed class OutboundOptions
 {
     public const string SectionName = "Portal:Outbound";
 

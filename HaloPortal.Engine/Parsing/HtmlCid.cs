@@ -9,7 +9,7 @@ namespace HaloPortal.Engine.Parsing;
 /// text edits of serialised HTML: an attribute that merely contains "src=cid:" (an alt, a title, a style) is text, not a
 /// reference, and the rewritten document is serialised by the parser, which quotes every attribute value.
 /// </summary>
-public static class HtmlCid
+internal static class HtmlCid
 {
     private static readonly HtmlParser Parser = new();
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace HaloPortal.Engine.Parsing;
 
 /// <summary>What kind of mail an email is, as far as ticket creation is concerned.</summary>
-public enum MailKind
+internal enum MailKind
 {
     /// <summary>Mail from a person: may open or update a ticket.</summary>
     Normal,
@@ -20,12 +20,12 @@ public enum MailKind
 }
 
 /// <summary>The classification and, for anything but <see cref="MailKind.Normal"/>, the reason in plain English for the inbound log.</summary>
-public sealed record MailVerdict(MailKind Kind, string? Reason);
+internal sealed record MailVerdict(MailKind Kind, string? Reason);
 
 /// <summary>What the classifier needs to know about this deployment.</summary>
 /// <param name="DeploymentId">The id this deployment puts in its Message-IDs (see <see cref="PortalMessageId"/>).</param>
 /// <param name="ConnectedMailboxAddresses">Addresses of every mailbox this deployment reads.</param>
-public sealed record ClassificationContext(string DeploymentId, IReadOnlyCollection<string> ConnectedMailboxAddresses);
+internal sealed record ClassificationContext(string DeploymentId, IReadOnlyCollection<string> ConnectedMailboxAddresses);
 
 /// <summary>
 /// Decides whether an email is a person's mail or something that must never open a ticket. Checked in this order:
@@ -47,7 +47,7 @@ public sealed record ClassificationContext(string DeploymentId, IReadOnlyCollect
 /// Return-Path ("&lt;&gt;", which RFC 3834 asks responders to use) or when the email answers a HaloPortal message
 /// (In-Reply-To/References carry a portal Message-ID) — the case of badly behaved responders answering our notifications.</para>
 /// </remarks>
-public static partial class MailClassifier
+internal static partial class MailClassifier
 {
     /// <summary>The header outgoing mail may carry with the sending deployment id.</summary>
     public const string DeploymentHeader = "X-HaloPortal-Deployment";

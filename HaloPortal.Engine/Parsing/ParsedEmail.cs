@@ -1,14 +1,14 @@
 namespace HaloPortal.Engine.Parsing;
 
 /// <summary>A mailbox address: <see cref="Address"/> is trimmed and lower-cased; <see cref="Name"/> is null when absent.</summary>
-public sealed record EmailAddress(string Address, string? Name);
+internal sealed record EmailAddress(string Address, string? Name);
 
 /// <summary>
 /// A file carried by an email: a normal attachment, an inline image (<see cref="IsInline"/> with the
 /// <see cref="ContentId"/> the HTML refers to), a nested message (".eml", message/rfc822) or a file
 /// unpacked from an Outlook winmail.dat.
 /// </summary>
-public sealed record ParsedAttachment(string FileName, string ContentType, string? ContentId, bool IsInline, byte[] Content);
+internal sealed record ParsedAttachment(string FileName, string ContentType, string? ContentId, bool IsInline, byte[] Content);
 
 /// <summary>
 /// What the ingestion pipeline needs to know about one email. Produced by <see cref="IEmailParser"/>;
@@ -28,7 +28,7 @@ public sealed record ParsedAttachment(string FileName, string ContentType, strin
 /// <param name="IsDeliveryStatusReport">True for a multipart/report with report-type delivery-status or any message/delivery-status part.</param>
 /// <param name="BouncedMessageId">For a delivery status report: the Message-ID of the message that bounced, without brackets.</param>
 /// <param name="SizeBytes">The size of the raw MIME in bytes.</param>
-public sealed record ParsedEmail(
+internal sealed record ParsedEmail(
     string? MessageId,
     string? InReplyTo,
     IReadOnlyList<string> References,
@@ -60,7 +60,7 @@ public sealed record ParsedEmail(
 }
 
 /// <summary>Turns raw MIME into a <see cref="ParsedEmail"/>. Never throws for malformed input.</summary>
-public interface IEmailParser
+internal interface IEmailParser
 {
     /// <summary>Reads the whole stream (from its current position) and parses it.</summary>
     ParsedEmail Parse(Stream mime);

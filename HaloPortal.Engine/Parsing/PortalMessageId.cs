@@ -6,7 +6,7 @@ namespace HaloPortal.Engine.Parsing;
 /// Message-IDs of mail HaloPortal sends: "&lt;hp.{deploymentId}.{32 hex}@haloportal.mail&gt;". The deployment id
 /// inside lets a deployment recognise its own mail (and another instance's) when it comes back.
 /// </summary>
-public static class PortalMessageId
+internal static class PortalMessageId
 {
     /// <summary>The domain part of the ids created here.</summary>
     public const string Domain = "haloportal.mail";

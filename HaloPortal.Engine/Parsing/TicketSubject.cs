@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace HaloPortal.Engine.Parsing;
 
 /// <summary>The ticket tag carried in subjects ("[Ticket #1234]") and subject normalisation for threading.</summary>
-public static partial class TicketSubject
+internal static partial class TicketSubject
 {
     /// <summary>The tag put in outgoing subjects: "[Ticket #1234]".</summary>
     public static string Tag(int ticketNumber) => string.Create(CultureInfo.InvariantCulture, $"[Ticket #{ticketNumber}]");

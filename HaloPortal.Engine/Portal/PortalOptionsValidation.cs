@@ -8,7 +8,7 @@ namespace HaloPortal.Engine.Portal;
 /// The checks on <see cref="PortalOptions"/> that data annotations cannot express: long enough configured API keys, proxy
 /// addresses that parse, and in the Production environment an https <c>Portal:PublicBaseUrl</c>. Each failure names the setting.
 /// </summary>
-public sealed class PortalOptionsValidation(IHostEnvironment environment) : IValidateOptions<PortalOptions>
+internal sealed class PortalOptionsValidation(IHostEnvironment environment) : IValidateOptions<PortalOptions>
 {
     /// <summary>Configured keys are compared as given, so they must be long enough not to be guessed.</summary>
     public const int MinimumApiKeyLength = 32;

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace HaloPortal.Engine.Subscriptions;
 
 /// <summary>A Graph change-notification subscription of a Webhooks credential, with its encrypted clientState.</summary>
-public sealed class GraphSubscription
+internal sealed class GraphSubscription
 {
     public int Id { get; set; }
 
@@ -49,7 +49,7 @@ public enum SubscriptionStatus
 }
 
 /// <summary>One renewal attempt (or re-creation) of a subscription.</summary>
-public sealed class SubscriptionRenewal
+internal sealed class SubscriptionRenewal
 {
     public long Id { get; set; }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 namespace HaloPortal.Engine.Subscriptions;
 
 /// <summary>The recurring renewal: a trigger only; which subscriptions are due is decided by the engine from the database.</summary>
-public sealed class RenewSubscriptionsJob(ISubscriptions subscriptions)
+internal sealed class RenewSubscriptionsJob(ISubscriptions subscriptions)
 {
     [DisableConcurrentExecution(timeoutInSeconds: 600)]
     [AutomaticRetry(Attempts = 0)]

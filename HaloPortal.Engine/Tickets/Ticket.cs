@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace HaloPortal.Engine.Tickets;
 
 /// <summary>A helpdesk ticket opened from an email (or later by an agent).</summary>
-public sealed class Ticket
+internal sealed class Ticket
 {
     public int Id { get; set; }
 
@@ -57,7 +57,7 @@ public enum TicketPriority
 }
 
 /// <summary>Someone who took part in a ticket's thread (requester, sender, recipient); threading by subject only trusts them.</summary>
-public sealed class TicketParticipant
+internal sealed class TicketParticipant
 {
     public int TicketId { get; set; }
 

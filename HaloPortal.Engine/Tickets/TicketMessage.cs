@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace HaloPortal.Engine.Tickets;
 
 /// <summary>One message of a ticket's thread: an email received (or, later, a reply sent).</summary>
-public sealed class TicketMessage
+internal sealed class TicketMessage
 {
     public long Id { get; set; }
 
@@ -53,7 +53,7 @@ public enum MessageDirection
     Outbound,
 }
 
-public sealed class TicketAttachment
+internal sealed class TicketAttachment
 {
     public long Id { get; set; }
 

@@ -8,7 +8,7 @@ using Microsoft.Identity.Client;
 namespace HaloPortal.Engine.Tokens;
 
 /// <summary>Access tokens for a credential: client credentials, or the delegated grant with its rotating refresh token saved every time.</summary>
-public interface ICredentialTokens
+internal interface ICredentialTokens
 {
     /// <summary>An access token for Graph. Throws <see cref="CredentialException"/> with the catalogued error on failure.</summary>
     Task<string> GetAccessTokenAsync(MailboxCredential credential, bool forceRefresh = false, CancellationToken cancellationToken = default);

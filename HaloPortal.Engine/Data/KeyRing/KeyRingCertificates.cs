@@ -10,7 +10,7 @@ namespace HaloPortal.Engine.Data.KeyRing;
 /// embedded default a self-signed one generated once in the key directory (owner-only permissions on Unix). Production without a
 /// configured certificate refuses to start unless the waiver is set.
 /// </summary>
-public sealed class KeyRingCertificates
+internal sealed class KeyRingCertificates
 {
     /// <summary>The generated certificate's file in <see cref="KeyDirectory"/>.</summary>
     public const string GeneratedFileName = "key-encryption.pfx";

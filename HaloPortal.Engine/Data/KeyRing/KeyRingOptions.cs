@@ -5,7 +5,7 @@ namespace HaloPortal.Engine.Data.KeyRing;
 /// The keys are encrypted with a key-encryption certificate kept apart from the database, so a copy of the database alone
 /// decrypts nothing.
 /// </summary>
-public sealed class KeyRingOptions
+internal sealed class KeyRingOptions
 {
     public const string SectionName = "Portal:DataProtection";
 
@@ -23,7 +23,7 @@ public sealed class KeyRingOptions
 }
 
 /// <summary>One certificate: <see cref="Path"/> (+ <see cref="Password"/>) or <see cref="Thumbprint"/> (+ store).</summary>
-public sealed class KeyCertificateOptions
+internal sealed class KeyCertificateOptions
 {
     /// <summary>A PFX (PKCS#12) file with the private key; relative paths are under the content root.</summary>
     public string? Path { get; set; }

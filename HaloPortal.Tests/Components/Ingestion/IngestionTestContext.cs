@@ -33,7 +33,7 @@ public sealed class IngestionTestContext : PortalTestContext
         (await Services.GetRequiredService<IMailboxes>().CreateAsync(name, MailboxConnectionType.Office365Azure, Admin)).Id;
 
     /// <summary>Inserts an inbound email with its requests (each: outcome and log lines).</summary>
-    public async Task<InboundEmail> EmailAsync(int mailboxId, string subject, InboundStatus status, string? rule = null, string? reason = null,
+    internal async Task<InboundEmail> EmailAsync(int mailboxId, string subject, InboundStatus status, string? rule = null, string? reason = null,
         params (RequestKind Kind, RequestOutcome Outcome, LogLine[] Log)[] requests)
     {
         await using var db = await Contexts.CreateDbContextAsync();
@@ -75,7 +75,7 @@ public sealed class IngestionTestContext : PortalTestContext
         return email;
     }
 
-    public async Task<Ticket> TicketAsync(int number, string subject, string requesterEmail, string requesterName)
+    internal async Task<Ticket> TicketAsync(int number, string subject, string requesterEmail, string requesterName)
     {
         await using var db = await Contexts.CreateDbContextAsync();
         var site = await db.Set<Site>().FirstOrDefaultAsync() ?? new Site { Name = "Head office", CreatedAt = Now };

@@ -225,7 +225,7 @@ internal sealed partial class WebhookWorker(
 }
 
 /// <summary>The next attempt of a webhook email that a transient failure (throttling, a 5xx) left waiting, scheduled for its time.</summary>
-public sealed class WebhookRetryJob
+internal sealed class WebhookRetryJob
 {
     private readonly WebhookWorker _worker;
 

@@ -1,0 +1,161 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using HaloPortal.Engine;
+
+namespace HaloPortal.Tests.Architecture;
+
+/// <summary>
+/// The engine's public surface is what its users need: every public engine type is named by the web host or the sandbox (read from
+/// their compiled metadata, so a type used through <c>var</c> or a lambda counts as used) or appears in the public signature of one
+/// that is. Anything else is an implementation detail and belongs <c>internal</c>, where only the engine's own tests can reach it.
+/// </summary>
+public class PublicSurfaceTests
+{
+    private static readonly Assembly Engine = typeof(DependencyInjection).Assembly;
+
+    /// <summary>
+    /// Classes of constants the web host and the sandbox use: a constant is compiled into its user, so their metadata never names the class.
+    /// Each is checked to be a static class whose only public data is constants (PortalRoutes also builds the engine's links from them).
+    /// </summary>
+    private static readonly Type[] ConstantHolders =
+        [typeof(HaloPortal.Engine.Portal.PortalPolicies), typeof(HaloPortal.Engine.Portal.DeploymentMarkers), typeof(HaloPortal.Engine.Portal.PortalRoutes), typeof(HaloPortal.Engine.Outbound.ReplyLimits)];
+
+    /// <summary>dotnet-ef writes migrations as public classes; EF Core finds them whatever their access, so they are left as generated.</summary>
+    private const string GeneratedMigrations = "HaloPortal.Engine.Data.Migrations";
+
+    [Fact]
+    public void Every_public_engine_type_is_needed_by_the_web_host_or_the_sandbox()
+    {
+        var needed = Needed();
+
+        var surplus = Engine.GetExportedTypes()
+            .Where(t => t.Namespace != GeneratedMigrations && !needed.Contains(Outermost(t)) && !ConstantHolders.Contains(t))
+            .Select(t => t.FullName!)
+            .Order()
+            .ToList();
+
+        Assert.True(surplus.Count == 0, "Public engine types that nothing outside the engine uses (make them internal):\n" + string.Join("\n", surplus));
+    }
+
+    [Fact]
+    public void The_classes_of_constants_are_static_and_hold_no_other_data()
+    {
+        const BindingFlags declared = BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var others = ConstantHolders
+            .SelectMany(t => t.GetFields(declared).Where(f => !f.IsLiteral).Select(f => $"{t.Name}.{f.Name}")
+                .Concat(t.GetProperties(declared).Select(p => $"{t.Name}.{p.Name}"))
+                .Concat(t is { IsAbstract: true, IsSealed: true } ? [] : [$"{t.Name} is not static"]))
+            .ToList();
+
+        Assert.Empty(others);
+    }
+
+    [Fact]
+    public void The_web_host_is_read_for_the_engine_types_it_names()
+    {
+        // The test above is only as good as this reading: the web host names IMailboxes (injected into pages) and AddHaloEngine's class.
+        var named = NamedByUsers();
+
+        Assert.Contains(typeof(HaloPortal.Engine.Mailboxes.IMailboxes), named);
+        Assert.Contains(typeof(DependencyInjection), named);
+        Assert.DoesNotContain(typeof(HaloPortal.Engine.Mailboxes.MailboxService), named);
+    }
+
+    /// <summary>The engine types named by its users, and every public type reachable from their public signatures.</summary>
+    private static HashSet<Type> Needed()
+    {
+        var needed = new HashSet<Type>();
+        var queue = new Queue<Type>(NamedByUsers());
+        while (queue.TryDequeue(out var type))
+        {
+            if (!needed.Add(type))
+            {
+                continue;
+            }
+
+            foreach (var used in PublicSignature(type).Select(Outermost).Where(t => t.Assembly == Engine && !needed.Contains(t)))
+            {
+                queue.Enqueue(used);
+            }
+        }
+
+        return needed;
+    }
+
+    private static HashSet<Type> NamedByUsers()
+    {
+        var users = new[] { typeof(HaloPortal.Hosting.ApiExtensions).Assembly, typeof(HaloPortal.Sandbox.SandboxOptions).Assembly };
+        var named = new HashSet<Type>();
+        foreach (var user in users)
+        {
+            using var pe = new PEReader(File.OpenRead(user.Location));
+            var metadata = pe.GetMetadataReader();
+            foreach (var handle in metadata.TypeReferences)
+            {
+                if (FullName(metadata, handle) is { } name && Engine.GetType(name) is { } type)
+                {
+                    named.Add(Outermost(type));
+                }
+            }
+        }
+
+        return named;
+    }
+
+    /// <summary>The CLR name of a type reference into the engine ("Ns.Outer+Inner"), or null when it points elsewhere.</summary>
+    private static string? FullName(MetadataReader metadata, TypeReferenceHandle handle)
+    {
+        var reference = metadata.GetTypeReference(handle);
+        var name = metadata.GetString(reference.Name);
+        switch (reference.ResolutionScope.Kind)
+        {
+            case HandleKind.AssemblyReference:
+                var assembly = metadata.GetAssemblyReference((AssemblyReferenceHandle)reference.ResolutionScope);
+                return metadata.GetString(assembly.Name) == Engine.GetName().Name ? $"{metadata.GetString(reference.Namespace)}.{name}" : null;
+            case HandleKind.TypeReference:
+                return FullName(metadata, (TypeReferenceHandle)reference.ResolutionScope) is { } outer ? $"{outer}+{name}" : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The types a type shows to its users: base type, interfaces and the signatures of its public and protected members.</summary>
+    private static IEnumerable<Type> PublicSignature(Type type)
+    {
+        const BindingFlags visible = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var named = new List<Type>();
+        if (type.BaseType is { } baseType)
+        {
+            named.Add(baseType);
+        }
+
+        named.AddRange(type.GetInterfaces());
+        named.AddRange(type.GetNestedTypes().Where(n => n.IsNestedPublic));
+        named.AddRange(type.GetFields(visible).Where(f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly).Select(f => f.FieldType));
+        named.AddRange(type.GetProperties(visible).Where(p => p.GetMethod is { } get && (get.IsPublic || get.IsFamily)).Select(p => p.PropertyType));
+        named.AddRange(type.GetEvents(visible).Where(e => e.AddMethod is { IsPublic: true }).Select(e => e.EventHandlerType).OfType<Type>());
+        foreach (var method in type.GetMethods(visible).Cast<MethodBase>().Concat(type.GetConstructors(visible)).Where(m => m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly))
+        {
+            named.AddRange(method.GetParameters().Select(p => p.ParameterType));
+            if (method is MethodInfo info)
+            {
+                named.Add(info.ReturnType);
+            }
+        }
+
+        return named.SelectMany(Unwrap);
+    }
+
+    private static IEnumerable<Type> Unwrap(Type type)
+    {
+        if (type.HasElementType && type.GetElementType() is { } element)
+        {
+            return Unwrap(element);
+        }
+
+        return type.IsGenericType ? [type.GetGenericTypeDefinition(), .. type.GetGenericArguments().SelectMany(Unwrap)] : [type];
+    }
+
+    private static Type Outermost(Type type) => type.DeclaringType is { } outer ? Outermost(outer) : type;
+}
