@@ -8,6 +8,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Portal;
@@ -36,6 +37,7 @@ public static class DependencyInjection
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PortalOptions>>(new PortalOptionsValidation(environment));
 
         services.AddPortalData(configuration, environment);
+        services.AddNodes();
         services.AddSingleton(new FederatedTokenDirectory(FederatedTokenFiles.Directory(configuration, environment)));
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<IBackendServices, BackendServicesStore>();

@@ -18,31 +18,38 @@ internal sealed class GraphLimitsOptions
 /// <summary>
 /// A sliding log per app and mailbox that keeps the engine under Graph's request limit, so a backlog drains at the
 /// permitted rate instead of bursting into 429s. It allows the whole allowance at once (as Graph does), and keeps a margin
-/// (2% fewer requests, a window one second longer) for the time a request takes to reach the service.
+/// (2% fewer requests, a window one second longer) for the time a request takes to reach the service. With several live
+/// nodes each keeps to its share of the allowance (<paramref name="liveNodes"/>, read at every request), so the deployment as a
+/// whole stays under Graph's limit.
 /// </summary>
-internal sealed class GraphRequestBudget(GraphLimitsOptions limits, TimeProvider time)
+internal sealed class GraphRequestBudget(GraphLimitsOptions limits, TimeProvider time, Func<int>? liveNodes = null)
 {
-    private readonly int _allowance = Math.Max(1, (int)(limits.RequestsPerWindow * 0.98));
+    private readonly int _whole = Math.Max(1, (int)(limits.RequestsPerWindow * 0.98));
     private readonly TimeSpan _window = TimeSpan.FromSeconds(limits.WindowSeconds + 1);
     private readonly Queue<DateTimeOffset> _sent = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    /// <summary>This node's share of the allowance now.</summary>
+    public int Allowance => NodeShare.Of(_whole, liveNodes?.Invoke() ?? 1);
+
     /// <summary>Waits until <paramref name="count"/> more requests fit in the window, then records them as sent.</summary>
     public async Task AcquireAsync(int count, CancellationToken cancellationToken)
     {
-        count = Math.Min(count, _allowance);
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var wanted = count;
             while (true)
             {
+                var allowance = Allowance;
+                count = Math.Min(wanted, allowance);
                 var now = time.GetUtcNow();
                 while (_sent.Count > 0 && now - _sent.Peek() >= _window)
                 {
                     _sent.Dequeue();
                 }
 
-                if (_sent.Count + count <= _allowance)
+                if (_sent.Count + count <= allowance)
                 {
                     for (var i = 0; i < count; i++)
                     {
@@ -53,7 +60,7 @@ internal sealed class GraphRequestBudget(GraphLimitsOptions limits, TimeProvider
                 }
 
                 // Wait until enough of the oldest requests leave the window.
-                var freeAt = _sent.ElementAt(_sent.Count + count - _allowance - 1) + _window;
+                var freeAt = _sent.ElementAt(Math.Min(_sent.Count - 1, _sent.Count + count - allowance - 1)) + _window;
                 var wait = freeAt - now;
                 await Task.Delay(wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1), time, cancellationToken);
             }

@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
+using HaloPortal.Engine.Nodes;
 
 namespace HaloPortal.Engine.Graph;
 
 /// <summary>
 /// Graph allows 4 concurrent requests per app and mailbox. Every request for a mailbox takes one of its slots, whichever
-/// job or screen sends it, so the portal never trips the MailboxConcurrency limit itself.
+/// job or screen sends it, so the portal never trips the MailboxConcurrency limit itself. The limits are Graph's for the
+/// whole deployment: with several live nodes (the heartbeat table) each node takes its share of the slots and of the request
+/// budget, so together they stay under them.
 /// </summary>
-internal sealed class MailboxConcurrencyLimiter(Microsoft.Extensions.Options.IOptions<GraphLimitsOptions> limits, TimeProvider time)
+internal sealed class MailboxConcurrencyLimiter(Microsoft.Extensions.Options.IOptions<GraphLimitsOptions> limits, TimeProvider time, IPortalNodes nodes)
 {
     public const int MaxConcurrentRequestsPerMailbox = 4;
 
@@ -14,12 +17,91 @@ internal sealed class MailboxConcurrencyLimiter(Microsoft.Extensions.Options.IOp
 
     public MailboxSlots For(string appAndMailbox) =>
         _slots.GetOrAdd(appAndMailbox, _ => new MailboxSlots(
-            new SemaphoreSlim(MaxConcurrentRequestsPerMailbox, MaxConcurrentRequestsPerMailbox),
-            new GraphRequestBudget(limits.Value, time)));
+            new SharedSlots(() => NodeShare.Of(MaxConcurrentRequestsPerMailbox, nodes.LiveNodes)),
+            new GraphRequestBudget(limits.Value, time, () => nodes.LiveNodes)));
+}
+
+/// <summary>A node's share of a limit that all live nodes split: at least 1, and never more than the whole divided evenly.</summary>
+internal static class NodeShare
+{
+    public static int Of(int whole, int liveNodes) => Math.Max(1, whole / Math.Max(1, liveNodes));
 }
 
 /// <summary>The concurrency slots and request budget of one app and mailbox.</summary>
-internal sealed record MailboxSlots(SemaphoreSlim Concurrency, GraphRequestBudget Budget);
+internal sealed record MailboxSlots(SharedSlots Concurrency, GraphRequestBudget Budget);
+
+/// <summary>
+/// A counting gate whose limit is read at every entry (this node's share, which changes as nodes come and go): a smaller
+/// share takes effect as requests finish, a larger one at the next entry.
+/// </summary>
+internal sealed class SharedSlots(Func<int> limit)
+{
+    private readonly object _gate = new();
+    private readonly List<TaskCompletionSource> _waiting = [];
+    private int _inFlight;
+
+    /// <summary>Requests holding a slot now.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight;
+            }
+        }
+    }
+
+    public int Limit => limit();
+
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TaskCompletionSource wake;
+            lock (_gate)
+            {
+                if (_inFlight < limit())
+                {
+                    _inFlight++;
+                    return;
+                }
+
+                wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiting.Add(wake);
+            }
+
+            try
+            {
+                await wake.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _waiting.Remove(wake);
+                }
+            }
+        }
+    }
+
+    public void Release()
+    {
+        List<TaskCompletionSource> woken;
+        lock (_gate)
+        {
+            _inFlight--;
+            // Every waiter looks again (few wait at once): one that was cancelled meanwhile can never swallow the wake-up.
+            woken = [.. _waiting];
+            _waiting.Clear();
+        }
+
+        foreach (var waiter in woken)
+        {
+            waiter.TrySetResult();
+        }
+    }
+}
 
 /// <summary>Holds a mailbox slot for the duration of one HTTP exchange (inside Graph's retry handler, so Retry-After waits hold no slot).</summary>
 internal sealed class MailboxConcurrencyHandler(MailboxSlots mailbox) : DelegatingHandler

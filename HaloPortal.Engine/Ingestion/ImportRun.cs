@@ -50,6 +50,12 @@ internal sealed class ImportRun
 
     public string? SkippedReason { get; set; }
 
+    /// <summary>The name of the portal node running (or that ran) the import.</summary>
+    public string? Node { get; set; }
+
+    /// <summary>The process of that node (its instance id): the start-up sweep leaves a live one's runs alone.</summary>
+    public string? NodeInstance { get; set; }
+
     /// <summary>The report's failed emails (at most 10) as JSON (<c>[{"emailId","subject","from","reason"}]</c>).</summary>
     public string? FailuresJson { get; set; }
 }
@@ -68,6 +74,8 @@ internal sealed class ImportRunConfiguration : IEntityTypeConfiguration<ImportRu
         builder.Property(r => r.ErrorMessage).HasMaxLength(2000);
         builder.Property(r => r.ErrorFix).HasMaxLength(2000);
         builder.Property(r => r.SkippedReason).HasMaxLength(1000);
+        builder.Property(r => r.Node).HasMaxLength(64);
+        builder.Property(r => r.NodeInstance).HasMaxLength(32);
         builder.HasIndex(r => new { r.MailboxId, r.StartedAt });
         builder.HasIndex(r => r.Status);
         builder.HasOne<Mailbox>().WithMany().HasForeignKey(r => r.MailboxId).OnDelete(DeleteBehavior.Cascade);

@@ -3,6 +3,7 @@ using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -11,6 +12,7 @@ namespace HaloPortal.Engine.Ingestion;
 internal sealed class ImportRunService(
     IDbContextFactory<PortalDbContext> contexts,
     IMailboxScanner scanner,
+    NodeRegistry nodes,
     TimeProvider time,
     ILogger<ImportRunService> logger) : IImportRuns
 {
@@ -29,7 +31,7 @@ internal sealed class ImportRunService(
         var run = new ImportRun
         {
             MailboxId = mailboxId, Trigger = trigger, StartedBy = startedBy.ToString(), StartedAt = time.GetUtcNow(), Status = ImportRunStatus.Running,
-            BacklogSince = backlog?.Since, BacklogCap = backlog?.Cap,
+            BacklogSince = backlog?.Since, BacklogCap = backlog?.Cap, Node = nodes.Name, NodeInstance = nodes.InstanceId,
         };
         db.Add(run);
         await db.SaveChangesAsync(cancellationToken);
@@ -65,6 +67,19 @@ internal sealed class ImportRunService(
 
     private async Task<(ImportRunView Run, ScanReport Report)> ScanAsync(ImportRunView run, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
+        // The node that works the run owns it (a job queued on one node may run on another): the sweeps of other nodes
+        // leave it alone while this node is alive.
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var (name, me) = (nodes.Name, nodes.InstanceId);
+            if (await db.Set<ImportRun>().Where(r => r.Id == run.Id && r.Status == ImportRunStatus.Running)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Node, name).SetProperty(r => r.NodeInstance, me), cancellationToken) == 0)
+            {
+                var ended = await db.Set<ImportRun>().AsNoTracking().SingleAsync(r => r.Id == run.Id, cancellationToken);
+                return (View(ended), new ScanReport(0, 0, 0, 0, 0, 0, null, $"The run is no longer running ({ended.Status})."));
+            }
+        }
+
         ScanReport report;
         try
         {
@@ -136,23 +151,32 @@ internal sealed class ImportRunService(
         r.Fetched, r.Created, r.Updated, r.Ignored, r.Failed, r.Pending,
         r.ErrorCode is { } code ? new KnownError(code, r.ErrorTitle ?? code, r.ErrorMessage ?? "", r.ErrorFix ?? "", r.ErrorKind ?? ErrorKind.Unknown) : null,
         r.SkippedReason,
-        r.FailuresJson is null ? [] : JsonSerializer.Deserialize<List<ScanFailure>>(r.FailuresJson, Json) ?? []);
+        r.FailuresJson is null ? [] : JsonSerializer.Deserialize<List<ScanFailure>>(r.FailuresJson, Json) ?? []) { Node = r.Node };
 }
 
-/// <summary>Marks the runs a stopped node left Running as Interrupted (the in-memory job store starts empty; nothing will finish them).</summary>
-internal sealed class InterruptedImportSweep(IDbContextFactory<PortalDbContext> contexts, TimeProvider time, ILogger<InterruptedImportSweep> logger) : IStartupTask
+/// <summary>
+/// Marks the runs a stopped node left Running as Interrupted (nothing will finish them): at start-up and then with the
+/// node's recoveries. Only runs of an earlier process of this node or of a node no longer alive: never another live node's.
+/// </summary>
+internal sealed class InterruptedImportSweep(IDbContextFactory<PortalDbContext> contexts, NodeRegistry nodes, TimeProvider time, ILogger<InterruptedImportSweep> logger)
+    : IStartupTask, INodeRecovery
 {
     public int Order => 100;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) => RecoverAsync(cancellationToken);
+
+    public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var count = await db.Set<ImportRun>().Where(r => r.Status == ImportRunStatus.Running)
+        var (me, name) = (nodes.InstanceId, nodes.Name);
+        var live = nodes.LiveInstances(db, now);
+        var count = await db.Set<ImportRun>()
+            .Where(r => r.Status == ImportRunStatus.Running && (r.NodeInstance == null || (r.NodeInstance != me && (r.Node == name || !live.Contains(r.NodeInstance)))))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ImportRunStatus.Interrupted).SetProperty(r => r.FinishedAt, now), cancellationToken);
         if (count > 0)
         {
-            logger.LogWarning("{Count} email import run(s) were left running by a stopped portal and are marked Interrupted", count);
+            logger.LogWarning("{Count} email import run(s) were left running by a stopped portal node and are marked Interrupted", count);
         }
     }
 }

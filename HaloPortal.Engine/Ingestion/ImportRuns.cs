@@ -32,6 +32,9 @@ public sealed record ImportRunView(
     IReadOnlyList<ScanFailure> Failures)
 {
     public bool Running => Status == ImportRunStatus.Running;
+
+    /// <summary>The portal node that ran (or runs) the import.</summary>
+    public string? Node { get; init; }
 }
 
 /// <summary>Records every email import of a mailbox (from the screen or the API) as a run, and runs them.</summary>

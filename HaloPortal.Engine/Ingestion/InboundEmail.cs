@@ -1,4 +1,5 @@
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -8,7 +9,7 @@ namespace HaloPortal.Engine.Ingestion;
 /// One email seen in a mailbox, from the moment it was first fetched or notified. Its <see cref="Stage"/> says how far the
 /// durable pipeline got, so a crash at any step resumes where it stopped.
 /// </summary>
-internal sealed class InboundEmail
+internal sealed class InboundEmail : IClaimable
 {
     public long Id { get; set; }
 
@@ -78,6 +79,14 @@ internal sealed class InboundEmail
 
     /// <summary>The mailbox side effect still to do once the ticket is committed (move / delete / mark read).</summary>
     public string? PendingSideEffect { get; set; }
+
+    /// <summary>The node process working the email now (no other node takes it until the claim expires or the node dies).</summary>
+    public string? ClaimedBy { get; set; }
+
+    public DateTimeOffset? ClaimExpiresAt { get; set; }
+
+    /// <summary>The name of the node that claimed (or last worked) the email.</summary>
+    public string? Node { get; set; }
 }
 
 /// <summary>The status the inbound log and the API show.</summary>
@@ -123,6 +132,8 @@ internal sealed class InboundEmailConfiguration : IEntityTypeConfiguration<Inbou
         builder.Property(e => e.ErrorCode).HasMaxLength(64);
         builder.Property(e => e.PendingSideEffect).HasMaxLength(64);
         builder.Property(e => e.LastError).HasMaxLength(1000);
+        builder.Property(e => e.ClaimedBy).HasMaxLength(32);
+        builder.Property(e => e.Node).HasMaxLength(64);
         builder.HasIndex(e => new { e.MailboxId, e.DedupeKey }).IsUnique();
         builder.HasIndex(e => new { e.MailboxId, e.GraphMessageId });
         builder.HasIndex(e => new { e.Status, e.CreatedAt });

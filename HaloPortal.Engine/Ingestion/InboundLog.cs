@@ -33,7 +33,11 @@ public sealed record InboundEmailRow(
     public bool InProgress => Status is InboundStatus.Pending or InboundStatus.Processing;
 }
 
-public sealed record InboundRequestRow(long Id, RequestKind Kind, DateTimeOffset ReceivedAt, DateTimeOffset? CompletedAt, RequestOutcome Outcome, string RawContentType, long RawSize, long? ReplayOfRequestId, IReadOnlyList<LogLine> Log);
+public sealed record InboundRequestRow(long Id, RequestKind Kind, DateTimeOffset ReceivedAt, DateTimeOffset? CompletedAt, RequestOutcome Outcome, string RawContentType, long RawSize, long? ReplayOfRequestId, IReadOnlyList<LogLine> Log)
+{
+    /// <summary>The portal node that received the request, then the one that processed it.</summary>
+    public string? Node { get; init; }
+}
 
 public sealed record InboundEmailDetails(InboundEmailRow Email, InboundStage Stage, int Attempts, DateTimeOffset? NextAttemptAt, bool HasRawMime, IReadOnlyList<InboundRequestRow> Requests);
 
@@ -111,11 +115,11 @@ internal sealed partial class InboundLog(
         var state = await db.Set<InboundEmail>().Where(e => e.Id == id)
             .Select(e => new { e.Stage, e.Attempts, e.NextAttemptAt, HasRaw = e.RawMime != null }).SingleAsync(cancellationToken);
         var requests = await db.Set<InboundRequest>().AsNoTracking().Where(r => r.InboundEmailId == id).OrderByDescending(r => r.Id)
-            .Select(r => new { r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, RawSize = r.RawData == null ? 0 : (long)r.RawData.Length, r.ReplayOfRequestId, r.LogJson })
+            .Select(r => new { r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, RawSize = r.RawData == null ? 0 : (long)r.RawData.Length, r.ReplayOfRequestId, r.LogJson, r.Node })
             .ToListAsync(cancellationToken);
         return new InboundEmailDetails(row, state.Stage, state.Attempts, state.NextAttemptAt, state.HasRaw,
             requests.Select(r => new InboundRequestRow(r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.RawSize, r.ReplayOfRequestId,
-                JsonSerializer.Deserialize<List<LogLine>>(r.LogJson, LogLine.Json) ?? [])).ToList());
+                JsonSerializer.Deserialize<List<LogLine>>(r.LogJson, LogLine.Json) ?? []) { Node = r.Node }).ToList());
     }
 
     public async Task<RawData?> GetRequestRawAsync(long requestId, CancellationToken cancellationToken = default)

@@ -36,7 +36,8 @@ internal sealed partial class InboundProcessor(
     ILogger<InboundProcessor> logger,
     IEnumerable<INewTicketObserver> newTicketObservers,
     IEnumerable<IInboundBatchObserver> batchObservers,
-    IPipelineProbe probe)
+    IPipelineProbe probe,
+    Nodes.NodeRegistry nodes)
 {
     /// <summary>How many emails may be fetched ahead of the decisions (bounds the raw messages held in memory).</summary>
     private const int FetchWindow = 32;
@@ -46,13 +47,9 @@ internal sealed partial class InboundProcessor(
 
     private readonly EmailParser _parser = new();
 
-    public async Task<BatchOutcome> ProcessAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> all, CancellationToken cancellationToken)
+    private async Task<BatchOutcome> ProcessClaimedAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> all, CancellationToken cancellationToken)
     {
         var outcome = new BatchOutcome();
-        if (all.Count == 0)
-        {
-            return outcome;
-        }
 
         // An email listed twice (two requests for it in one batch) is taken through the pipeline once; its other requests
         // are closed with the same outcome.
@@ -135,6 +132,7 @@ internal sealed partial class InboundProcessor(
             }
 
             request.Append(logs[item.EmailId]);
+            request.Node = nodes.Name;
             request.Complete(email.Status switch
             {
                 InboundStatus.Processed => RequestOutcome.Succeeded,
@@ -152,6 +150,7 @@ internal sealed partial class InboundProcessor(
                 var primary = items.First(i => i.EmailId == item.EmailId).RequestId;
                 var now = time.GetUtcNow();
                 request.Append("Info", $"The same email was also listed by request #{primary} of this batch; it was processed once, there.", now);
+                request.Node = nodes.Name;
                 request.Complete(requests[primary].Outcome, now);
             }
         }

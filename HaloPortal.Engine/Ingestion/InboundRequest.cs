@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HaloPortal.Engine.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -9,7 +10,7 @@ namespace HaloPortal.Engine.Ingestion;
 /// opens its requests with <see cref="Open"/> and writes their log and outcome through <see cref="Append(string, string, DateTimeOffset)"/>
 /// and <see cref="Complete"/>: one writer, so the inbound log reads the same whichever hop wrote it.
 /// </summary>
-internal sealed class InboundRequest
+internal sealed class InboundRequest : IClaimable
 {
     /// <summary>A new, pending request whose log starts with <paramref name="message"/>.</summary>
     internal static InboundRequest Open(int mailboxId, RequestKind kind, DateTimeOffset at, string message, long? emailId = null, string level = "Info") => new()
@@ -75,6 +76,14 @@ internal sealed class InboundRequest
     /// <summary>The request this one replays.</summary>
     public long? ReplayOfRequestId { get; set; }
 
+    /// <summary>The portal node that received the request, then the one that processed it.</summary>
+    public string? Node { get; set; }
+
+    /// <summary>The node process handling the request now (lifecycle events: handled once, by one node).</summary>
+    public string? ClaimedBy { get; set; }
+
+    public DateTimeOffset? ClaimExpiresAt { get; set; }
+
     public IReadOnlyList<LogLine> Log => JsonSerializer.Deserialize<List<LogLine>>(LogJson, LogLine.Json) ?? [];
 }
 
@@ -110,6 +119,8 @@ internal sealed class InboundRequestConfiguration : IEntityTypeConfiguration<Inb
         builder.Property(r => r.Kind).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.RawContentType).HasMaxLength(64);
+        builder.Property(r => r.Node).HasMaxLength(64);
+        builder.Property(r => r.ClaimedBy).HasMaxLength(32);
         builder.Ignore(r => r.Log);
         builder.HasIndex(r => r.InboundEmailId);
         builder.HasIndex(r => new { r.MailboxId, r.ReceivedAt });

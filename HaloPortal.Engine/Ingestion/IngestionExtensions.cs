@@ -17,7 +17,9 @@ internal static class IngestionExtensions
         services.AddSingleton<IInboundLog, InboundLog>();
         services.AddSingleton<IInboundReplays, InboundReplays>();
         services.AddSingleton<IImportRuns, ImportRunService>();
-        services.AddSingleton<HaloPortal.Engine.Data.IStartupTask, InterruptedImportSweep>();
+        services.AddSingleton<InterruptedImportSweep>();
+        services.AddSingleton<HaloPortal.Engine.Data.IStartupTask>(sp => sp.GetRequiredService<InterruptedImportSweep>());
+        services.AddSingleton<HaloPortal.Engine.Nodes.INodeRecovery>(sp => sp.GetRequiredService<InterruptedImportSweep>());
         services.AddSingleton<RejectionTally>();
         services.AddTransient<ScanJob>();
         services.AddTransient<ResumeJob>();

@@ -16,7 +16,9 @@ internal static class OutboundExtensions
         services.AddSingleton<IReplies, Replies>();
         services.AddSingleton<IAcknowledgements, AcknowledgementStore>();
         services.AddSingleton<INewTicketObserver, AcknowledgementObserver>();
-        services.AddHostedService<OutboundWorker>();
+        services.AddSingleton<OutboundWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboundWorker>());
+        services.AddSingleton<Nodes.INodeRecovery>(sp => sp.GetRequiredService<OutboundWorker>());
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Tickets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -8,7 +9,7 @@ namespace HaloPortal.Engine.Outbound;
 /// One email the portal sends: an agent's reply, an acknowledgement or an error notification. The row is the record
 /// (stored before anything is sent); the background sender only moves it through <see cref="OutboundStatus"/>.
 /// </summary>
-internal sealed class OutboundMessage
+internal sealed class OutboundMessage : IClaimable
 {
     public long Id { get; set; }
 
@@ -58,6 +59,14 @@ internal sealed class OutboundMessage
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? SentAt { get; set; }
+
+    /// <summary>The node process sending it now (while <see cref="OutboundStatus.Sending"/>).</summary>
+    public string? ClaimedBy { get; set; }
+
+    public DateTimeOffset? ClaimExpiresAt { get; set; }
+
+    /// <summary>The name of the portal node that sent it (or is sending it).</summary>
+    public string? Node { get; set; }
 }
 
 public enum OutboundKind
@@ -92,6 +101,8 @@ internal sealed class OutboundMessageConfiguration : IEntityTypeConfiguration<Ou
         builder.Property(m => m.InReplyTo).HasMaxLength(998);
         builder.Property(m => m.LastErrorCode).HasMaxLength(64);
         builder.Property(m => m.CreatedBy).HasMaxLength(256);
+        builder.Property(m => m.ClaimedBy).HasMaxLength(32);
+        builder.Property(m => m.Node).HasMaxLength(64);
         builder.HasIndex(m => new { m.Status, m.NextAttemptAt });
         builder.HasIndex(m => new { m.Kind, m.To, m.CreatedAt });
         builder.HasIndex(m => m.TicketMessageId);

@@ -43,6 +43,7 @@ internal sealed class OutboundSender(
     IDeployment deployment,
     IEmailSettings emailSettings,
     OutboundEvents events,
+    Nodes.NodeRegistry nodes,
     TimeProvider time,
     IOptions<PortalOptions> portal,
     IOptions<OutboundOptions> options,
@@ -79,12 +80,20 @@ internal sealed class OutboundSender(
         }
     }
 
-    /// <summary>Claims and sends one message (a message another worker claimed first is left alone).</summary>
+    /// <summary>How long a claim on a message being sent lasts: past the Graph client's timeout, so a slow send is never sent twice by another node (a dead node's claims are taken over sooner).</summary>
+    internal static readonly TimeSpan SendClaim = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Claims and sends one message (a message another worker or node claimed first is left alone): one conditional UPDATE moves it
+    /// from Queued to Sending and records this node's claim.
+    /// </summary>
     public async Task SendOneAsync(long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var (me, name, until) = (nodes.InstanceId, nodes.Name, time.GetUtcNow() + SendClaim);
         var claimed = await db.Set<OutboundMessage>().Where(m => m.Id == id && m.Status == OutboundStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboundStatus.Sending), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboundStatus.Sending)
+                .SetProperty(m => m.ClaimedBy, me).SetProperty(m => m.ClaimExpiresAt, until).SetProperty(m => m.Node, name), cancellationToken);
         if (claimed == 0)
         {
             return;
@@ -128,8 +137,23 @@ internal sealed class OutboundSender(
             Failure(message, KnownErrors.Find("ServiceUnavailable")! with { Message = $"Sending failed: {ex.Message}" }, null);
         }
 
+        message.ClaimedBy = null;
+        message.ClaimExpiresAt = null;
         await db.SaveChangesAsync(CancellationToken.None);
         Raise(message);
+    }
+
+    /// <summary>
+    /// Queues again the messages a stopped or dead node left Sending (sent again with the same Message-ID, which recipients'
+    /// clients and this portal's classifier recognise): never one a live node is sending.
+    /// </summary>
+    public async Task<int> RecoverAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await nodes.Abandoned(db.Set<OutboundMessage>().Where(m => m.Status == OutboundStatus.Sending), db, now)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboundStatus.Queued)
+                .SetProperty(m => m.ClaimedBy, (string?)null).SetProperty(m => m.ClaimExpiresAt, (DateTimeOffset?)null), cancellationToken);
     }
 
     /// <summary>

@@ -1,5 +1,3 @@
-using HaloPortal.Engine.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,30 +7,33 @@ namespace HaloPortal.Engine.Outbound;
 /// <summary>
 /// The background sender: wakes when a message is queued, or when a retry is due, and sends. The queue is the
 /// OutboundMessages table, so a restart resumes everything (a message caught mid-send is sent again with the same
-/// Message-ID; recipients' clients and this portal's own classifier recognise the duplicate).
+/// Message-ID; recipients' clients and this portal's own classifier recognise the duplicate). Several nodes share the table:
+/// each message is claimed by one, and only a stopped or dead node's messages are taken over.
 /// </summary>
 internal sealed class OutboundWorker(
-    IDbContextFactory<PortalDbContext> contexts,
     OutboundSender sender,
     OutboundSignal signal,
     TimeProvider time,
     IOptions<OutboundOptions> options,
-    ILogger<OutboundWorker> logger) : BackgroundService
+    ILogger<OutboundWorker> logger) : BackgroundService, Nodes.INodeRecovery
 {
+    /// <summary>With the node's recoveries: a dead node's messages caught mid-send are queued again and this sender woken.</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        var resumed = await sender.RecoverAsync(cancellationToken);
+        if (resumed > 0)
+        {
+            logger.LogInformation("Resuming {Count} outbound message(s) a stopped portal node left sending", resumed);
+            signal.Wake();
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
         try
         {
-            await using (var db = await contexts.CreateDbContextAsync(stoppingToken))
-            {
-                var resumed = await db.Set<OutboundMessage>().Where(m => m.Status == OutboundStatus.Sending)
-                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboundStatus.Queued), stoppingToken);
-                if (resumed > 0)
-                {
-                    logger.LogInformation("Resuming {Count} outbound message(s) interrupted while sending", resumed);
-                }
-            }
+            await RecoverAsync(stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -4,6 +4,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Rules;
@@ -39,6 +40,7 @@ public class RegistrationTests
         ["Notifications"] = s => s.AddNotifications(),
         ["Contacts"] = s => s.AddContacts(),
         ["Subscriptions"] = s => s.AddSubscriptions(),
+        ["Nodes"] = s => s.AddNodes(),
     };
 
     [Theory]

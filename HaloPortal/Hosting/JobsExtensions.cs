@@ -36,8 +36,10 @@ public static class JobsExtensions
                 .UseRecommendedSerializerSettings()
                 .UseStorage(storage);
         });
-        builder.Services.AddHangfireServer(options =>
+        builder.Services.AddHangfireServer((sp, options) =>
         {
+            // Background Jobs (the dashboard) names the server that ran each job: the portal node's name.
+            options.ServerName = sp.GetRequiredService<HaloPortal.Engine.Nodes.IPortalNodes>().Name;
             options.WorkerCount = Math.Max(4, Environment.ProcessorCount * 2);
             options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });

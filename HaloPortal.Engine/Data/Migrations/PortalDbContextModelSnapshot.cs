@@ -469,43 +469,6 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("MailboxCredentials", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.Tokens.PendingAuthorisation", b =>
-                {
-                    b.Property<string>("State")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("CodeVerifierProtected")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("CredentialId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("RedirectUri")
-                        .IsRequired()
-                        .HasMaxLength(1024)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ReturnUrl")
-                        .HasMaxLength(1024)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("StartedBy")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("State");
-
-                    b.HasIndex("CreatedAt");
-
-                    b.ToTable("PendingAuthorisations", (string)null);
-                });
-
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.ImportRun", b =>
                 {
                     b.Property<long>("Id")
@@ -559,6 +522,14 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Property<int>("MailboxId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeInstance")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Pending")
                         .HasColumnType("INTEGER");
 
@@ -605,6 +576,13 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ClaimExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -649,6 +627,10 @@ namespace HaloPortal.Engine.Data.Migrations
 
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("PendingSideEffect")
                         .HasMaxLength(64)
@@ -715,6 +697,13 @@ namespace HaloPortal.Engine.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ClaimExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("CompletedAt")
                         .HasColumnType("INTEGER");
 
@@ -732,6 +721,10 @@ namespace HaloPortal.Engine.Data.Migrations
 
                     b.Property<int>("MailboxId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Outcome")
                         .IsRequired()
@@ -833,6 +826,64 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("Mailboxes", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Nodes.NodeLease", b =>
+                {
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AcquiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("HolderInstance")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HolderNode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Kind", "Key");
+
+                    b.ToTable("NodeLeases", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Nodes.PortalNode", b =>
+                {
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StoppedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("InstanceId");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.ToTable("PortalNodes", (string)null);
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Notifications.AgentNotificationPreferences", b =>
@@ -1027,6 +1078,13 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ClaimExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -1058,6 +1116,10 @@ namespace HaloPortal.Engine.Data.Migrations
 
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<int?>("PreferredMailboxId")
                         .HasColumnType("INTEGER");
@@ -1483,6 +1545,43 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.HasIndex("Email");
 
                     b.ToTable("TicketParticipants", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Tokens.PendingAuthorisation", b =>
+                {
+                    b.Property<string>("State")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CodeVerifierProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CredentialId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RedirectUri")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReturnUrl")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("State");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("PendingAuthorisations", (string)null);
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>

@@ -4,6 +4,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
+using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,7 @@ internal sealed partial class MailboxScanner(
     IDbContextFactory<PortalDbContext> contexts,
     IGraphClients graph,
     InboundProcessor processor,
+    NodeLeases leases,
     IBackendServices backendServices,
     TimeProvider time,
     IOptions<IngestionOptions> options,
@@ -25,6 +27,9 @@ internal sealed partial class MailboxScanner(
     ILogger<MailboxScanner> logger,
     IEnumerable<Credentials.ICredentialStatusObserver> statusObservers) : IMailboxScanner
 {
+    /// <summary>The lease kind of a mailbox's scan: one node at a time reads a mailbox.</summary>
+    internal const string LeaseKind = "mailbox-scan";
+
     private static readonly string[] DeltaSelect = ["id", "internetMessageId", "subject", "from", "receivedDateTime", "isRead"];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, SemaphoreSlim> _running = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, DateTimeOffset> _nextDue = new();
@@ -115,7 +120,18 @@ internal sealed partial class MailboxScanner(
 
         using (await LockAsync(credentialId, cancellationToken))
         {
-            return await RunAsync(credential, mailbox, kind, backlog, progress, cancellationToken);
+            var key = mailbox.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await using var lease = await leases.TryAcquireAsync(LeaseKind, key, cancellationToken);
+            if (lease is null)
+            {
+                var holder = await leases.HolderAsync(LeaseKind, key, cancellationToken);
+                return new ScanReport(0, 0, 0, 0, 0, 0, null,
+                    $"Portal node {holder ?? "(another)"} is reading this mailbox right now; nothing was read here (its scan takes what is new).");
+            }
+
+            // Losing the lease (this node stalled past its expiry and another took over) stops this scan.
+            using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+            return await RunAsync(credential, mailbox, kind, backlog, progress, work.Token);
         }
     }
 

@@ -19,6 +19,7 @@ internal sealed class ChangeNotificationWriter(
     WebhookQueue queue,
     IOptions<WebhookOptions> options,
     WalCheckpointer checkpointer,
+    Nodes.NodeRegistry nodes,
     TimeProvider time,
     ILogger<ChangeNotificationWriter> logger) : BackgroundService
 {
@@ -176,6 +177,9 @@ internal sealed class ChangeNotificationWriter(
             {
                 request = InboundRequest.Open(item.Subscription!.MailboxId, item.Kind, now,
                     $"Lifecycle event '{item.LifecycleEvent}' for subscription {item.SubscriptionId} acknowledged; handled in the background.");
+                // Handled by this node (it queues it now); another takes it over only if this one dies first.
+                request.ClaimedBy = nodes.InstanceId;
+                request.ClaimExpiresAt = now + nodes.LeaseTime;
             }
             else
             {
@@ -203,6 +207,10 @@ internal sealed class ChangeNotificationWriter(
                         FoundBy = RequestKind.Webhook,
                         CreatedAt = now,
                         UpdatedAt = now,
+                        // This node queues it now: the recovery of other nodes leaves it alone unless this one dies first.
+                        ClaimedBy = nodes.InstanceId,
+                        ClaimExpiresAt = now + nodes.LeaseTime,
+                        Node = nodes.Name,
                     };
                     db.Add(email);
                     emails[key] = email;
@@ -212,6 +220,7 @@ internal sealed class ChangeNotificationWriter(
             }
 
             request.WithRaw(item.Raw);
+            request.Node = nodes.Name;
             requests.Add((item, request, email));
         }
 

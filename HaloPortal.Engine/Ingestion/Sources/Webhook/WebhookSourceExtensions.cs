@@ -13,6 +13,7 @@ internal static class WebhookSourceExtensions
         services.AddSingleton<IChangeNotifications, ChangeNotificationIntake>();
         services.AddSingleton<WebhookWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWorker>());
+        services.AddSingleton<Nodes.INodeRecovery>(sp => sp.GetRequiredService<WebhookWorker>());
         services.AddTransient(sp => new WebhookRetryJob(sp.GetRequiredService<WebhookWorker>()));
         return services;
     }

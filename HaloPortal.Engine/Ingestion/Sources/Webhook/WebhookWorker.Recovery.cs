@@ -50,41 +50,66 @@ internal sealed partial class WebhookWorker
         queue.Post([new QueuedWork(credentialId, 0, emailId, requestId, null)]);
     }
 
-    /// <summary>Re-queues what a restart left: pending webhook requests of unfinished emails, webhook emails never fetched, pending lifecycle events.</summary>
-    internal async Task SweepAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var pending = await (from r in db.Set<InboundRequest>()
-                             join e in db.Set<InboundEmail>() on r.InboundEmailId equals e.Id
-                             where r.Kind == RequestKind.Webhook && r.Outcome == RequestOutcome.Pending && e.Stage != InboundStage.Done && e.CredentialId != null
-                             select new { RequestId = r.Id, EmailId = e.Id, CredentialId = e.CredentialId!.Value }).ToListAsync(cancellationToken);
-        var covered = pending.Select(p => p.EmailId).ToHashSet();
-        var work = pending.GroupBy(p => p.EmailId).Select(g => g.OrderByDescending(p => p.RequestId).First())
-            .Select(p => new QueuedWork(p.CredentialId, 0, p.EmailId, p.RequestId, null)).ToList();
+    /// <summary>The periodic recovery: takes over the webhook work of dead nodes (and of this node's previous process).</summary>
+    public Task RecoverAsync(CancellationToken cancellationToken) =>
+        options.Value.PauseProcessing ? Task.CompletedTask : SweepAsync(periodic: true, cancellationToken);
 
-        var orphans = await db.Set<InboundEmail>().AsNoTracking()
-            .Where(e => e.FoundBy == RequestKind.Webhook && e.Stage == InboundStage.Discovered && e.Status != InboundStatus.Failed && e.CredentialId != null)
-            .Select(e => new { e.Id, e.MailboxId, CredentialId = e.CredentialId!.Value }).ToListAsync(cancellationToken);
-        foreach (var orphan in orphans.Where(o => !covered.Contains(o.Id)))
+    /// <summary>
+    /// Re-queues what a restart or a dead node left: pending webhook requests of unfinished emails, webhook emails never fetched,
+    /// pending lifecycle events. Only rows nobody holds (unclaimed, expired, or claimed by a dead node): each is claimed for this
+    /// node by a conditional UPDATE first, so two nodes' sweeps never both take one, and a live node's work is never taken.
+    /// The periodic sweep leaves emails waiting for a scheduled retry to that retry.
+    /// </summary>
+    internal async Task SweepAsync(bool periodic, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var (me, name, until) = (nodes.InstanceId, nodes.Name, now + nodes.LeaseTime);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var requests = db.Set<InboundRequest>();
+        var unfinished = nodes.Abandoned(db.Set<InboundEmail>(), db, now)
+            .Where(e => e.Stage != InboundStage.Done && e.CredentialId != null && (!periodic || e.NextAttemptAt == null || e.NextAttemptAt <= now))
+            .Where(e => requests.Any(r => r.InboundEmailId == e.Id && r.Kind == RequestKind.Webhook && r.Outcome == RequestOutcome.Pending)
+                        || (e.FoundBy == RequestKind.Webhook && e.Stage == InboundStage.Discovered && e.Status != InboundStatus.Failed));
+        var candidates = await unfinished.Select(e => e.Id).ToListAsync(cancellationToken);
+        var work = new List<QueuedWork>();
+        if (candidates.Count > 0)
         {
-            var requestId = await NewRequestAsync(orphan.Id, orphan.MailboxId, "Resuming a webhook email after a restart.", cancellationToken);
-            work.Add(new QueuedWork(orphan.CredentialId, 0, orphan.Id, requestId, null));
+            await unfinished.Where(e => candidates.Contains(e.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.ClaimedBy, me).SetProperty(e => e.ClaimExpiresAt, until).SetProperty(e => e.Node, name), cancellationToken);
+            var taken = await db.Set<InboundEmail>().AsNoTracking().Where(e => candidates.Contains(e.Id) && e.ClaimedBy == me)
+                .Select(e => new { e.Id, e.MailboxId, CredentialId = e.CredentialId!.Value }).ToListAsync(cancellationToken);
+            var takenIds = taken.Select(e => e.Id).ToList();
+            var pending = await requests.AsNoTracking()
+                .Where(r => r.InboundEmailId != null && takenIds.Contains(r.InboundEmailId.Value) && r.Kind == RequestKind.Webhook && r.Outcome == RequestOutcome.Pending)
+                .GroupBy(r => r.InboundEmailId!.Value).Select(g => new { EmailId = g.Key, RequestId = g.Max(r => r.Id) })
+                .ToDictionaryAsync(p => p.EmailId, p => p.RequestId, cancellationToken);
+            foreach (var email in taken)
+            {
+                var requestId = pending.TryGetValue(email.Id, out var open)
+                    ? open
+                    : await NewRequestAsync(email.Id, email.MailboxId, periodic ? "Resuming a webhook email another portal node left unfinished." : "Resuming a webhook email after a restart.", cancellationToken);
+                work.Add(new QueuedWork(email.CredentialId, 0, email.Id, requestId, null));
+            }
         }
 
-        var lifecycle = await (from r in db.Set<InboundRequest>()
-                               where r.Kind == RequestKind.Lifecycle && r.Outcome == RequestOutcome.Pending
-                               select r).AsNoTracking().ToListAsync(cancellationToken);
-        foreach (var request in lifecycle)
+        var lifecycle = nodes.Abandoned(requests, db, now).Where(r => r.Kind == RequestKind.Lifecycle && r.Outcome == RequestOutcome.Pending);
+        var lifecycleIds = await lifecycle.Select(r => r.Id).ToListAsync(cancellationToken);
+        if (lifecycleIds.Count > 0)
         {
-            if (LifecycleOf(request) is { } found)
+            await lifecycle.Where(r => lifecycleIds.Contains(r.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ClaimedBy, me).SetProperty(r => r.ClaimExpiresAt, until), cancellationToken);
+            foreach (var request in await requests.AsNoTracking().Where(r => lifecycleIds.Contains(r.Id) && r.ClaimedBy == me).ToListAsync(cancellationToken))
             {
-                work.Add(found);
+                if (LifecycleOf(request) is { } found)
+                {
+                    work.Add(found);
+                }
             }
         }
 
         if (work.Count > 0)
         {
-            logger.LogInformation("Resuming {Count} acknowledged webhook notification(s) left unprocessed by a restart", work.Count);
+            logger.LogInformation(periodic ? "Taking over {Count} webhook notification(s) another portal node left unprocessed" : "Resuming {Count} acknowledged webhook notification(s) left unprocessed by a restart", work.Count);
             queue.Post(work);
         }
     }

@@ -31,8 +31,9 @@ internal sealed partial class WebhookWorker(
     TimeProvider time,
     IOptions<WebhookOptions> options,
     IOptions<PortalOptions> portal,
+    Nodes.NodeRegistry nodes,
     IHostApplicationLifetime lifetime,
-    ILogger<WebhookWorker> logger) : BackgroundService
+    ILogger<WebhookWorker> logger) : BackgroundService, Nodes.INodeRecovery
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,7 +52,7 @@ internal sealed partial class WebhookWorker(
 
         try
         {
-            await SweepAsync(stoppingToken);
+            await SweepAsync(periodic: false, stoppingToken);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
@@ -181,6 +182,12 @@ internal sealed partial class WebhookWorker(
 
     private async Task HandleLifecycleAsync(QueuedWork work, CancellationToken cancellationToken)
     {
+        if (!await ClaimLifecycleAsync(work.RequestId, cancellationToken))
+        {
+            logger.LogInformation("Lifecycle event {Event} (request {RequestId}) is handled by another portal node", work.LifecycleEvent, work.RequestId);
+            return;
+        }
+
         var lines = new List<(string Level, string Message)>();
         var outcome = RequestOutcome.Succeeded;
         try
@@ -218,9 +225,25 @@ internal sealed partial class WebhookWorker(
         {
             var now = time.GetUtcNow();
             request.Append(lines.Select(l => new LogLine(now, l.Level, l.Message)));
+            request.Node = nodes.Name;
+            request.ClaimedBy = null;
+            request.ClaimExpiresAt = null;
             request.Complete(outcome, now);
             await db.SaveChangesAsync(cancellationToken);
         }
+    }
+}
+
+internal sealed partial class WebhookWorker
+{
+    /// <summary>A lifecycle event is handled once: by the node that claims its pending request (free, expired, this node's, or a dead node's).</summary>
+    private async Task<bool> ClaimLifecycleAsync(long requestId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var (me, until) = (nodes.InstanceId, now + nodes.LeaseTime);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await nodes.Claimable(db.Set<InboundRequest>().Where(r => r.Id == requestId && r.Outcome == RequestOutcome.Pending), db, now)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ClaimedBy, me).SetProperty(r => r.ClaimExpiresAt, until), cancellationToken) == 1;
     }
 }
 

@@ -1,0 +1,20 @@
+using HaloPortal.Engine.Data;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Engine.Nodes;
+
+internal static class NodesExtensions
+{
+    /// <summary>Several portal nodes on one database: this node's identity and heartbeat, and the leases other features take.</summary>
+    public static IServiceCollection AddNodes(this IServiceCollection services)
+    {
+        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<NodeRegistry>();
+        services.AddSingleton<IPortalNodes>(sp => sp.GetRequiredService<NodeRegistry>());
+        services.AddSingleton<NodeLeases>();
+        services.AddSingleton<NodeHeartbeat>();
+        services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<NodeHeartbeat>());
+        services.AddHostedService(sp => sp.GetRequiredService<NodeHeartbeat>());
+        return services;
+    }
+}
