@@ -19,8 +19,18 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
-        // SQLite cannot order or compare DateTimeOffset; store UTC ticks so queries stay provider-neutral.
-        builder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverterUtc>();
-        builder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverterUtc>();
+        if (Database.IsSqlite())
+        {
+            // SQLite cannot order or compare DateTimeOffset; store UTC ticks so queries stay provider-neutral.
+            builder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverterUtc>();
+            builder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverterUtc>();
+        }
+        else
+        {
+            // PostgreSQL keeps instants natively (timestamptz), which only accepts UTC: a Date header's offset is normalised
+            // on the way in, and everything reads back as UTC, as on SQLite.
+            builder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToUtcConverter>();
+            builder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToUtcConverter>();
+        }
     }
 }
