@@ -33,34 +33,29 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Hash")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("LastUsedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Role")
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -90,8 +85,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("Email")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("boolean");
@@ -109,12 +103,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("NormalizedEmail")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("NormalizedUserName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("PasswordHash")
                         .HasColumnType("text");
@@ -132,8 +124,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("boolean");
 
                     b.Property<string>("UserName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -157,13 +148,11 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Action")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Actor")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ActorKind")
                         .IsRequired()
@@ -180,13 +169,11 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("EntityId")
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.Property<string>("EntityType")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -212,8 +199,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("UpdatedBy")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -240,12 +226,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("ErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorMessage")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
@@ -295,12 +279,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("LastFailureCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("LastFailureMessage")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("MappingsSaved")
                         .HasColumnType("boolean");
@@ -329,8 +311,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("OutlookField")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("UserField")
                         .IsRequired()
@@ -370,31 +351,26 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("CertificateSubject")
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<string>("CertificateThumbprint")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ClientSecretProtected")
                         .HasColumnType("text");
 
                     b.Property<string>("ConnectedAddress")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("ConnectedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("ConnectedDisplayName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -408,16 +384,13 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("EmailAddress")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FederatedTokenFile")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)");
+                        .HasColumnType("text");
 
                     b.Property<string>("HomeAccountId")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("ImportContacts")
                         .HasColumnType("boolean");
@@ -434,8 +407,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("LastErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("LastErrorMessage")
                         .HasColumnType("text");
@@ -452,8 +424,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("SharedMailbox")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -462,8 +433,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("TenantId")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("TokenCacheProtected")
                         .HasColumnType("text");
@@ -500,24 +470,20 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("ErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorFix")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorKind")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("ErrorMessage")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorTitle")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<int>("Failed")
                         .HasColumnType("integer");
@@ -541,16 +507,14 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("SkippedReason")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("StartedBy")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -593,12 +557,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("DedupeKey")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FoundBy")
                         .IsRequired()
@@ -606,20 +568,16 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("From")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("GraphMessageId")
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<string>("InternetMessageId")
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<string>("LastError")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("LastErrorAt")
                         .HasColumnType("timestamp with time zone");
@@ -631,8 +589,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("PendingSideEffect")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<byte[]>("RawMime")
                         .HasColumnType("bytea");
@@ -644,8 +601,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Rule")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<int>("ScheduledRetries")
                         .HasColumnType("integer");
@@ -664,8 +620,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("Subject")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<int?>("TicketId")
                         .HasColumnType("integer");
@@ -722,8 +677,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("RawContentType")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<byte[]>("RawData")
                         .HasColumnType("bytea");
@@ -749,8 +703,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("Folder")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("DeltaLink")
                         .HasColumnType("text");
@@ -790,8 +743,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ProcessedAction")
                         .IsRequired()
@@ -800,13 +752,11 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("ProcessedFolderName")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("SourceFolder")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -863,8 +813,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("Link")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Message")
                         .IsRequired()
@@ -878,8 +827,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.Property<string>("UserId")
                         .IsRequired()
@@ -912,15 +860,13 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Key")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("LastSeenAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Link")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Message")
                         .IsRequired()
@@ -937,8 +883,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -958,8 +903,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("BodyTemplate")
                         .IsRequired()
-                        .HasMaxLength(8000)
-                        .HasColumnType("character varying(8000)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
@@ -969,8 +913,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("SubjectTemplate")
                         .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.HasKey("MailboxId");
 
@@ -986,8 +929,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("DefaultOutgoingMailboxName")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1022,17 +964,14 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("InReplyTo")
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<string>("InternetMessageId")
                         .IsRequired()
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -1043,8 +982,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("LastErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
@@ -1059,8 +997,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("SentFrom")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -1069,8 +1006,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Subject")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<int?>("TicketId")
                         .HasColumnType("integer");
@@ -1080,12 +1016,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("To")
                         .IsRequired()
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ToName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1121,8 +1055,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("DeploymentId")
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1143,8 +1076,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("Category")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Conditions")
                         .IsRequired()
@@ -1161,8 +1093,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<int>("Order")
                         .HasColumnType("integer");
@@ -1191,8 +1122,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("ChangeType")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ClientStateProtected")
                         .IsRequired()
@@ -1209,8 +1139,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("GraphSubscriptionId")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("LastNotificationAt")
                         .HasColumnType("timestamp with time zone");
@@ -1220,16 +1149,14 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("NotificationUrl")
                         .IsRequired()
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<int>("RenewalFailures")
                         .HasColumnType("integer");
 
                     b.Property<string>("Resource")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -1258,12 +1185,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Error")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("NewExpiry")
                         .HasColumnType("timestamp with time zone");
@@ -1279,8 +1204,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Trigger")
                         .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1298,8 +1222,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("Category")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1328,8 +1251,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Subject")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1363,21 +1285,18 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("bytea");
 
                     b.Property<string>("ContentId")
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ContentType")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("IsInline")
                         .HasColumnType("boolean");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<long>("Size")
                         .HasColumnType("bigint");
@@ -1420,26 +1339,22 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("From")
                         .IsRequired()
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FromName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FullBodyHtml")
                         .HasColumnType("text");
 
                     b.Property<string>("InReplyTo")
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<long?>("InboundEmailId")
                         .HasColumnType("bigint");
 
                     b.Property<string>("InternetMessageId")
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<string>("References")
                         .HasColumnType("text");
@@ -1449,8 +1364,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Subject")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<int>("TicketId")
                         .HasColumnType("integer");
@@ -1477,8 +1391,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("Email")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.HasKey("TicketId", "Email");
 
@@ -1490,8 +1403,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
             modelBuilder.Entity("HaloPortal.Engine.Tokens.PendingAuthorisation", b =>
                 {
                     b.Property<string>("State")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("CodeVerifierProtected")
                         .IsRequired()
@@ -1505,17 +1417,14 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("RedirectUri")
                         .IsRequired()
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ReturnUrl")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)");
+                        .HasColumnType("text");
 
                     b.Property<string>("StartedBy")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("State");
 
@@ -1546,8 +1455,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Email")
                         .IsRequired()
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FirstName")
                         .HasColumnType("text");
@@ -1563,15 +1471,13 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Notes")
                         .HasColumnType("text");
 
                     b.Property<string>("OutlookContactId")
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Phone")
                         .HasColumnType("text");
@@ -1610,8 +1516,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1631,8 +1536,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Domain")
                         .IsRequired()
-                        .HasMaxLength(253)
-                        .HasColumnType("character varying(253)");
+                        .HasColumnType("text");
 
                     b.Property<int>("SiteId")
                         .HasColumnType("integer");
@@ -1676,12 +1580,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("Name")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("NormalizedName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 

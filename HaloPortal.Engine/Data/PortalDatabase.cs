@@ -33,7 +33,8 @@ public static class PortalDatabase
             case DatabaseProvider.PostgreSql:
                 options.UseNpgsql(connectionString, npgsql => npgsql
                     .MigrationsAssembly(PostgreSqlMigrationsAssembly)
-                    .MigrationsHistoryTable(MigrationsHistoryTable));
+                    .MigrationsHistoryTable(MigrationsHistoryTable))
+                    .AddInterceptors(new PostgreSqlTextScrubber());
                 break;
             default:
                 throw new InvalidOperationException($"Portal:Database:Provider '{provider}' is not known; use Sqlite or PostgreSql.");

@@ -15,6 +15,15 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+        if (!Database.IsSqlite())
+        {
+            // The lengths configured for strings are advisory: SQLite never enforced them, and a hostile mail's 5,000-character
+            // subject became its ticket there. PostgreSQL would refuse it in varchar(n), so strings are plain text there too.
+            foreach (var property in builder.Model.GetEntityTypes().SelectMany(t => t.GetProperties()).Where(p => p.ClrType == typeof(string)))
+            {
+                property.SetMaxLength(null);
+            }
+        }
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)

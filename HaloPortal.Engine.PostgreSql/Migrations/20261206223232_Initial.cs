@@ -17,12 +17,12 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 columns: table => new
                 {
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    Role = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Prefix = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "text", nullable: false),
+                    Role = table.Column<string>(type: "text", nullable: false),
+                    Prefix = table.Column<string>(type: "text", nullable: false),
+                    Hash = table.Column<string>(type: "text", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedBy = table.Column<string>(type: "text", nullable: false),
                     LastUsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -36,8 +36,8 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 columns: table => new
                 {
                     Id = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Name = table.Column<string>(type: "text", nullable: true),
+                    NormalizedName = table.Column<string>(type: "text", nullable: true),
                     ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
@@ -54,10 +54,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     IsDisabled = table.Column<bool>(type: "boolean", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     ExternalObjectId = table.Column<string>(type: "text", nullable: true),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    UserName = table.Column<string>(type: "text", nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "text", nullable: true),
+                    Email = table.Column<string>(type: "text", nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "text", nullable: true),
                     EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
                     PasswordHash = table.Column<string>(type: "text", nullable: true),
                     SecurityStamp = table.Column<string>(type: "text", nullable: true),
@@ -82,10 +82,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     ActorKind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Actor = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    Action = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    EntityType = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    EntityId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    Actor = table.Column<string>(type: "text", nullable: false),
+                    Action = table.Column<string>(type: "text", nullable: false),
+                    EntityType = table.Column<string>(type: "text", nullable: false),
+                    EntityId = table.Column<string>(type: "text", nullable: true),
                     Before = table.Column<string>(type: "text", nullable: true),
                     After = table.Column<string>(type: "text", nullable: true)
                 },
@@ -102,7 +102,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     IncomingServiceEnabled = table.Column<bool>(type: "boolean", nullable: false),
                     SchedulingServiceEnabled = table.Column<bool>(type: "boolean", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    UpdatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                    UpdatedBy = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -128,7 +128,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 columns: table => new
                 {
                     Id = table.Column<int>(type: "integer", nullable: false),
-                    DeploymentId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DeploymentId = table.Column<string>(type: "text", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     DemoMailboxSeeded = table.Column<bool>(type: "boolean", nullable: false),
                     DemoContactsSeeded = table.Column<bool>(type: "boolean", nullable: false)
@@ -145,13 +145,13 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     Order = table.Column<int>(type: "integer", nullable: false),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "text", nullable: false),
                     Enabled = table.Column<bool>(type: "boolean", nullable: false),
                     MailboxId = table.Column<int>(type: "integer", nullable: true),
                     Conditions = table.Column<string>(type: "text", nullable: false),
                     Action = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     Priority = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
-                    Category = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Category = table.Column<string>(type: "text", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
@@ -165,12 +165,12 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 {
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "text", nullable: false),
                     ConnectionType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     IncomingEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    SourceFolder = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    SourceFolder = table.Column<string>(type: "text", nullable: false),
                     ProcessedAction = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    ProcessedFolderName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ProcessedFolderName = table.Column<string>(type: "text", nullable: false),
                     MaxEmailSizeMb = table.Column<int>(type: "integer", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
@@ -184,12 +184,12 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 name: "PendingAuthorisations",
                 columns: table => new
                 {
-                    State = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    State = table.Column<string>(type: "text", nullable: false),
                     CredentialId = table.Column<int>(type: "integer", nullable: false),
                     CodeVerifierProtected = table.Column<string>(type: "text", nullable: false),
-                    RedirectUri = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
-                    ReturnUrl = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
-                    StartedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    RedirectUri = table.Column<string>(type: "text", nullable: false),
+                    ReturnUrl = table.Column<string>(type: "text", nullable: true),
+                    StartedBy = table.Column<string>(type: "text", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
@@ -203,12 +203,12 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Key = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Key = table.Column<string>(type: "text", nullable: false),
                     Category = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    Title = table.Column<string>(type: "text", nullable: false),
                     Message = table.Column<string>(type: "text", nullable: false),
                     Fix = table.Column<string>(type: "text", nullable: true),
-                    Link = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    Link = table.Column<string>(type: "text", nullable: true),
                     Occurrences = table.Column<int>(type: "integer", nullable: false),
                     OpenedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     LastSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
@@ -225,7 +225,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 {
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "text", nullable: false),
                     IsDefaultForNewUsers = table.Column<bool>(type: "boolean", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
@@ -366,8 +366,8 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 {
                     MailboxId = table.Column<int>(type: "integer", nullable: false),
                     Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    SubjectTemplate = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    BodyTemplate = table.Column<string>(type: "character varying(8000)", maxLength: 8000, nullable: false),
+                    SubjectTemplate = table.Column<string>(type: "text", nullable: false),
+                    BodyTemplate = table.Column<string>(type: "text", nullable: false),
                     MaxPerSenderPerHour = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
@@ -397,8 +397,8 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Unchanged = table.Column<int>(type: "integer", nullable: false),
                     Skipped = table.Column<int>(type: "integer", nullable: false),
                     SkippedJson = table.Column<string>(type: "text", nullable: true),
-                    ErrorCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    ErrorMessage = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                    ErrorCode = table.Column<string>(type: "text", nullable: true),
+                    ErrorMessage = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -419,8 +419,8 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     MappingsSaved = table.Column<bool>(type: "boolean", nullable: false),
                     ScheduleEnabled = table.Column<bool>(type: "boolean", nullable: false),
                     IntervalHours = table.Column<int>(type: "integer", nullable: false),
-                    LastFailureCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    LastFailureMessage = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LastFailureCode = table.Column<string>(type: "text", nullable: true),
+                    LastFailureMessage = table.Column<string>(type: "text", nullable: true),
                     LastFailureAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -442,7 +442,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     MailboxId = table.Column<int>(type: "integer", nullable: false),
-                    OutlookField = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OutlookField = table.Column<string>(type: "text", nullable: false),
                     UserField = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false)
                 },
                 constraints: table =>
@@ -462,7 +462,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 {
                     Id = table.Column<int>(type: "integer", nullable: false),
                     DefaultOutgoingMailboxId = table.Column<int>(type: "integer", nullable: true),
-                    DefaultOutgoingMailboxName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true)
+                    DefaultOutgoingMailboxName = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -483,7 +483,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     MailboxId = table.Column<int>(type: "integer", nullable: false),
                     Trigger = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    StartedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    StartedBy = table.Column<string>(type: "text", nullable: false),
                     StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
@@ -495,12 +495,12 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Ignored = table.Column<int>(type: "integer", nullable: false),
                     Failed = table.Column<int>(type: "integer", nullable: false),
                     Pending = table.Column<int>(type: "integer", nullable: false),
-                    ErrorCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    ErrorTitle = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ErrorMessage = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    ErrorFix = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    ErrorCode = table.Column<string>(type: "text", nullable: true),
+                    ErrorTitle = table.Column<string>(type: "text", nullable: true),
+                    ErrorMessage = table.Column<string>(type: "text", nullable: true),
+                    ErrorFix = table.Column<string>(type: "text", nullable: true),
                     ErrorKind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
-                    SkippedReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    SkippedReason = table.Column<string>(type: "text", nullable: true),
                     FailuresJson = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
@@ -526,28 +526,28 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     CredentialType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     ProcessingMethod = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Authority = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    TenantId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    ClientId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TenantId = table.Column<string>(type: "text", nullable: false),
+                    ClientId = table.Column<string>(type: "text", nullable: false),
                     ClientSecretProtected = table.Column<string>(type: "text", nullable: true),
                     SecretExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     CertificateProtected = table.Column<string>(type: "text", nullable: true),
-                    CertificateThumbprint = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    CertificateSubject = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    CertificateThumbprint = table.Column<string>(type: "text", nullable: true),
+                    CertificateSubject = table.Column<string>(type: "text", nullable: true),
                     CertificateExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    FederatedTokenFile = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
-                    EmailAddress = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
-                    SharedMailbox = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    FederatedTokenFile = table.Column<string>(type: "text", nullable: true),
+                    EmailAddress = table.Column<string>(type: "text", nullable: true),
+                    SharedMailbox = table.Column<string>(type: "text", nullable: true),
                     UsesRbacForApplications = table.Column<bool>(type: "boolean", nullable: false),
                     ImportContacts = table.Column<bool>(type: "boolean", nullable: false),
                     Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ConnectedAddress = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
-                    ConnectedDisplayName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    ConnectedAddress = table.Column<string>(type: "text", nullable: true),
+                    ConnectedDisplayName = table.Column<string>(type: "text", nullable: true),
                     ConnectedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     DisconnectedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     TokenCacheProtected = table.Column<string>(type: "text", nullable: true),
-                    HomeAccountId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    HomeAccountId = table.Column<string>(type: "text", nullable: true),
                     LastCheckedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastErrorCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    LastErrorCode = table.Column<string>(type: "text", nullable: true),
                     LastErrorMessage = table.Column<string>(type: "text", nullable: true),
                     LastErrorAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
@@ -574,10 +574,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     ProblemId = table.Column<long>(type: "bigint", nullable: false),
                     Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     Category = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    Title = table.Column<string>(type: "text", nullable: false),
                     Message = table.Column<string>(type: "text", nullable: false),
                     Fix = table.Column<string>(type: "text", nullable: true),
-                    Link = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    Link = table.Column<string>(type: "text", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     ReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -604,8 +604,8 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 {
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Email = table.Column<string>(type: "text", nullable: false),
+                    Name = table.Column<string>(type: "text", nullable: false),
                     FirstName = table.Column<string>(type: "text", nullable: true),
                     LastName = table.Column<string>(type: "text", nullable: true),
                     Phone = table.Column<string>(type: "text", nullable: true),
@@ -616,7 +616,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Address = table.Column<string>(type: "text", nullable: true),
                     Notes = table.Column<string>(type: "text", nullable: true),
                     SiteId = table.Column<int>(type: "integer", nullable: false),
-                    OutlookContactId = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    OutlookContactId = table.Column<string>(type: "text", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -638,7 +638,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     SiteId = table.Column<int>(type: "integer", nullable: false),
-                    Domain = table.Column<string>(type: "character varying(253)", maxLength: 253, nullable: false)
+                    Domain = table.Column<string>(type: "text", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -658,10 +658,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     CredentialId = table.Column<int>(type: "integer", nullable: false),
-                    GraphSubscriptionId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    Resource = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
-                    ChangeType = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    NotificationUrl = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    GraphSubscriptionId = table.Column<string>(type: "text", nullable: false),
+                    Resource = table.Column<string>(type: "text", nullable: false),
+                    ChangeType = table.Column<string>(type: "text", nullable: false),
+                    NotificationUrl = table.Column<string>(type: "text", nullable: false),
                     ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     ClientStateProtected = table.Column<string>(type: "text", nullable: false),
                     Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
@@ -687,7 +687,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 columns: table => new
                 {
                     CredentialId = table.Column<int>(type: "integer", nullable: false),
-                    Folder = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Folder = table.Column<string>(type: "text", nullable: false),
                     DeltaLink = table.Column<string>(type: "text", nullable: true),
                     LastScanAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     LastSuccessAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
@@ -710,10 +710,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     Number = table.Column<int>(type: "integer", nullable: false),
-                    Subject = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    Subject = table.Column<string>(type: "text", nullable: false),
                     Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Priority = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    Category = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Category = table.Column<string>(type: "text", nullable: true),
                     RequesterId = table.Column<int>(type: "integer", nullable: false),
                     MailboxId = table.Column<int>(type: "integer", nullable: true),
                     LinkedTicketId = table.Column<int>(type: "integer", nullable: true),
@@ -751,12 +751,12 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     SubscriptionId = table.Column<int>(type: "integer", nullable: false),
                     At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Trigger = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Trigger = table.Column<string>(type: "text", nullable: false),
                     Succeeded = table.Column<bool>(type: "boolean", nullable: false),
                     PreviousExpiry = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     NewExpiry = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ErrorCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                    ErrorCode = table.Column<string>(type: "text", nullable: true),
+                    Error = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -777,29 +777,29 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     MailboxId = table.Column<int>(type: "integer", nullable: false),
                     CredentialId = table.Column<int>(type: "integer", nullable: true),
-                    DedupeKey = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
-                    InternetMessageId = table.Column<string>(type: "character varying(998)", maxLength: 998, nullable: true),
-                    GraphMessageId = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
-                    Subject = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    From = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    DedupeKey = table.Column<string>(type: "text", nullable: false),
+                    InternetMessageId = table.Column<string>(type: "text", nullable: true),
+                    GraphMessageId = table.Column<string>(type: "text", nullable: true),
+                    Subject = table.Column<string>(type: "text", nullable: true),
+                    From = table.Column<string>(type: "text", nullable: true),
                     ReceivedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     SizeBytes = table.Column<long>(type: "bigint", nullable: true),
                     Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     Stage = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     FoundBy = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     Reason = table.Column<string>(type: "text", nullable: true),
-                    ErrorCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Rule = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    ErrorCode = table.Column<string>(type: "text", nullable: true),
+                    Rule = table.Column<string>(type: "text", nullable: true),
                     TicketId = table.Column<int>(type: "integer", nullable: true),
                     Attempts = table.Column<int>(type: "integer", nullable: false),
                     ScheduledRetries = table.Column<int>(type: "integer", nullable: false),
                     NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    LastError = table.Column<string>(type: "text", nullable: true),
                     LastErrorAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     RawMime = table.Column<byte[]>(type: "bytea", nullable: true),
-                    PendingSideEffect = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                    PendingSideEffect = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -827,17 +827,17 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     TicketId = table.Column<int>(type: "integer", nullable: false),
                     Direction = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     InboundEmailId = table.Column<long>(type: "bigint", nullable: true),
-                    From = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
-                    FromName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    From = table.Column<string>(type: "text", nullable: false),
+                    FromName = table.Column<string>(type: "text", nullable: true),
                     To = table.Column<string>(type: "text", nullable: false),
                     Cc = table.Column<string>(type: "text", nullable: false),
-                    Subject = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    Subject = table.Column<string>(type: "text", nullable: false),
                     SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     BodyHtml = table.Column<string>(type: "text", nullable: true),
                     BodyText = table.Column<string>(type: "text", nullable: true),
                     FullBodyHtml = table.Column<string>(type: "text", nullable: true),
-                    InternetMessageId = table.Column<string>(type: "character varying(998)", maxLength: 998, nullable: true),
-                    InReplyTo = table.Column<string>(type: "character varying(998)", maxLength: 998, nullable: true),
+                    InternetMessageId = table.Column<string>(type: "text", nullable: true),
+                    InReplyTo = table.Column<string>(type: "text", nullable: true),
                     References = table.Column<string>(type: "text", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
@@ -857,7 +857,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 columns: table => new
                 {
                     TicketId = table.Column<int>(type: "integer", nullable: false),
-                    Email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false)
+                    Email = table.Column<string>(type: "text", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -882,7 +882,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     ReceivedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     Outcome = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    RawContentType = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    RawContentType = table.Column<string>(type: "text", nullable: false),
                     RawData = table.Column<byte[]>(type: "bytea", nullable: true),
                     LogJson = table.Column<string>(type: "text", nullable: false),
                     ReplayOfRequestId = table.Column<long>(type: "bigint", nullable: true)
@@ -909,19 +909,19 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     TicketId = table.Column<int>(type: "integer", nullable: true),
                     TicketMessageId = table.Column<long>(type: "bigint", nullable: true),
                     PreferredMailboxId = table.Column<int>(type: "integer", nullable: true),
-                    SentFrom = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
-                    To = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
-                    ToName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Subject = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    SentFrom = table.Column<string>(type: "text", nullable: true),
+                    To = table.Column<string>(type: "text", nullable: false),
+                    ToName = table.Column<string>(type: "text", nullable: true),
+                    Subject = table.Column<string>(type: "text", nullable: false),
                     BodyHtml = table.Column<string>(type: "text", nullable: false),
-                    InternetMessageId = table.Column<string>(type: "character varying(998)", maxLength: 998, nullable: false),
-                    InReplyTo = table.Column<string>(type: "character varying(998)", maxLength: 998, nullable: true),
+                    InternetMessageId = table.Column<string>(type: "text", nullable: false),
+                    InReplyTo = table.Column<string>(type: "text", nullable: true),
                     References = table.Column<string>(type: "text", nullable: true),
                     Attempts = table.Column<int>(type: "integer", nullable: false),
                     NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastErrorCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    LastErrorCode = table.Column<string>(type: "text", nullable: true),
                     LastError = table.Column<string>(type: "text", nullable: true),
-                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedBy = table.Column<string>(type: "text", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -955,10 +955,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     TicketMessageId = table.Column<long>(type: "bigint", nullable: false),
-                    Name = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
-                    ContentType = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Name = table.Column<string>(type: "text", nullable: false),
+                    ContentType = table.Column<string>(type: "text", nullable: false),
                     Size = table.Column<long>(type: "bigint", nullable: false),
-                    ContentId = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    ContentId = table.Column<string>(type: "text", nullable: true),
                     IsInline = table.Column<bool>(type: "boolean", nullable: false),
                     Content = table.Column<byte[]>(type: "bytea", nullable: false)
                 },

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace HaloPortal.Engine.PostgreSql.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261206221609_Initial")]
+    [Migration("20261206223232_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -36,34 +36,29 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Hash")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("LastUsedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Role")
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -93,8 +88,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("Email")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("boolean");
@@ -112,12 +106,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("NormalizedEmail")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("NormalizedUserName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("PasswordHash")
                         .HasColumnType("text");
@@ -135,8 +127,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("boolean");
 
                     b.Property<string>("UserName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -160,13 +151,11 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Action")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Actor")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ActorKind")
                         .IsRequired()
@@ -183,13 +172,11 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("EntityId")
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.Property<string>("EntityType")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -215,8 +202,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("UpdatedBy")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -243,12 +229,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("ErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorMessage")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
@@ -298,12 +282,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("LastFailureCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("LastFailureMessage")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("MappingsSaved")
                         .HasColumnType("boolean");
@@ -332,8 +314,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("OutlookField")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("UserField")
                         .IsRequired()
@@ -373,31 +354,26 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("CertificateSubject")
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<string>("CertificateThumbprint")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ClientSecretProtected")
                         .HasColumnType("text");
 
                     b.Property<string>("ConnectedAddress")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("ConnectedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("ConnectedDisplayName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -411,16 +387,13 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("EmailAddress")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FederatedTokenFile")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)");
+                        .HasColumnType("text");
 
                     b.Property<string>("HomeAccountId")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("ImportContacts")
                         .HasColumnType("boolean");
@@ -437,8 +410,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("LastErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("LastErrorMessage")
                         .HasColumnType("text");
@@ -455,8 +427,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("SharedMailbox")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -465,8 +436,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("TenantId")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("TokenCacheProtected")
                         .HasColumnType("text");
@@ -503,24 +473,20 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("ErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorFix")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorKind")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("ErrorMessage")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorTitle")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<int>("Failed")
                         .HasColumnType("integer");
@@ -544,16 +510,14 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("SkippedReason")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("StartedBy")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -596,12 +560,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("DedupeKey")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FoundBy")
                         .IsRequired()
@@ -609,20 +571,16 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("From")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("GraphMessageId")
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<string>("InternetMessageId")
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<string>("LastError")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("LastErrorAt")
                         .HasColumnType("timestamp with time zone");
@@ -634,8 +592,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("PendingSideEffect")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<byte[]>("RawMime")
                         .HasColumnType("bytea");
@@ -647,8 +604,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Rule")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<int>("ScheduledRetries")
                         .HasColumnType("integer");
@@ -667,8 +623,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("Subject")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<int?>("TicketId")
                         .HasColumnType("integer");
@@ -725,8 +680,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("RawContentType")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<byte[]>("RawData")
                         .HasColumnType("bytea");
@@ -752,8 +706,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("Folder")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("DeltaLink")
                         .HasColumnType("text");
@@ -793,8 +746,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ProcessedAction")
                         .IsRequired()
@@ -803,13 +755,11 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("ProcessedFolderName")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("SourceFolder")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -866,8 +816,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("Link")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Message")
                         .IsRequired()
@@ -881,8 +830,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.Property<string>("UserId")
                         .IsRequired()
@@ -915,15 +863,13 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Key")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("LastSeenAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Link")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Message")
                         .IsRequired()
@@ -940,8 +886,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -961,8 +906,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("BodyTemplate")
                         .IsRequired()
-                        .HasMaxLength(8000)
-                        .HasColumnType("character varying(8000)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
@@ -972,8 +916,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("SubjectTemplate")
                         .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasColumnType("text");
 
                     b.HasKey("MailboxId");
 
@@ -989,8 +932,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("DefaultOutgoingMailboxName")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1025,17 +967,14 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("InReplyTo")
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<string>("InternetMessageId")
                         .IsRequired()
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -1046,8 +985,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("LastErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
@@ -1062,8 +1000,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("SentFrom")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -1072,8 +1009,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Subject")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<int?>("TicketId")
                         .HasColumnType("integer");
@@ -1083,12 +1019,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("To")
                         .IsRequired()
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ToName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1124,8 +1058,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("DeploymentId")
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1146,8 +1079,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("character varying(16)");
 
                     b.Property<string>("Category")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Conditions")
                         .IsRequired()
@@ -1164,8 +1096,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<int>("Order")
                         .HasColumnType("integer");
@@ -1194,8 +1125,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("ChangeType")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ClientStateProtected")
                         .IsRequired()
@@ -1212,8 +1142,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("GraphSubscriptionId")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("LastNotificationAt")
                         .HasColumnType("timestamp with time zone");
@@ -1223,16 +1152,14 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("NotificationUrl")
                         .IsRequired()
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<int>("RenewalFailures")
                         .HasColumnType("integer");
 
                     b.Property<string>("Resource")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -1261,12 +1188,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Error")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ErrorCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("NewExpiry")
                         .HasColumnType("timestamp with time zone");
@@ -1282,8 +1207,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Trigger")
                         .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1301,8 +1225,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("Category")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1331,8 +1254,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Subject")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1366,21 +1288,18 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("bytea");
 
                     b.Property<string>("ContentId")
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ContentType")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<bool>("IsInline")
                         .HasColumnType("boolean");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<long>("Size")
                         .HasColumnType("bigint");
@@ -1423,26 +1342,22 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("From")
                         .IsRequired()
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FromName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FullBodyHtml")
                         .HasColumnType("text");
 
                     b.Property<string>("InReplyTo")
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<long?>("InboundEmailId")
                         .HasColumnType("bigint");
 
                     b.Property<string>("InternetMessageId")
-                        .HasMaxLength(998)
-                        .HasColumnType("character varying(998)");
+                        .HasColumnType("text");
 
                     b.Property<string>("References")
                         .HasColumnType("text");
@@ -1452,8 +1367,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Subject")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasColumnType("text");
 
                     b.Property<int>("TicketId")
                         .HasColumnType("integer");
@@ -1480,8 +1394,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("Email")
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.HasKey("TicketId", "Email");
 
@@ -1493,8 +1406,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
             modelBuilder.Entity("HaloPortal.Engine.Tokens.PendingAuthorisation", b =>
                 {
                     b.Property<string>("State")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<string>("CodeVerifierProtected")
                         .IsRequired()
@@ -1508,17 +1420,14 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("RedirectUri")
                         .IsRequired()
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)");
+                        .HasColumnType("text");
 
                     b.Property<string>("ReturnUrl")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)");
+                        .HasColumnType("text");
 
                     b.Property<string>("StartedBy")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("State");
 
@@ -1549,8 +1458,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Email")
                         .IsRequired()
-                        .HasMaxLength(320)
-                        .HasColumnType("character varying(320)");
+                        .HasColumnType("text");
 
                     b.Property<string>("FirstName")
                         .HasColumnType("text");
@@ -1566,15 +1474,13 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Notes")
                         .HasColumnType("text");
 
                     b.Property<string>("OutlookContactId")
-                        .HasMaxLength(512)
-                        .HasColumnType("character varying(512)");
+                        .HasColumnType("text");
 
                     b.Property<string>("Phone")
                         .HasColumnType("text");
@@ -1613,8 +1519,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1634,8 +1539,7 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<string>("Domain")
                         .IsRequired()
-                        .HasMaxLength(253)
-                        .HasColumnType("character varying(253)");
+                        .HasColumnType("text");
 
                     b.Property<int>("SiteId")
                         .HasColumnType("integer");
@@ -1679,12 +1583,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("Name")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.Property<string>("NormalizedName")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
