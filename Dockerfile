@@ -12,11 +12,13 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props ./
 COPY HaloPortal/HaloPortal.csproj HaloPortal/
 COPY HaloPortal.Engine/HaloPortal.Engine.csproj HaloPortal.Engine/
+COPY HaloPortal.Engine.PostgreSql/HaloPortal.Engine.PostgreSql.csproj HaloPortal.Engine.PostgreSql/
 COPY HaloPortal.Sandbox/HaloPortal.Sandbox.csproj HaloPortal.Sandbox/
 RUN dotnet restore HaloPortal/HaloPortal.csproj
 
 COPY wwwroot-assets/ wwwroot-assets/
 COPY HaloPortal.Engine/ HaloPortal.Engine/
+COPY HaloPortal.Engine.PostgreSql/ HaloPortal.Engine.PostgreSql/
 COPY HaloPortal.Sandbox/ HaloPortal.Sandbox/
 COPY HaloPortal/ HaloPortal/
 RUN dotnet publish HaloPortal/HaloPortal.csproj -c Release -o /out --no-restore -p:UseAppHost=false

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs every HaloPortal test: unit/integration (HaloPortal.Tests), the sandbox tenant's own (HaloPortal.Sandbox.Tests), then browser
-# end-to-end (HaloPortal.E2E).
+# Runs every HaloPortal test: unit/integration (HaloPortal.Tests), the sandbox tenant's own (HaloPortal.Sandbox.Tests), browser
+# end-to-end (HaloPortal.E2E), then the ingestion, webhook, outbound, crash-recovery and data tests of HaloPortal.Tests again
+# on PostgreSQL (HALOPORTAL_TEST_DB=PostgreSql).
 #   bash build/test.sh
-# Installs what the tests need when it is missing (Debian's Chromium and docker-compose; needs root then),
+# Installs what the tests need when it is missing (Debian's Chromium, docker-compose and PostgreSQL 15; needs root then),
+# starts PostgreSQL on loopback with the role haloportal/haloportal (or uses HALOPORTAL_TEST_PG when it is set),
 # builds the solution once, runs the test projects against that build, writes TRX results to
 # artifacts/test-results/ (screenshots: artifacts/screenshots/, portal and browser logs: artifacts/e2e/),
 # and ends with one line "N passed, N failed[, N skipped]". Exits non-zero when anything failed.
@@ -28,6 +30,10 @@ phase() {
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+# Debian 12's postgresql is PostgreSQL 15; its package creates the cluster 15/main (loopback only by default).
+if [ -z "${HALOPORTAL_TEST_PG:-}" ] && ! { command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql/15/main ]; }; then
+  missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   phase "installing ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then
@@ -40,6 +46,37 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ -x /usr/bin/chromium ] || { echo "chromium did not install to /usr/bin/chromium" >&2; exit 1; }
   command -v docker-compose >/dev/null 2>&1 || { echo "docker-compose did not install" >&2; exit 1; }
+  if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -d /etc/postgresql/15/main ]; then
+    # A package install where the cluster was not created (e.g. create_main_cluster off): make it.
+    pg_createcluster 15 main >/dev/null
+  fi
+fi
+
+# PostgreSQL for the PostgreSQL pass: started on loopback, with a role that may create the tests' databases.
+if [ -z "${HALOPORTAL_TEST_PG:-}" ]; then
+  export HALOPORTAL_TEST_PG="Host=127.0.0.1;Port=5432;Username=haloportal;Password=haloportal"
+  if [ "$(id -u)" -eq 0 ]; then
+    if ! pg_lsclusters --no-header 15 main 2>/dev/null | grep -q online; then
+      phase "starting PostgreSQL 15"
+      pg_ctlcluster 15 main start
+    fi
+    for _ in $(seq 1 30); do
+      (cd / && runuser -u postgres -- psql -qtAc "SELECT 1" >/dev/null 2>&1) && break
+      sleep 1
+    done
+    (cd / && runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qc "DO \$\$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'haloportal') THEN
+          CREATE ROLE haloportal LOGIN CREATEDB PASSWORD 'haloportal';
+        ELSE
+          ALTER ROLE haloportal LOGIN CREATEDB PASSWORD 'haloportal';
+        END IF;
+      END \$\$;" >/dev/null)
+  fi
+  if ! PGPASSWORD=haloportal psql -h 127.0.0.1 -U haloportal -d postgres -qtAc "SELECT 1" >/dev/null 2>&1; then
+    echo "PostgreSQL is not reachable as haloportal@127.0.0.1:5432; run as root (this script then starts it and creates the role)," >&2
+    echo "or set HALOPORTAL_TEST_PG to a connection string whose role may CREATE DATABASE." >&2
+    exit 1
+  fi
 fi
 
 # --- 2. Tools and build (once) -----------------------------------------------------------------------------------
@@ -72,6 +109,18 @@ run_tests HaloPortal.Tests
 run_tests HaloPortal.Sandbox.Tests
 run_tests HaloPortal.E2E
 
+# The same engine on PostgreSQL: each test class (or restarted portal) gets a database of its own, dropped afterwards.
+POSTGRESQL_FILTER="FullyQualifiedName~HaloPortal.Tests.Ingestion|FullyQualifiedName~HaloPortal.Tests.Outbound|FullyQualifiedName~HaloPortal.Tests.Data|FullyQualifiedName~HaloPortal.Tests.Hosting.HealthTests"
+phase "testing HaloPortal.Tests on PostgreSQL (ingestion, webhooks, outbound, crash recovery, migrations, health)"
+code=0
+HALOPORTAL_TEST_DB=PostgreSql dotnet test HaloPortal.Tests -c "$CONFIGURATION" --no-build --nologo \
+  --filter "$POSTGRESQL_FILTER" \
+  --results-directory "$RESULTS" \
+  --logger "trx;LogFileName=HaloPortal.Tests.PostgreSql.trx" \
+  --logger "console;verbosity=minimal" || code=$?
+exit_codes[HaloPortal.Tests.PostgreSql]=$code
+echo "   HaloPortal.Tests on PostgreSQL took $((SECONDS - phase_started)) s (exit code $code)"
+
 # --- 4. Summary from the TRX files ------------------------------------------------------------------------------
 counter() { # counter FILE NAME -> the number in <Counters NAME="n">, 0 when absent
   local value
@@ -80,7 +129,7 @@ counter() { # counter FILE NAME -> the number in <Counters NAME="n">, 0 when abs
 }
 
 passed=0 failed=0 skipped=0
-for project in HaloPortal.Tests HaloPortal.Sandbox.Tests HaloPortal.E2E; do
+for project in HaloPortal.Tests HaloPortal.Sandbox.Tests HaloPortal.E2E HaloPortal.Tests.PostgreSql; do
   trx="$RESULTS/$project.trx"
   if [ ! -f "$trx" ]; then
     echo "$project wrote no results (exit code ${exit_codes[$project]}): the test run itself failed; see its output above." >&2

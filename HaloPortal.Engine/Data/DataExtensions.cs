@@ -41,24 +41,31 @@ public static class DataExtensions
     {
         // First hosted service: the schema must exist before Data Protection, Hangfire or any feature touches the database.
         services.AddHostedService<DatabaseMigrator>();
-        services.AddSingleton<WalCheckpointer>();
-        services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
         services.AddOptions<DataOptions>().BindConfiguration(DataOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var provider = configuration.GetSection(DataOptions.SectionName).GetValue<DatabaseProvider?>(nameof(DataOptions.Provider)) ?? DatabaseProvider.Sqlite;
-        var connectionString = configuration.PortalConnectionString(environment);
-
-        services.AddDbContextFactory<PortalDbContext>(options =>
+        string connectionString;
+        if (provider == DatabaseProvider.Sqlite)
         {
-            switch (provider)
-            {
-                case DatabaseProvider.Sqlite:
-                    options.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("__migrations")).AddInterceptors(new SqlitePragmas());
-                    break;
-                default:
-                    throw new InvalidOperationException(
-                        $"Portal:Database:Provider '{provider}' is not available in this build; use Sqlite.");
-            }
-        });
+            connectionString = configuration.PortalConnectionString(environment);
+        }
+        else
+        {
+            // No embedded default for a server database: say which setting is missing instead of falling back to a file.
+            connectionString = configuration.GetConnectionString("Portal") is { Length: > 0 } configured
+                ? configured
+                : throw new InvalidOperationException(
+                    $"Portal:Database:Provider is {provider} but ConnectionStrings:Portal is not set; give the server's connection string, "
+                    + "e.g. ConnectionStrings__Portal=\"Host=127.0.0.1;Database=haloportal;Username=haloportal;Password=...\".");
+        }
+
+        // The WAL checkpointer is SQLite's alone; writers may still report to it (it then never runs a checkpoint).
+        services.AddSingleton<WalCheckpointer>();
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
+        }
+
+        services.AddDbContextFactory<PortalDbContext>(options => PortalDatabase.Configure(options, provider, connectionString));
 
         // The key ring lives in the database; its keys are encrypted with a certificate kept elsewhere (see KeyRingCertificates).
         var keyCertificates = KeyRingCertificates.Resolve(configuration, environment);

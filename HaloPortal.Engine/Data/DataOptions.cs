@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace HaloPortal.Engine.Data;
 
 /// <summary>Which database the portal uses. SQLite is the embedded default; PostgreSQL is the scale-out provider.</summary>
-internal sealed class DataOptions
+public sealed class DataOptions
 {
     public const string SectionName = "Portal:Database";
 
@@ -14,7 +14,7 @@ internal sealed class DataOptions
     public bool MigrateOnStartup { get; set; } = true;
 }
 
-internal enum DatabaseProvider
+public enum DatabaseProvider
 {
     Sqlite,
     PostgreSql,

@@ -37,8 +37,10 @@ internal sealed class EndUserService(IDbContextFactory<PortalDbContext> contexts
 
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = "%" + query.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            users = users.Where(u => EF.Functions.Like(u.Name, pattern, "\\") || EF.Functions.Like(u.Email, pattern, "\\") || EF.Functions.Like(u.Company, pattern, "\\"));
+            var pattern = TextSearch.ContainsPattern(query.Search);
+            users = users.Where(u => EF.Functions.Like(u.Name.ToLower(), pattern, TextSearch.Escape)
+                || EF.Functions.Like(u.Email.ToLower(), pattern, TextSearch.Escape)
+                || (u.Company != null && EF.Functions.Like(u.Company.ToLower(), pattern, TextSearch.Escape)));
         }
 
         var total = await users.CountAsync(cancellationToken);

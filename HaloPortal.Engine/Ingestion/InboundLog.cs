@@ -298,14 +298,14 @@ internal sealed partial class InboundLog(
 
         if (!string.IsNullOrWhiteSpace(q.Sender))
         {
-            var sender = q.Sender.Trim().ToLowerInvariant();
-            rows = rows.Where(e => e.From != null && e.From.Contains(sender));
+            var sender = TextSearch.ContainsPattern(q.Sender);
+            rows = rows.Where(e => e.From != null && EF.Functions.Like(e.From.ToLower(), sender, TextSearch.Escape));
         }
 
         if (!string.IsNullOrWhiteSpace(q.Subject))
         {
-            var subject = q.Subject.Trim();
-            rows = rows.Where(e => e.Subject != null && EF.Functions.Like(e.Subject, "%" + subject + "%"));
+            var subject = TextSearch.ContainsPattern(q.Subject);
+            rows = rows.Where(e => e.Subject != null && EF.Functions.Like(e.Subject.ToLower(), subject, TextSearch.Escape));
         }
 
         if (!string.IsNullOrWhiteSpace(q.Rule))

@@ -37,9 +37,11 @@ internal sealed class NodeHeartbeat(
         var recoveries = services.GetServices<INodeRecovery>().ToList();
         try
         {
-            using var timer = new PeriodicTimer(beat, time);
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            // One delay per beat, not a PeriodicTimer: a clock that jumps (a test's fake clock moved by 60 days, a VM resumed) makes one
+            // beat, not one per period missed.
+            while (true)
             {
+                await Task.Delay(beat, time, stoppingToken);
                 try
                 {
                     await registry.BeatAsync(stoppingToken);

@@ -62,9 +62,12 @@ internal sealed class TicketQueries(IDbContextFactory<PortalDbContext> contexts)
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var q = query.Search.Trim().TrimStart('#');
+            var pattern = TextSearch.ContainsPattern(q);
             tickets = int.TryParse(q, out var number)
                 ? tickets.Where(t => t.Number == number)
-                : tickets.Where(t => EF.Functions.Like(t.Subject, "%" + q + "%") || EF.Functions.Like(t.Requester!.Email, "%" + q + "%") || EF.Functions.Like(t.Requester!.Name, "%" + q + "%"));
+                : tickets.Where(t => EF.Functions.Like(t.Subject.ToLower(), pattern, TextSearch.Escape)
+                    || EF.Functions.Like(t.Requester!.Email.ToLower(), pattern, TextSearch.Escape)
+                    || EF.Functions.Like(t.Requester!.Name.ToLower(), pattern, TextSearch.Escape));
         }
 
         var total = await tickets.CountAsync(cancellationToken);

@@ -27,6 +27,25 @@ public sealed class DockerComposeTests
         Assert.Contains("portal-data:/app/data", result.Output);
     }
 
+    [Fact]
+    public async Task Scale_profile_is_valid_and_runs_two_nodes_on_PostgreSQL_behind_a_sticky_proxy()
+    {
+        var valid = await DockerComposeAsync("--profile", "scale", "config", "-q");
+        var result = await DockerComposeAsync("--profile", "scale", "config");
+
+        Assert.True(valid.ExitCode == 0, $"docker-compose --profile scale config -q exited with {valid.ExitCode}:\n{valid.Output}");
+        Assert.True(result.ExitCode == 0, $"docker-compose --profile scale config exited with {result.ExitCode}:\n{result.Output}");
+        foreach (var expected in new[] { "postgres:", "node-a:", "node-b:", "proxy:", "Portal__Database__Provider: PostgreSql", "Portal__Hangfire__Storage: PostgreSql", "Portal__DataProtection__Certificate__Path: /app/keys/key-encryption.pfx" })
+        {
+            Assert.Contains(expected, result.Output);
+        }
+
+        var nginx = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "nginx.conf"));
+        Assert.Contains("ip_hash;", nginx);
+        Assert.Contains("server node-a:5080", nginx);
+        Assert.Contains("server node-b:5080", nginx);
+    }
+
     private static async Task<(int ExitCode, string Output)> DockerComposeAsync(params string[] arguments)
     {
         var executable = FindOnPath("docker-compose")
@@ -45,7 +64,7 @@ public sealed class DockerComposeTests
         }
 
         // Only the file's own defaults count, not whatever this machine's shell happens to export.
-        foreach (var name in new[] { "Portal__ApiKeys__0", "Portal__BootstrapAdmin__Email", "Portal__BootstrapAdmin__Password", "HALOPORTAL_PUBLIC_URL", "HALOPORTAL_INSTANCE", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME" })
+        foreach (var name in new[] { "Portal__ApiKeys__0", "Portal__BootstrapAdmin__Email", "Portal__BootstrapAdmin__Password", "HALOPORTAL_PUBLIC_URL", "HALOPORTAL_INSTANCE", "HALOPORTAL_SCALE_PUBLIC_URL", "HALOPORTAL_DB_PASSWORD", "HALOPORTAL_KEY_CERTIFICATE_PASSWORD", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME" })
         {
             start.Environment.Remove(name);
         }

@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace HaloPortal.Tests.Infrastructure;
 
 /// <summary>
-/// The real portal on Kestrel on a free loopback port, with its own temporary data folder (SQLite files).
+/// The real portal on Kestrel on a free loopback port, with its own temporary data folder (SQLite files; on PostgreSQL, see
+/// <see cref="TestProvider"/>, a database named after the folder).
 /// Share one per test class (<c>IClassFixture</c>); subclass or set <see cref="Settings"/> before first use for other configuration.
 /// </summary>
 public class PortalAppFactory : WebApplicationFactory<Program>
@@ -82,7 +83,12 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(EnvironmentName);
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_dataDirectory, "portal.db")}");
+        builder.UseSetting("ConnectionStrings:Portal", TestProvider.ConnectionString(_dataDirectory));
+        foreach (var (key, value) in TestProvider.PortalSettings())
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.UseSetting("Portal:DataDirectory", _dataDirectory);
         builder.UseSetting("Portal:DataProtection:KeyDirectory", KeyDirectory);
 
@@ -110,6 +116,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         if (disposing && _ownsData)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TestProvider.Drop(_dataDirectory);
             try
             {
                 Directory.Delete(_dataDirectory, recursive: true);

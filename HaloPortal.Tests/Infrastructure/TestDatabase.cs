@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore;
 namespace HaloPortal.Tests.Infrastructure;
 
 /// <summary>
-/// A migrated portal database in a temporary SQLite file (no connection pooling, so the folder can be deleted afterwards).
+/// A migrated portal database in a temporary SQLite file (no connection pooling, so the folder can be deleted afterwards), or
+/// a fresh PostgreSQL database of its own when the tests run on PostgreSQL (<see cref="TestProvider"/>).
 /// <see cref="Contexts"/> gives short-lived contexts like the engine's factory; <see cref="ConnectionString"/> lets a real engine use the same file.
 /// </summary>
 public sealed class TestDatabase : IDisposable
@@ -12,10 +13,12 @@ public sealed class TestDatabase : IDisposable
     private TestDatabase(string directory)
     {
         Directory = directory;
-        ConnectionString = $"Data Source={Path.Combine(directory, "portal.db")};Pooling=False";
-        Contexts = new Factory(new DbContextOptionsBuilder<PortalDbContext>()
-            .UseSqlite(ConnectionString, sqlite => sqlite.MigrationsHistoryTable("__migrations"))
-            .Options);
+        ConnectionString = TestProvider.ConnectionString(directory, pooling: false);
+        Contexts = new Factory(TestProvider.IsPostgreSql
+            ? PortalDatabase.Configure(new DbContextOptionsBuilder<PortalDbContext>(), DatabaseProvider.PostgreSql, ConnectionString).Options
+            : new DbContextOptionsBuilder<PortalDbContext>()
+                .UseSqlite(ConnectionString, sqlite => sqlite.MigrationsHistoryTable(PortalDatabase.MigrationsHistoryTable))
+                .Options);
     }
 
     /// <summary>The temporary folder holding the database (and any other embedded files of the test).</summary>
@@ -38,6 +41,7 @@ public sealed class TestDatabase : IDisposable
 
     public void Dispose()
     {
+        TestProvider.Drop(Directory);
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

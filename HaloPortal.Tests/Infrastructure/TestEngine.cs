@@ -24,6 +24,11 @@ public static class TestEngine
             ["Portal:DataProtection:KeyDirectory"] = database.Directory + "-keys",
             ["Sandbox:Enabled"] = "true", // on by default only in Development; engine tests drive it in "Testing"
         };
+        foreach (var (key, value) in TestProvider.PortalSettings())
+        {
+            values[key] = value;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

@@ -109,6 +109,7 @@ public sealed class RestartRecoveryTests
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TestProvider.Drop(dataDirectory);
             try
             {
                 Directory.Delete(dataDirectory, recursive: true);

@@ -20,6 +20,7 @@ internal static class SecurityKit
     public static void Delete(string dataDirectory)
     {
         SqliteConnection.ClearAllPools();
+        TestProvider.Drop(dataDirectory);
         foreach (var folder in Directory.GetDirectories(Path.GetDirectoryName(dataDirectory)!, Path.GetFileName(dataDirectory) + "*"))
         {
             try

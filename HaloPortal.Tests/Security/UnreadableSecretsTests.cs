@@ -7,6 +7,7 @@ using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Sandbox;
 using HaloPortal.Tests.Credentials;
+using HaloPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,7 +16,7 @@ namespace HaloPortal.Tests.Security;
 /// <summary>A secret, certificate or token cache that cannot be decrypted never stops the portal.</summary>
 public sealed class UnreadableSecretsTests
 {
-    [Fact]
+    [SqliteOnlyFact("replaces the portal's database by deleting its SQLite file")]
     public async Task A_new_portal_database_beside_the_old_sandbox_starts_and_the_sandbox_regenerates_what_it_encrypted()
     {
         var data = SecurityKit.NewDataDirectory();

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Sandbox;
+using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
@@ -19,7 +20,7 @@ public sealed class WebhookFloodTests(CountedLogWebhookFactory app, ITestOutputH
     private const string Attacker = "127.0.0.2";
     private readonly WebhookKit _kit = new(app);
 
-    [Fact]
+    [SqliteOnlyFact("measures the growth of the SQLite database file and its write-ahead log")]
     public async Task A_flood_of_unknown_subscription_ids_writes_no_request_rows_and_real_notifications_are_still_committed()
     {
         // HALO_FLOOD=20x5000 reproduces the reported attack; the default keeps the test short.

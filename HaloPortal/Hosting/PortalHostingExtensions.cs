@@ -24,7 +24,7 @@ public static class PortalHostingExtensions
         builder.AddPortalApi();
         builder.AddPortalJobs();
         builder.AddPortalRateLimits();
-        services.AddHealthChecks().AddDbContextCheck<Engine.Data.PortalDbContext>("database");
+        services.AddPortalHealth();
         return builder;
     }
 
@@ -56,7 +56,7 @@ public static class PortalHostingExtensions
         app.UseAntiforgery();
 
         app.MapStaticAssets().AllowAnonymous();
-        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapPortalHealth();
         app.MapPortalAuthentication();
         app.MapPortalApi();
         app.MapGraphWebhooks();

@@ -65,6 +65,7 @@ public sealed class WebhookRestartTests(Xunit.Abstractions.ITestOutputHelper out
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TestProvider.Drop(dataDir);
             try
             {
                 Directory.Delete(dataDir, recursive: true);
