@@ -10,6 +10,7 @@ using HaloPortal.Engine.Portal;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HaloPortal.Tests.Nodes;
@@ -74,6 +75,40 @@ public sealed class ChangeFeedTests : IDisposable
 
         Assert.Equal([mailbox], seenOnB);
         Assert.Equal("Service desk", (await b.GetRequiredService<IMailboxes>().GetAsync(mailbox))!.Name);
+    }
+
+    [Fact]
+    public async Task The_background_loops_carry_a_change_to_the_other_node()
+    {
+        await using var a = await NodeAsync("node-a");
+        await using var b = await NodeAsync("node-b");
+        var mailbox = await CreateMailboxAsync(a, "Support");
+        await ExchangeAsync(a, b);
+        var seenOnB = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.GetRequiredService<IMailboxes>().Changed += id => seenOnB.TrySetResult(id);
+        IHostedService[] loops = [a.GetRequiredService<ChangeFeed>(), b.GetRequiredService<ChangeFeedPoller>()];
+        foreach (var loop in loops)
+        {
+            await loop.StartAsync(default);
+        }
+
+        await a.GetRequiredService<IMailboxes>().RenameAsync(mailbox, "Helpdesk", Actor.User("admin@example.com"));
+
+        // The fake clock drives the writer's 200 ms window and the poller's 1 s period; the deadline is real time.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!seenOnB.Task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(200));
+            await Task.WhenAny(seenOnB.Task, Task.Delay(20));
+        }
+
+        foreach (var loop in loops)
+        {
+            await loop.StopAsync(default);
+        }
+
+        Assert.True(seenOnB.Task.IsCompleted, "Node B did not hear of the rename within 20 s.");
+        Assert.Equal(mailbox, await seenOnB.Task);
     }
 
     [Fact]
