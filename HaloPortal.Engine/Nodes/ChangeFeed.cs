@@ -125,7 +125,9 @@ internal sealed class ChangeFeed(IDbContextFactory<PortalDbContext> contexts, No
             while (await _signal.Reader.WaitToReadAsync(stoppingToken))
             {
                 _signal.Reader.TryRead(out _);
-                await Task.Delay(Window, time, stoppingToken); // coalesce a burst into one insert
+                // Coalesce a burst into one insert. Yield when the delay ends: its timer (a test's fake clock among them) must
+                // never run the database write inline on the thread that fired it.
+                await Task.Delay(Window, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
                 try
                 {
                     await FlushAsync(stoppingToken);
@@ -133,7 +135,7 @@ internal sealed class ChangeFeed(IDbContextFactory<PortalDbContext> contexts, No
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     logger.LogWarning(ex, "Writing the change feed failed; it tries again in {Seconds} s", RetryAfter.TotalSeconds);
-                    await Task.Delay(RetryAfter, time, stoppingToken);
+                    await Task.Delay(RetryAfter, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
                     _signal.Writer.TryWrite(true);
                 }
             }
