@@ -172,9 +172,12 @@ internal sealed class ChangeFeedPoller(
         var lastPurge = DateTimeOffset.MinValue;
         try
         {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.ChangePollMilliseconds), time);
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            // One delay per poll, not a PeriodicTimer: a clock that jumps (a test's fake clock moved by days, a VM resumed) makes one
+            // poll, not one per period missed; a PeriodicTimer fed by a fake clock that jumped days kept a full-host test busy for minutes.
+            var period = TimeSpan.FromMilliseconds(options.Value.ChangePollMilliseconds);
+            while (true)
             {
+                await Task.Delay(period, time, stoppingToken);
                 try
                 {
                     await PollAsync(stoppingToken);
