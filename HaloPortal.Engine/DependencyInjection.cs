@@ -40,7 +40,9 @@ public static class DependencyInjection
         services.AddNodes();
         services.AddSingleton(new FederatedTokenDirectory(FederatedTokenFiles.Directory(configuration, environment)));
         services.AddSingleton<IAuditLog, AuditLog>();
-        services.AddSingleton<IBackendServices, BackendServicesStore>();
+        services.AddSingleton<BackendServicesStore>();
+        services.AddSingleton<IBackendServices>(sp => sp.GetRequiredService<BackendServicesStore>());
+        services.AddSingleton<IChangeTopic>(sp => sp.GetRequiredService<BackendServicesStore>());
         services.AddPortalAccounts(environment);
         services.AddMailboxes();
         services.AddCredentials();

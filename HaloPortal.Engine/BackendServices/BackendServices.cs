@@ -1,5 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Nodes;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.BackendServices;
@@ -23,9 +24,17 @@ public interface IBackendServices
     event Action<BackendServiceState>? Changed;
 }
 
-internal sealed class BackendServicesStore(IDbContextFactory<PortalDbContext> contexts, TimeProvider time) : IBackendServices
+internal sealed class BackendServicesStore(IDbContextFactory<PortalDbContext> contexts, IChangeFeed feed, TimeProvider time) : IBackendServices, IChangeTopic
 {
+    private const string Topic = "backend-services";
+
     public event Action<BackendServiceState>? Changed;
+
+    string IChangeTopic.Topic => Topic;
+
+    /// <summary>Another node switched a service: the state is read back from the database, which has the last word.</summary>
+    async Task IChangeTopic.ApplyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        Changed?.Invoke(await GetAsync(cancellationToken));
 
     public async Task<BackendServiceState> GetAsync(CancellationToken cancellationToken = default)
     {
@@ -56,6 +65,7 @@ internal sealed class BackendServicesStore(IDbContextFactory<PortalDbContext> co
         row.UpdatedBy = actor.ToString();
         db.Audit(time, actor, "BackendServices.Updated", "BackendServices", null, before, state);
         await db.SaveChangesAsync(cancellationToken);
+        feed.Publish(Topic, "");
         Changed?.Invoke(state);
         return state;
     }

@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Nodes;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaloPortal.Engine.Contacts;
@@ -63,14 +64,35 @@ internal sealed class ContactMappingService(IDbContextFactory<PortalDbContext> c
     }
 }
 
-/// <summary>The events of the contacts feature, shared by its services.</summary>
-internal sealed class ContactImportEvents
+/// <summary>
+/// The events of the contacts feature, shared by its services. <see cref="Changed"/> reaches the other portal nodes through the
+/// change feed; <see cref="ImportFailed"/> stays on the node that ran the import (its notification travels on its own).
+/// </summary>
+internal sealed class ContactImportEvents(IChangeFeed feed) : IChangeTopic
 {
+    private const string Topic = "contact-imports";
+
     public event Action<int>? Changed;
 
     public event Action<ContactImportFailure>? ImportFailed;
 
-    public void RaiseChanged(int mailboxId) => Changed?.Invoke(mailboxId);
+    string IChangeTopic.Topic => Topic;
+
+    public void RaiseChanged(int mailboxId)
+    {
+        feed.Publish(Topic, ChangeKeys.Of(mailboxId));
+        Changed?.Invoke(mailboxId);
+    }
+
+    Task IChangeTopic.ApplyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var mailboxId in ChangeKeys.Ints(keys))
+        {
+            Changed?.Invoke(mailboxId);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public void RaiseFailed(ContactImportFailure failure) => ImportFailed?.Invoke(failure);
 }

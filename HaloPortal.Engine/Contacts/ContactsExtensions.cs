@@ -10,6 +10,7 @@ internal static class ContactsExtensions
     {
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ContactImportEvents>();
+        services.AddSingleton<Nodes.IChangeTopic>(sp => sp.GetRequiredService<ContactImportEvents>());
         services.AddSingleton<IContactMappings, ContactMappingService>();
         services.AddSingleton<IContactImports, ContactImporter>();
         services.AddTransient<ContactImportJob>();

@@ -13,12 +13,33 @@ internal sealed class ImportRunService(
     IDbContextFactory<PortalDbContext> contexts,
     IMailboxScanner scanner,
     NodeRegistry nodes,
+    IChangeFeed feed,
     TimeProvider time,
-    ILogger<ImportRunService> logger) : IImportRuns
+    ILogger<ImportRunService> logger) : IImportRuns, IChangeTopic
 {
+    private const string Topic = "import-runs";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public event Action<int>? Changed;
+
+    string IChangeTopic.Topic => Topic;
+
+    Task IChangeTopic.ApplyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var mailboxId in ChangeKeys.Ints(keys))
+        {
+            Changed?.Invoke(mailboxId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Raises <see cref="Changed"/> here and on the other portal nodes.</summary>
+    private void RaiseChanged(int mailboxId)
+    {
+        feed.Publish(Topic, ChangeKeys.Of(mailboxId));
+        Changed?.Invoke(mailboxId);
+    }
 
     public async Task<ImportRunView> StartAsync(int mailboxId, ImportRunTrigger trigger, Actor startedBy, BacklogImport? backlog = null, CancellationToken cancellationToken = default)
     {
@@ -35,7 +56,7 @@ internal sealed class ImportRunService(
         };
         db.Add(run);
         await db.SaveChangesAsync(cancellationToken);
-        Changed?.Invoke(mailboxId);
+        RaiseChanged(mailboxId);
         return View(run);
     }
 
@@ -126,7 +147,7 @@ internal sealed class ImportRunService(
 
         await db.SaveChangesAsync(CancellationToken.None);
         logger.LogInformation("Email import run {RunId} of mailbox {MailboxId} ended {Status}", run.Id, run.MailboxId, status);
-        Changed?.Invoke(run.MailboxId);
+        RaiseChanged(run.MailboxId);
         return View(run);
     }
 

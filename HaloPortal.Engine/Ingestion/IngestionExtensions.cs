@@ -16,7 +16,9 @@ internal static class IngestionExtensions
         services.AddSingleton<IMailboxScanner>(sp => sp.GetRequiredService<MailboxScanner>());
         services.AddSingleton<IInboundLog, InboundLog>();
         services.AddSingleton<IInboundReplays, InboundReplays>();
-        services.AddSingleton<IImportRuns, ImportRunService>();
+        services.AddSingleton<ImportRunService>();
+        services.AddSingleton<IImportRuns>(sp => sp.GetRequiredService<ImportRunService>());
+        services.AddSingleton<HaloPortal.Engine.Nodes.IChangeTopic>(sp => sp.GetRequiredService<ImportRunService>());
         services.AddSingleton<InterruptedImportSweep>();
         services.AddSingleton<HaloPortal.Engine.Data.IStartupTask>(sp => sp.GetRequiredService<InterruptedImportSweep>());
         services.AddSingleton<HaloPortal.Engine.Nodes.INodeRecovery>(sp => sp.GetRequiredService<InterruptedImportSweep>());

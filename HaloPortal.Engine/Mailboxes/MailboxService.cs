@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -46,11 +47,31 @@ internal sealed class MailboxService(
     IDbContextFactory<PortalDbContext> contexts,
     TimeProvider time,
     IOptions<PortalOptions> options,
-    Credentials.CredentialRetirements retirements) : IMailboxes, ICredentialOwners
+    Credentials.CredentialRetirements retirements,
+    IChangeFeed feed) : IMailboxes, ICredentialOwners, IChangeTopic
 {
+    private const string Topic = "mailboxes";
+
     public event Action<int>? Changed;
 
-    internal void RaiseChanged(int mailboxId) => Changed?.Invoke(mailboxId);
+    /// <summary>Raises <see cref="Changed"/> here and on the other portal nodes (through the change feed).</summary>
+    internal void RaiseChanged(int mailboxId)
+    {
+        feed.Publish(Topic, ChangeKeys.Of(mailboxId));
+        Changed?.Invoke(mailboxId);
+    }
+
+    string IChangeTopic.Topic => Topic;
+
+    Task IChangeTopic.ApplyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var mailboxId in ChangeKeys.Ints(keys))
+        {
+            Changed?.Invoke(mailboxId);
+        }
+
+        return Task.CompletedTask;
+    }
 
     async Task<string?> ICredentialOwners.NameOfAsync(int mailboxId, CancellationToken cancellationToken)
     {

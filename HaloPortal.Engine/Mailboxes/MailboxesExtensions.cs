@@ -10,6 +10,7 @@ internal static class MailboxesExtensions
         services.AddSingleton<MailboxService>();
         services.AddSingleton<IMailboxes>(sp => sp.GetRequiredService<MailboxService>());
         services.AddSingleton<Credentials.ICredentialOwners>(sp => sp.GetRequiredService<MailboxService>());
+        services.AddSingleton<Nodes.IChangeTopic>(sp => sp.GetRequiredService<MailboxService>());
         return services;
     }
 }

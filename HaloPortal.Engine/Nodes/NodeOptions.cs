@@ -29,4 +29,8 @@ internal sealed class NodeOptions
     /// <summary>Seconds between the recovery sweeps that take over the work of dead nodes.</summary>
     [Range(1, 3600, ErrorMessage = "Portal:Node:RecoverySeconds must be between 1 and 3600.")]
     public int RecoverySeconds { get; set; } = 20;
+
+    /// <summary>Milliseconds between reads of the change feed: how soon open screens show what another node changed.</summary>
+    [Range(100, 60_000, ErrorMessage = "Portal:Node:ChangePollMilliseconds must be between 100 and 60000.")]
+    public int ChangePollMilliseconds { get; set; } = 1000;
 }

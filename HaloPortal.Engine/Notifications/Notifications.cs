@@ -1,6 +1,7 @@
 using System.Net;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Portal;
 using Microsoft.EntityFrameworkCore;
@@ -62,16 +63,36 @@ public interface INotificationEvents
     event Action<IReadOnlyCollection<string>>? Changed;
 }
 
-internal sealed class NotificationEvents : INotificationEvents
+/// <summary>Raises <see cref="Changed"/> here and, through the change feed (one key per agent), on the other portal nodes.</summary>
+internal sealed class NotificationEvents(IChangeFeed feed) : INotificationEvents, IChangeTopic
 {
+    private const string Topic = "notifications";
+
     public event Action<IReadOnlyCollection<string>>? Changed;
+
+    string IChangeTopic.Topic => Topic;
 
     public void Raise(IReadOnlyCollection<string> userIds)
     {
         if (userIds.Count > 0)
         {
+            foreach (var userId in userIds)
+            {
+                feed.Publish(Topic, userId);
+            }
+
             Changed?.Invoke(userIds);
         }
+    }
+
+    Task IChangeTopic.ApplyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count > 0)
+        {
+            Changed?.Invoke(keys);
+        }
+
+        return Task.CompletedTask;
     }
 }
 

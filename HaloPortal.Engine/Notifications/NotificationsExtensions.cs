@@ -10,6 +10,7 @@ internal static class NotificationsExtensions
         services.AddHostedService<ContactProblems>();
         services.AddTransient<ContactProblemJob>();
         services.AddSingleton<INotificationEvents>(sp => sp.GetRequiredService<NotificationEvents>());
+        services.AddSingleton<Nodes.IChangeTopic>(sp => sp.GetRequiredService<NotificationEvents>());
         services.AddSingleton<NotificationService>();
         services.AddSingleton<INotifications>(sp => sp.GetRequiredService<NotificationService>());
         services.AddSingleton<EngineProblems>();

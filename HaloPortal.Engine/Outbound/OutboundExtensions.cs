@@ -12,6 +12,7 @@ internal static class OutboundExtensions
         services.AddSingleton<OutboundSignal>();
         services.AddSingleton<OutboundEvents>();
         services.AddSingleton<IOutboundEvents>(sp => sp.GetRequiredService<OutboundEvents>());
+        services.AddSingleton<Nodes.IChangeTopic>(sp => sp.GetRequiredService<OutboundEvents>());
         services.AddSingleton<OutboundSender>();
         services.AddSingleton<IReplies, Replies>();
         services.AddSingleton<IAcknowledgements, AcknowledgementStore>();

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Threading.Channels;
+using HaloPortal.Engine.Nodes;
 
 namespace HaloPortal.Engine.Outbound;
 
@@ -30,9 +32,38 @@ public interface IOutboundEvents
     event Action<OutboundChange>? Changed;
 }
 
-internal sealed class OutboundEvents : IOutboundEvents
+/// <summary>Raises <see cref="Changed"/> here and, through the change feed, on the other portal nodes (key "id:ticket:status").</summary>
+internal sealed class OutboundEvents(IChangeFeed feed) : IOutboundEvents, IChangeTopic
 {
+    private const string Topic = "outbound";
+
     public event Action<OutboundChange>? Changed;
 
-    public void Raise(OutboundChange change) => Changed?.Invoke(change);
+    string IChangeTopic.Topic => Topic;
+
+    public void Raise(OutboundChange change)
+    {
+        feed.Publish(Topic, Key(change));
+        Changed?.Invoke(change);
+    }
+
+    Task IChangeTopic.ApplyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var change in keys.Select(Parse).OfType<OutboundChange>())
+        {
+            Changed?.Invoke(change);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    internal static string Key(OutboundChange change) =>
+        string.Create(CultureInfo.InvariantCulture, $"{change.OutboundMessageId}:{change.TicketId}:{change.Status}");
+
+    internal static OutboundChange? Parse(string key) =>
+        key.Split(':') is [var id, var ticket, var status]
+        && long.TryParse(id, NumberStyles.Integer, CultureInfo.InvariantCulture, out var messageId)
+        && Enum.TryParse<OutboundStatus>(status, out var parsed)
+            ? new OutboundChange(messageId, int.TryParse(ticket, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ticketId) ? ticketId : null, parsed)
+            : null;
 }

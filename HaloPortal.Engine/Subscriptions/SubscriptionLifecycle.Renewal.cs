@@ -177,7 +177,7 @@ internal sealed partial class SubscriptionLifecycle
             cache.Put(subscription, mailbox.Id);
         }
 
-        Changed?.Invoke(credential.Id);
+        RaiseChanged(credential.Id);
         return subscription;
     }
 
@@ -209,7 +209,7 @@ internal sealed partial class SubscriptionLifecycle
             await db.SaveChangesAsync(cancellationToken);
             cache.Put(old, mailbox.Id);
             cache.Put(replacement, mailbox.Id);
-            Changed?.Invoke(credential.Id);
+            RaiseChanged(credential.Id);
             return replacement;
         }
         catch (CredentialException ex)
@@ -226,7 +226,7 @@ internal sealed partial class SubscriptionLifecycle
             row.LastErrorAt = now;
             await db.SaveChangesAsync(cancellationToken);
             cache.Put(old, mailbox.Id);
-            Changed?.Invoke(credential.Id);
+            RaiseChanged(credential.Id);
             throw;
         }
     }

@@ -5,6 +5,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Errors;
 using HaloPortal.Engine.Graph;
+using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Tokens;
 using Microsoft.EntityFrameworkCore;
@@ -28,14 +29,35 @@ internal sealed partial class SubscriptionLifecycle(
     IEnumerable<IPublicAddressFallback> fallbacks,
     ICredentialConnections connections,
     SubscriptionCache cache,
+    IChangeFeed feed,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     IOptions<PortalOptions> portal,
-    ILogger<SubscriptionLifecycle> logger) : ISubscriptions, ICredentialRetirement
+    ILogger<SubscriptionLifecycle> logger) : ISubscriptions, ICredentialRetirement, IChangeTopic
 {
+    private const string Topic = "subscriptions";
     private readonly ConcurrentDictionary<int, SemaphoreSlim> _gates = new();
 
     public event Action<int>? Changed;
+
+    string IChangeTopic.Topic => Topic;
+
+    Task IChangeTopic.ApplyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var credentialId in ChangeKeys.Ints(keys))
+        {
+            Changed?.Invoke(credentialId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Raises <see cref="Changed"/> here and on the other portal nodes.</summary>
+    private void RaiseChanged(int credentialId)
+    {
+        feed.Publish(Topic, ChangeKeys.Of(credentialId));
+        Changed?.Invoke(credentialId);
+    }
 
     private WebhookOptions Options => options.Value;
 
@@ -103,7 +125,7 @@ internal sealed partial class SubscriptionLifecycle(
                 await ClearErrorAsync(db, credentialId, cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 cache.Put(subscription, mailbox.Id);
-                Changed?.Invoke(credentialId);
+                RaiseChanged(credentialId);
                 return (await ViewAsync(db, subscription, cancellationToken)) with { Note = note };
             }
         }
@@ -170,7 +192,7 @@ internal sealed partial class SubscriptionLifecycle(
             }
 
             await db.SaveChangesAsync(cancellationToken);
-            Changed?.Invoke(credentialId);
+            RaiseChanged(credentialId);
             return true;
         }
         finally

@@ -11,6 +11,7 @@ internal static class SubscriptionsExtensions
         services.AddSingleton<SubscriptionLifecycle>();
         services.AddSingleton<ISubscriptions>(sp => sp.GetRequiredService<SubscriptionLifecycle>());
         services.AddSingleton<Credentials.ICredentialRetirement>(sp => sp.GetRequiredService<SubscriptionLifecycle>());
+        services.AddSingleton<Nodes.IChangeTopic>(sp => sp.GetRequiredService<SubscriptionLifecycle>());
         services.AddTransient<RenewSubscriptionsJob>();
         services.AddHostedService<SubscriptionSchedule>();
         return services;

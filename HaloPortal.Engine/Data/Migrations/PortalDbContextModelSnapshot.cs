@@ -469,6 +469,123 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("MailboxCredentials", (string)null);
                 });
 
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Address")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Company")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Department")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FirstName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JobTitle")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Mobile")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Notes")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OutlookContactId")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phone")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SiteId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Email")
+                        .IsUnique();
+
+                    b.HasIndex("OutlookContactId");
+
+                    b.HasIndex("SiteId");
+
+                    b.ToTable("EndUsers", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.Site", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsDefaultForNewUsers")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Sites", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.SiteDomain", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SiteId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Domain")
+                        .IsUnique();
+
+                    b.HasIndex("SiteId");
+
+                    b.ToTable("SiteDomains", (string)null);
+                });
+
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.ImportRun", b =>
                 {
                     b.Property<long>("Id")
@@ -826,6 +943,37 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("Mailboxes", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Nodes.ChangeEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Instance")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("ChangeEvents", (string)null);
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Nodes.NodeLease", b =>
@@ -1584,123 +1732,6 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("PendingAuthorisations", (string)null);
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Address")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Company")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Department")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Email")
-                        .IsRequired()
-                        .HasMaxLength(320)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("FirstName")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("JobTitle")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("LastName")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Mobile")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Notes")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("OutlookContactId")
-                        .HasMaxLength(512)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Phone")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("SiteId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("UpdatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Email")
-                        .IsUnique();
-
-                    b.HasIndex("OutlookContactId");
-
-                    b.HasIndex("SiteId");
-
-                    b.ToTable("EndUsers", (string)null);
-                });
-
-            modelBuilder.Entity("HaloPortal.Engine.EndUsers.Site", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("IsDefaultForNewUsers")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Name")
-                        .IsUnique();
-
-                    b.ToTable("Sites", (string)null);
-                });
-
-            modelBuilder.Entity("HaloPortal.Engine.EndUsers.SiteDomain", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Domain")
-                        .IsRequired()
-                        .HasMaxLength(253)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("SiteId")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Domain")
-                        .IsUnique();
-
-                    b.HasIndex("SiteId");
-
-                    b.ToTable("SiteDomains", (string)null);
-                });
-
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
@@ -1882,6 +1913,24 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.EndUsers.Site", null)
+                        .WithMany()
+                        .HasForeignKey("SiteId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.SiteDomain", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.EndUsers.Site", null)
+                        .WithMany("Domains")
+                        .HasForeignKey("SiteId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.ImportRun", b =>
                 {
                     b.HasOne("HaloPortal.Engine.Mailboxes.Mailbox", null)
@@ -2047,24 +2096,6 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("HaloPortal.Engine.EndUsers.EndUser", b =>
-                {
-                    b.HasOne("HaloPortal.Engine.EndUsers.Site", null)
-                        .WithMany()
-                        .HasForeignKey("SiteId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("HaloPortal.Engine.EndUsers.SiteDomain", b =>
-                {
-                    b.HasOne("HaloPortal.Engine.EndUsers.Site", null)
-                        .WithMany("Domains")
-                        .HasForeignKey("SiteId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -2116,6 +2147,11 @@ namespace HaloPortal.Engine.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("HaloPortal.Engine.EndUsers.Site", b =>
+                {
+                    b.Navigation("Domains");
+                });
+
             modelBuilder.Entity("HaloPortal.Engine.Mailboxes.Mailbox", b =>
                 {
                     b.Navigation("Credentials");
@@ -2131,11 +2167,6 @@ namespace HaloPortal.Engine.Data.Migrations
             modelBuilder.Entity("HaloPortal.Engine.Tickets.TicketMessage", b =>
                 {
                     b.Navigation("Attachments");
-                });
-
-            modelBuilder.Entity("HaloPortal.Engine.EndUsers.Site", b =>
-                {
-                    b.Navigation("Domains");
                 });
 #pragma warning restore 612, 618
         }
