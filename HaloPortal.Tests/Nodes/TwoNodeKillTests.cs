@@ -227,7 +227,9 @@ public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
         // notification queue and its in-memory throttling counters); killing it would take "Graph" down with the node instead of
         // testing what the issue asks — a portal node dying while the cloud and the other node carry on.
         var killAfter = Mails / 3;
-        await WaitUntilAsync(async () => await CountTicketsAsync(dbOptions, mailboxId) >= killAfter, TimeSpan.FromSeconds(90), "a third of the tickets before the kill");
+        await WaitUntilAsync(async () => await CountTicketsAsync(dbOptions, mailboxId) >= killAfter, ProcessingDeadline, "a third of the tickets before the kill",
+            async () => $"{await CountTicketsAsync(dbOptions, mailboxId)} tickets, {Volatile.Read(ref delivered)} delivered");
+        Log($"{killAfter} tickets {deliveredAt.Elapsed.TotalSeconds:F1} s after the delivery started");
         var atKill = await CountTicketsAsync(dbOptions, mailboxId);
         var claimedByB = await ClaimedByAsync(dbOptions, mailboxId, "node-b");
         await nodeBHolder.Node.KillAsync();
