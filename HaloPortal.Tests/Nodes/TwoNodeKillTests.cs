@@ -23,7 +23,7 @@ namespace HaloPortal.Tests.Nodes;
 /// <summary>
 /// The scale-out's acceptance test: two real portal processes on one PostgreSQL database (Hangfire on it too), 1,000 mails arriving
 /// by webhook and by scan at once, one node killed with SIGKILL in the middle and started again under its name: exactly one ticket
-/// per mail, every inbound email Processed, the source folder empty, no acknowledgement or notification sent twice, and no 429 from
+/// per mail, one Processed inbound email per mail (a second sighting is Ignored with its reason, never a ticket), the source folder empty, no acknowledgement or notification sent twice, and no 429 from
 /// the sandbox with its Graph limits on (10,000 requests / 10 minutes and 4 concurrent per app and mailbox).
 /// </summary>
 public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
@@ -248,7 +248,7 @@ public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
             await using var db = new PortalDbContext(dbOptions);
             var emails = db.Set<InboundEmail>().Where(e => e.MailboxId == mailboxId);
             return await emails.CountAsync(e => e.Status == InboundStatus.Processed) >= Mails
-                   && await emails.AllAsync(e => e.Status == InboundStatus.Processed)
+                   && await emails.AllAsync(e => e.Stage == InboundStage.Done && (e.Status == InboundStatus.Processed || e.Status == InboundStatus.Ignored))
                    && await db.Set<OutboundMessage>().CountAsync(m => m.Kind == OutboundKind.Acknowledgement && m.Status == OutboundStatus.Sent) >= Mails
                    && await InboxCountAsync(httpA) == 0;
         }, ProcessingDeadline, "every email processed, acknowledged and moved", async () =>
@@ -274,7 +274,7 @@ public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
         await using var check = new PortalDbContext(dbOptions);
         var tickets = await check.Set<Ticket>().Where(t => t.MailboxId == mailboxId).Select(t => new { t.Id, t.Subject }).ToListAsync();
         var inbound = await check.Set<InboundEmail>().Where(e => e.MailboxId == mailboxId)
-            .Select(e => new { e.Status, e.FoundBy, e.Node, e.InternetMessageId, e.TicketId }).ToListAsync();
+            .Select(e => new { e.Id, e.Status, e.FoundBy, e.Node, e.InternetMessageId, e.TicketId, e.ErrorCode, e.Reason }).ToListAsync();
         var acknowledgements = await check.Set<OutboundMessage>().Where(m => m.Kind == OutboundKind.Acknowledgement)
             .Select(m => new { m.TicketId, m.Status, m.InternetMessageId, m.Node }).ToListAsync();
         var notificationMails = await check.Set<OutboundMessage>().Where(m => m.Kind == OutboundKind.Notification).Select(m => new { m.To, m.Subject }).ToListAsync();
@@ -295,11 +295,25 @@ public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
         Log($"agent notifications {notifications.Count}, notification mails {notificationMails.Count}; 429 answers from the sandbox {throttled}");
         Log($"folders of {Mailbox}: {string.Join(", ", folders)}");
 
+        // A record that is not Processed is a second sighting that made no ticket: a notification for a message the other node had
+        // already moved (ErrorItemNotFound) or a second copy of a Message-ID already ticketed (Duplicate). Each is shown with its reason.
+        var processed = inbound.Where(e => e.Status == InboundStatus.Processed).ToList();
+        var others = inbound.Except(processed).ToList();
+        foreach (var other in others)
+        {
+            Log($"not processed: #{other.Id} {other.Status} {other.ErrorCode} found by {other.FoundBy} on {other.Node}: {other.Reason}");
+        }
+
         Assert.Equal(Mails, tickets.Count);
-        Assert.Equal(Mails, inbound.Count);
-        Assert.All(inbound, e => Assert.Equal(InboundStatus.Processed, e.Status));
-        Assert.Equal(Mails, inbound.Select(e => e.TicketId).Distinct().Count());
-        Assert.Equal(Mails, inbound.Select(e => e.InternetMessageId).Distinct().Count());
+        Assert.Equal(Mails, processed.Count);
+        Assert.Equal(Mails, processed.Select(e => e.TicketId).Distinct().Count());
+        Assert.Equal(Mails, processed.Select(e => e.InternetMessageId).Distinct().Count());
+        Assert.All(others, e =>
+        {
+            Assert.Equal(InboundStatus.Ignored, e.Status);
+            Assert.Null(e.TicketId);
+            Assert.Contains(e.ErrorCode, new[] { "Duplicate", "ErrorItemNotFound" });
+        });
         Assert.Equal(0, await InboxCountAsync(httpA));
         Assert.Equal(Mails, await FolderCountAsync(httpA, "Processed"));
 
