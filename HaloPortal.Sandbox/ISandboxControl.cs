@@ -117,7 +117,11 @@ public enum SandboxLifecycleEvent
     Missed,
 }
 
-public sealed record SandboxTenantInfo(Guid TenantId, string DisplayName, string DefaultDomain, bool ThrottlingEnabled);
+public sealed record SandboxTenantInfo(Guid TenantId, string DisplayName, string DefaultDomain, bool ThrottlingEnabled)
+{
+    /// <summary>429 answers the tenant's Graph callers received since the sandbox started (its limits and injected Throttle faults).</summary>
+    public long ThrottledResponses { get; init; }
+}
 
 public sealed record SandboxNewUser(
     string UserPrincipalName,

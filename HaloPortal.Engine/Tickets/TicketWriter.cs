@@ -155,8 +155,22 @@ internal static class TicketWriter
         return (null, "");
     }
 
+    /// <summary>The transaction-scoped advisory lock that serialises ticket numbering on PostgreSQL ("TicketNo" in ASCII).</summary>
+    internal const long TicketNumberLockKey = 0x5469636B65744E6F;
+
+    /// <summary>
+    /// The next ticket number: one above the highest stored or added in this context. The caller's transaction must be open. On
+    /// SQLite one writer at a time makes MAX + 1 safe; on PostgreSQL several nodes (and several writers of one node) decide at once,
+    /// so the transaction first takes an advisory lock held until it commits or rolls back: the next writer's MAX then sees this
+    /// one's tickets instead of colliding on the unique number (which failed the decision and delayed the email with back-off).
+    /// </summary>
     private static async Task<int> NextNumberAsync(Data.PortalDbContext db, CancellationToken cancellationToken)
     {
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({TicketNumberLockKey})", cancellationToken);
+        }
+
         var local = db.Tracked<Ticket>().Where(t => t.Number > 0).Select(t => t.Number).DefaultIfEmpty(0).Max();
         var stored = await db.Set<Ticket>().MaxAsync(t => (int?)t.Number, cancellationToken) ?? 1000;
         return Math.Max(local, stored) + 1;

@@ -29,7 +29,7 @@ internal sealed partial class SandboxControl(
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return (await db.Tenants.AsNoTracking().OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken))
-            .Select(t => new SandboxTenantInfo(t.Id, t.DisplayName, t.DefaultDomain, t.ThrottlingEnabled)).ToList();
+            .Select(t => new SandboxTenantInfo(t.Id, t.DisplayName, t.DefaultDomain, t.ThrottlingEnabled) { ThrottledResponses = throttler.ThrottledResponses(t.Id) }).ToList();
     }
 
     public async Task<SandboxTenantInfo> CreateTenantAsync(string displayName, string defaultDomain, CancellationToken cancellationToken = default)

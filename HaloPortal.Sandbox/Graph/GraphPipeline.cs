@@ -120,6 +120,11 @@ internal sealed class GraphPipeline(
         }
         catch (GraphRequestException ex)
         {
+            if (ex.Status == 429)
+            {
+                throttler.Answered429(caller.TenantId);
+            }
+
             return Error(ex);
         }
         finally

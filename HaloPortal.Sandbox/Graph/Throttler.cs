@@ -7,12 +7,14 @@ namespace HaloPortal.Sandbox.Graph;
 
 /// <summary>
 /// Exchange's limits per app and mailbox: requests per window (10,000 per 10 minutes) and concurrent requests (4); over either,
-/// 429 ApplicationThrottled with Retry-After. Counters live in memory; each tenant can switch throttling off.
+/// 429 ApplicationThrottled with Retry-After. Counters live in memory; each tenant can switch throttling off. Every 429 a tenant's
+/// callers were answered (these limits or an injected Throttle fault) is counted, for the control API's tenant list.
 /// </summary>
 internal sealed class Throttler(IOptions<SandboxOptions> options, TimeProvider time, IDbContextFactory<SandboxDbContext> contexts)
 {
     private readonly ConcurrentDictionary<(Guid App, Guid Mailbox), Bucket> _buckets = new();
     private readonly ConcurrentDictionary<Guid, bool> _tenantEnabled = new();
+    private readonly ConcurrentDictionary<Guid, long> _throttled = new();
 
     public async Task<IDisposable?> EnterAsync(Guid tenantId, Guid appId, Guid mailboxId, CancellationToken ct)
     {
@@ -51,6 +53,12 @@ internal sealed class Throttler(IOptions<SandboxOptions> options, TimeProvider t
     }
 
     public void TenantChanged(Guid tenantId) => _tenantEnabled.TryRemove(tenantId, out _);
+
+    /// <summary>Counts a 429 answered to a caller of <paramref name="tenantId"/>.</summary>
+    public void Answered429(Guid tenantId) => _throttled.AddOrUpdate(tenantId, 1, (_, n) => n + 1);
+
+    /// <summary>The 429s answered to the tenant's callers since the sandbox started.</summary>
+    public long ThrottledResponses(Guid tenantId) => _throttled.TryGetValue(tenantId, out var n) ? n : 0;
 
     public static GraphRequestException Throttled(int retryAfterSeconds, string message) =>
         new(429, "ApplicationThrottled", message) { RetryAfterSeconds = retryAfterSeconds };
