@@ -110,7 +110,23 @@ internal sealed class OutboundSender(
                 ? await db.Set<TicketAttachment>().AsNoTracking().Where(a => a.TicketMessageId == tm).OrderBy(a => a.Id).ToListAsync(cancellationToken)
                 : [];
             var mime = OutboundMime.Build(message, sender.Address, sender.DisplayName, attachments, deployment.DeploymentId, time.GetUtcNow());
-            await SendMimeAsync(sender.Credential, OutboundMime.ToBytes(mime), cancellationToken);
+            // An earlier attempt whose outcome is not known for sure (its node died, or the answer was lost: a timeout, a 5xx after
+            // Graph took it) may have sent it: Sent Items tells, so a retry never sends it twice.
+            if ((message.Attempts > 0 || message.LastErrorCode == SendInterrupted) && await InSentItemsAsync(sender.Credential, message.InternetMessageId, cancellationToken))
+            {
+                logger.LogWarning("Outbound {Kind} {Id} was already sent by an earlier attempt ({MessageId} is in Sent Items; {Previous}): recorded as sent, not sent again",
+                    message.Kind, message.Id, message.InternetMessageId, message.LastErrorCode);
+            }
+            else
+            {
+                if (message.Attempts > 0 || message.LastErrorCode == SendInterrupted)
+                {
+                    logger.LogWarning("Outbound {Kind} {Id} ({MessageId}) is not in Sent Items after an earlier attempt ({Previous}): sending it again",
+                        message.Kind, message.Id, message.InternetMessageId, message.LastErrorCode);
+                }
+
+                await SendMimeAsync(sender.Credential, OutboundMime.ToBytes(mime), cancellationToken);
+            }
 
             message.Status = OutboundStatus.Sent;
             message.SentAt = time.GetUtcNow();
@@ -143,9 +159,13 @@ internal sealed class OutboundSender(
         Raise(message);
     }
 
+    /// <summary>The error code of a message whose sending node stopped before it recorded the outcome.</summary>
+    internal const string SendInterrupted = "SendInterrupted";
+
     /// <summary>
-    /// Queues again the messages a stopped or dead node left Sending (sent again with the same Message-ID, which recipients'
-    /// clients and this portal's classifier recognise): never one a live node is sending.
+    /// Queues again the messages a stopped or dead node left Sending, never one a live node is sending. The dead node may have
+    /// handed it to Graph before it died, so each is marked <see cref="SendInterrupted"/>: before sending it again, the sender
+    /// looks for its Message-ID in the mailbox's Sent Items and only records it as sent when it is there.
     /// </summary>
     public async Task<int> RecoverAsync(CancellationToken cancellationToken)
     {
@@ -153,7 +173,34 @@ internal sealed class OutboundSender(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await nodes.Abandoned(db.Set<OutboundMessage>().Where(m => m.Status == OutboundStatus.Sending), db, now)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboundStatus.Queued)
-                .SetProperty(m => m.ClaimedBy, (string?)null).SetProperty(m => m.ClaimExpiresAt, (DateTimeOffset?)null), cancellationToken);
+                .SetProperty(m => m.ClaimedBy, (string?)null).SetProperty(m => m.ClaimExpiresAt, (DateTimeOffset?)null)
+                .SetProperty(m => m.LastErrorCode, SendInterrupted)
+                .SetProperty(m => m.LastError, "The portal node sending it stopped before it recorded the outcome; Sent Items is checked before it is sent again."),
+                cancellationToken);
+    }
+
+    /// <summary>Whether the sending mailbox's Sent Items holds a message with this Message-ID (what sendMail leaves behind).</summary>
+    private async Task<bool> InSentItemsAsync(MailboxCredential credential, string internetMessageId, CancellationToken cancellationToken)
+    {
+        var client = graph.For(credential);
+        var delegatedOwn = credential.AuthMethod == AuthMethod.AuthorizationCode && string.IsNullOrWhiteSpace(credential.SharedMailbox);
+        // Graph gives a message's Internet Message-ID in angle brackets; ours is stored without them.
+        var bracketed = $"<{internetMessageId.Trim().TrimStart('<').TrimEnd('>')}>";
+        var filter = $"internetMessageId eq '{bracketed.Replace("'", "''", StringComparison.Ordinal)}'";
+        var page = delegatedOwn
+            ? await GraphCall.RunAsync(() => client.Me.MailFolders["sentitems"].Messages.GetAsync(r =>
+            {
+                r.QueryParameters.Filter = filter;
+                r.QueryParameters.Select = ["id"];
+                r.QueryParameters.Top = 1;
+            }, cancellationToken))
+            : await GraphCall.RunAsync(() => client.Users[credential.TargetAddress].MailFolders["sentitems"].Messages.GetAsync(r =>
+            {
+                r.QueryParameters.Filter = filter;
+                r.QueryParameters.Select = ["id"];
+                r.QueryParameters.Top = 1;
+            }, cancellationToken));
+        return page?.Value is { Count: > 0 };
     }
 
     /// <summary>

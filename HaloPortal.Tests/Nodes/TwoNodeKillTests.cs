@@ -107,6 +107,7 @@ public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
                 ["Sandbox__Enabled"] = "true",
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["Logging__LogLevel__HaloPortal.Engine.Nodes"] = "Information",
+                ["Logging__LogLevel__HaloPortal.Engine.Outbound"] = "Information",
             };
             if (node == "node-b")
             {
@@ -321,7 +322,13 @@ public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(Mails, acknowledgements.Select(m => m.TicketId).Distinct().Count());
         Assert.All(acknowledgements, m => Assert.Equal(OutboundStatus.Sent, m.Status));
         Assert.Empty(sent.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key)); // nothing left the mailbox twice
-        Assert.Equal(acknowledgements.Select(m => m.InternetMessageId).Order(), sent.Where(id => acknowledgements.Any(m => m.InternetMessageId == id)).Order());
+        // Graph shows Message-IDs in angle brackets; the portal stores them without.
+        var ours = acknowledgements.Select(m => $"<{m.InternetMessageId}>").ToList();
+        var unsent = ours.Except(sent).ToList(); // recorded Sent, yet not in Sent Items
+        var unknown = sent.Except(ours).ToList(); // in Sent Items, yet no acknowledgement of ours
+        Log($"acknowledgements not in Sent Items: {string.Join(", ", unsent.Take(5))}; Sent Items that are no acknowledgement: {string.Join(", ", unknown.Take(5))}");
+        Assert.Empty(unsent);
+        Assert.Empty(unknown);
         Assert.Empty(notifications.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key));
         Assert.Empty(notificationMails.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key));
         Assert.Equal(0, throttled);
@@ -352,8 +359,13 @@ public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
 
     private static async Task<int> InboxCountAsync(HttpClient http) => await FolderCountAsync(http, "inbox");
 
+    /// <summary>The number of messages in a folder named by its well-known name (inbox) or its display name (Processed).</summary>
     private static async Task<int> FolderCountAsync(HttpClient http, string folder) =>
-        (await GetJsonAsync(http, $"/sandbox/api/mailboxes/{Uri.EscapeDataString(Mailbox)}/folders/{folder}/messages")).GetProperty("items").GetArrayLength();
+        (await GetJsonAsync(http, $"/sandbox/api/mailboxes/{Uri.EscapeDataString(Mailbox)}/folders")).GetProperty("items").EnumerateArray()
+        .Where(f => string.Equals(f.GetProperty("displayName").GetString(), folder, StringComparison.OrdinalIgnoreCase)
+                    || string.Equals(f.GetProperty("wellKnownName").GetString(), folder, StringComparison.OrdinalIgnoreCase))
+        .Select(f => f.GetProperty("totalCount").GetInt32())
+        .Single();
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path)
     {
