@@ -12,28 +12,41 @@ using Microsoft.Extensions.Logging;
 
 namespace HaloPortal.Benchmarks;
 
-/// <summary>The real portal in-process on Kestrel (loopback, fresh temporary data), its demo mailbox switched to webhooks.</summary>
+/// <summary>
+/// One real portal node in-process on Kestrel (loopback, a free port of its own, its own data folder), configured by its
+/// <see cref="BenchmarkCluster"/>: the database, the node's name, where the sandbox is served. Its public address is its own.
+/// </summary>
 internal sealed class BenchmarkPortal : WebApplicationFactory<Program>
 {
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "haloportal-bench", Guid.NewGuid().ToString("N"));
-    private readonly bool _paused;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    public BenchmarkPortal(bool pauseProcessing)
+    public BenchmarkPortal(string name, IReadOnlyDictionary<string, string?> settings)
     {
-        _paused = pauseProcessing;
+        Name = name;
+        _settings = settings;
         Port = FreePort();
-        Directory.CreateDirectory(_dataDirectory);
         UseKestrel(Port);
     }
+
+    public string Name { get; }
 
     public int Port { get; }
 
     public Uri Address => new($"http://127.0.0.1:{Port}");
 
-    public async Task<SubscriptionView> SubscribeDemoMailboxAsync()
+    /// <summary>What reached the sandbox's Graph on this node (only the node serving the sandbox counts anything).</summary>
+    public GraphTraffic Traffic { get; } = new();
+
+    public void Start()
     {
         _ = ClientOptions.BaseAddress;
         StartServer();
+    }
+
+    /// <summary>Switches the demo mailbox (mailbox 1) to webhooks and subscribes it, with this node's address as the notification URL.</summary>
+    public async Task<SubscriptionView> SubscribeDemoMailboxAsync()
+    {
+        Start();
         var contexts = Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
         MailboxCredential credential;
         await using (var db = await contexts.CreateDbContextAsync())
@@ -50,36 +63,30 @@ internal sealed class BenchmarkPortal : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Benchmark");
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_dataDirectory, "portal.db")}");
-        builder.UseSetting("Portal:DataDirectory", _dataDirectory);
-        builder.UseSetting("Portal:DataProtection:KeyDirectory", _dataDirectory + "-keys");
         builder.UseSetting("Sandbox:Enabled", "true"); // on by default only in Development
         builder.UseSetting("Portal:PublicBaseUrl", Address.ToString().TrimEnd('/'));
-        builder.UseSetting("Portal:Webhooks:PauseProcessing", _paused ? "true" : "false");
         if (Environment.GetEnvironmentVariable("Portal__Webhooks__ProcessingBatchSize") is { Length: > 0 } batch)
         {
             builder.UseSetting("Portal:Webhooks:ProcessingBatchSize", batch);
         }
+
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft", "Warning");
         builder.UseSetting("Logging:LogLevel:System", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
         builder.UseSetting("Logging:LogLevel:System.Net.Http.HttpClient", "Warning");
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-    }
+        // Expected on every start: EF Core reads the migration history of a fresh PostgreSQL database before creating it (and logs
+        // that as a failed command), the sandbox warns that it is on outside Development, a paused worker says it is paused.
+        builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Critical");
+        builder.UseSetting("Logging:LogLevel:HaloPortal.Sandbox.SandboxExposureWarning", "Error");
+        builder.UseSetting("Logging:LogLevel:HaloPortal.Engine.Ingestion.Sources.Webhook.WebhookWorker", "Error");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
 
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the temp cleaner.
-        }
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new GraphTrafficFilter(Traffic)));
     }
 
     private static int FreePort()

@@ -765,6 +765,10 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("Stage")
+                        .HasDatabaseName("IX_InboundEmails_Unfinished")
+                        .HasFilter("\"Stage\" <> 'Done'");
+
                     b.HasIndex("TicketId");
 
                     b.HasIndex("MailboxId", "DedupeKey")

@@ -796,6 +796,10 @@ namespace HaloPortal.Engine.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("Stage")
+                        .HasDatabaseName("IX_InboundEmails_Unfinished")
+                        .HasFilter("\"Stage\" <> 'Done'");
+
                     b.HasIndex("TicketId");
 
                     b.HasIndex("MailboxId", "DedupeKey")
