@@ -128,7 +128,19 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             await using var admin = new NpgsqlConnection(AdminConnectionString());
             await admin.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await drop.ExecuteNonQueryAsync();
+                    break;
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 20)
+                {
+                    // FORCE may not end a backend of another role that just attached (an autovacuum worker): it ends on its own.
+                    await Task.Delay(250);
+                }
+            }
         }
 
         try

@@ -69,7 +69,19 @@ public static class TestProvider
         using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(BaseConnectionString) { Database = "postgres", Pooling = false }.ConnectionString);
         admin.Open();
         using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName(dataDirectory)}\" WITH (FORCE)", admin);
-        drop.ExecuteNonQuery();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                drop.ExecuteNonQuery();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 20)
+            {
+                // FORCE may not end a backend of another role that just attached (an autovacuum worker): it ends on its own.
+                Thread.Sleep(250);
+            }
+        }
     }
 
     /// <summary>Extra portal settings for the provider under test (none on SQLite: the embedded defaults).</summary>
