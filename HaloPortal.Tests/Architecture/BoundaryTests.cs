@@ -71,8 +71,11 @@ public class BoundaryTests
         type.Assembly.GetName().Name is { } name && (name == SandboxAssembly || name.StartsWith(SandboxAssembly + ".", StringComparison.Ordinal))
         || type.Namespace is { } ns && (ns == SandboxAssembly || ns.StartsWith(SandboxAssembly + ".", StringComparison.Ordinal));
 
-    /// <summary>Every type a type's declaration names: base type, interfaces, attributes, and the types of its members' signatures.</summary>
-    internal static IEnumerable<Type> Signature(Type type)
+    /// <summary>
+    /// Every type a type's declaration names: base type, interfaces, attributes, and the types of its members' signatures. With
+    /// <paramref name="visibleOnly"/>, only what it shows to other assemblies: public and protected members and public nested types.
+    /// </summary>
+    internal static IEnumerable<Type> Signature(Type type, bool visibleOnly = false)
     {
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         var named = new List<Type>();
@@ -82,11 +85,13 @@ public class BoundaryTests
         }
 
         named.AddRange(type.GetInterfaces());
-        named.AddRange(type.GetCustomAttributesData().Select(a => a.AttributeType));
-        named.AddRange(type.GetFields(all).Select(f => f.FieldType));
-        named.AddRange(type.GetProperties(all).Select(p => p.PropertyType));
-        named.AddRange(type.GetEvents(all).Select(e => e.EventHandlerType).OfType<Type>());
-        foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+        named.AddRange(visibleOnly
+            ? type.GetNestedTypes().Where(n => n.IsNestedPublic)
+            : type.GetCustomAttributesData().Select(a => a.AttributeType));
+        named.AddRange(type.GetFields(all).Where(f => !visibleOnly || f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly).Select(f => f.FieldType));
+        named.AddRange(type.GetProperties(all).Where(p => Shown(p.GetMethod)).Select(p => p.PropertyType));
+        named.AddRange(type.GetEvents(all).Where(e => Shown(e.AddMethod)).Select(e => e.EventHandlerType).OfType<Type>());
+        foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)).Where(Shown))
         {
             named.AddRange(method.GetParameters().Select(p => p.ParameterType));
             if (method is MethodInfo info)
@@ -96,6 +101,8 @@ public class BoundaryTests
         }
 
         return named.SelectMany(Unwrap);
+
+        bool Shown(MethodBase? member) => !visibleOnly || member is { IsPublic: true } or { IsFamily: true } or { IsFamilyOrAssembly: true };
     }
 
     /// <summary>A type with its element and generic argument types (<c>IOptions&lt;SandboxOptions&gt;[]</c> names SandboxOptions).</summary>

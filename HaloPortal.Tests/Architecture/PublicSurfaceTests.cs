@@ -74,7 +74,8 @@ public class PublicSurfaceTests
                 continue;
             }
 
-            foreach (var used in PublicSignature(type).Select(Outermost).Where(t => t.Assembly == Engine && !needed.Contains(t)))
+            var shown = BoundaryTests.Signature(type, visibleOnly: true).Select(t => t.IsConstructedGenericType ? t.GetGenericTypeDefinition() : t);
+            foreach (var used in shown.Select(Outermost).Where(t => t.Assembly == Engine && !needed.Contains(t)))
             {
                 queue.Enqueue(used);
             }
@@ -119,43 +120,6 @@ public class PublicSurfaceTests
             default:
                 return null;
         }
-    }
-
-    /// <summary>The types a type shows to its users: base type, interfaces and the signatures of its public and protected members.</summary>
-    private static IEnumerable<Type> PublicSignature(Type type)
-    {
-        const BindingFlags visible = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        var named = new List<Type>();
-        if (type.BaseType is { } baseType)
-        {
-            named.Add(baseType);
-        }
-
-        named.AddRange(type.GetInterfaces());
-        named.AddRange(type.GetNestedTypes().Where(n => n.IsNestedPublic));
-        named.AddRange(type.GetFields(visible).Where(f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly).Select(f => f.FieldType));
-        named.AddRange(type.GetProperties(visible).Where(p => p.GetMethod is { } get && (get.IsPublic || get.IsFamily)).Select(p => p.PropertyType));
-        named.AddRange(type.GetEvents(visible).Where(e => e.AddMethod is { IsPublic: true }).Select(e => e.EventHandlerType).OfType<Type>());
-        foreach (var method in type.GetMethods(visible).Cast<MethodBase>().Concat(type.GetConstructors(visible)).Where(m => m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly))
-        {
-            named.AddRange(method.GetParameters().Select(p => p.ParameterType));
-            if (method is MethodInfo info)
-            {
-                named.Add(info.ReturnType);
-            }
-        }
-
-        return named.SelectMany(Unwrap);
-    }
-
-    private static IEnumerable<Type> Unwrap(Type type)
-    {
-        if (type.HasElementType && type.GetElementType() is { } element)
-        {
-            return Unwrap(element);
-        }
-
-        return type.IsGenericType ? [type.GetGenericTypeDefinition(), .. type.GetGenericArguments().SelectMany(Unwrap)] : [type];
     }
 
     private static Type Outermost(Type type) => type.DeclaringType is { } outer ? Outermost(outer) : type;
