@@ -1,5 +1,6 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Parsing;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Tickets;
@@ -55,6 +56,37 @@ public sealed class AcknowledgementTests : IClassFixture<PortalAppFactory>, IAsy
         await _kit.Mail.ImportAsync();
         Assert.Equal(ticket.Id, (await _kit.EmailAsync(followUp)).TicketId);
         Assert.Single(await AcknowledgementsToAsync(requester));
+    }
+
+    [Fact]
+    public async Task An_acknowledgement_whose_node_died_after_handing_it_to_Graph_is_not_sent_again()
+    {
+        var requester = await _kit.CreateRequesterAsync("crash", "Cy Crash");
+        var id = SandboxMail.NewMessageId("contoso.sandbox");
+        await _kit.Mail.DeliverAsync(SandboxMail.Mime($"Cy Crash <{requester}>", _kit.Mail.Demo.SharedMailbox, "Printer jammed", "Again.", id));
+        await _kit.Mail.ImportAsync();
+        var ack = Assert.Single(await AcknowledgementsToAsync(requester));
+        await _kit.WaitSentAsync(ack.Id);
+
+        // As a node killed between Graph's sendMail and its database write leaves it: Sending, claimed by a process that is gone.
+        await _kit.QueryAsync(async db =>
+        {
+            var at = DateTimeOffset.UtcNow.AddHours(-1);
+            db.Add(new PortalNode { InstanceId = "killed-instance", Name = "killed-node", StartedAt = at, LastSeenAt = at });
+            await db.SaveChangesAsync();
+            return await db.Set<OutboundMessage>().Where(m => m.Id == ack.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(m => m.Status, OutboundStatus.Sending).SetProperty(m => m.ClaimedBy, "killed-instance")
+                .SetProperty(m => m.ClaimExpiresAt, DateTimeOffset.UtcNow.AddMinutes(10)).SetProperty(m => m.Node, "killed-node"));
+        });
+
+        var sender = _kit.Get<OutboundSender>();
+        Assert.Equal(1, await sender.RecoverAsync(default));
+        await sender.SendOneAsync(ack.Id, default);
+
+        await _kit.WaitSentAsync(ack.Id);
+        var bracketed = $"<{ack.InternetMessageId}>";
+        Assert.Single(await _kit.Mail.Control.ListMessagesAsync(_kit.Mail.Demo.SharedMailbox, "sentitems"), m => m.InternetMessageId == bracketed);
+        Assert.Single(await _kit.InboxAsync(requester), m => m.InternetMessageId == bracketed);
     }
 
     [Fact]
