@@ -12,6 +12,7 @@ using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Portal;
+using HaloPortal.Engine.Retention;
 using HaloPortal.Engine.Rules;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Engine.Tickets;
@@ -57,6 +58,7 @@ public static class DependencyInjection
         services.AddNotifications();
         services.AddContacts();
         services.AddSubscriptions();
+        services.AddRetention();
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());

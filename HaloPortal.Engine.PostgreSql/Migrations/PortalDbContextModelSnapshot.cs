@@ -727,6 +727,9 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     b.Property<byte[]>("RawMime")
                         .HasColumnType("bytea");
 
+                    b.Property<DateTimeOffset?>("RawPurgedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Reason")
                         .HasColumnType("text");
 
@@ -827,6 +830,9 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
 
                     b.Property<byte[]>("RawData")
                         .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset?>("RawPurgedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1297,6 +1303,67 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Deployment", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Retention.RetentionSettingsRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("AuditDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("LastRunAuditEntries")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("LastRunBy")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("LastRunFinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("LastRunMoreLeft")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("LastRunRawMimes")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("LastRunRejectedNotifications")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("LastRunRequestData")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("LastRunStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("RawMimeDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("RejectedNotificationDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("RequestDataDays")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("RetentionSettings", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            AuditDays = 365,
+                            LastRunAuditEntries = 0,
+                            LastRunMoreLeft = false,
+                            LastRunRawMimes = 0,
+                            LastRunRejectedNotifications = 0,
+                            LastRunRequestData = 0,
+                            RawMimeDays = 30,
+                            RejectedNotificationDays = 14,
+                            RequestDataDays = 30
+                        });
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Rules.EmailRule", b =>

@@ -77,6 +77,9 @@ internal sealed class InboundEmail : IClaimable
     /// <summary>The raw MIME as fetched (kept for download, replay and oversized/unparseable mail).</summary>
     public byte[]? RawMime { get; set; }
 
+    /// <summary>When retention removed the raw message (null while it is kept).</summary>
+    public DateTimeOffset? RawPurgedAt { get; set; }
+
     /// <summary>The mailbox side effect still to do once the ticket is committed (move / delete / mark read).</summary>
     public string? PendingSideEffect { get; set; }
 

@@ -37,9 +37,16 @@ public sealed record InboundRequestRow(long Id, RequestKind Kind, DateTimeOffset
 {
     /// <summary>The portal node that received the request, then the one that processed it.</summary>
     public string? Node { get; init; }
+
+    /// <summary>When data retention removed the raw data, or null while it is kept.</summary>
+    public DateTimeOffset? RawPurgedAt { get; init; }
 }
 
-public sealed record InboundEmailDetails(InboundEmailRow Email, InboundStage Stage, int Attempts, DateTimeOffset? NextAttemptAt, bool HasRawMime, IReadOnlyList<InboundRequestRow> Requests);
+public sealed record InboundEmailDetails(InboundEmailRow Email, InboundStage Stage, int Attempts, DateTimeOffset? NextAttemptAt, bool HasRawMime, IReadOnlyList<InboundRequestRow> Requests)
+{
+    /// <summary>When data retention removed the raw message, or null while it is kept (or it was never fetched).</summary>
+    public DateTimeOffset? RawPurgedAt { get; init; }
+}
 
 public sealed record InboundPage(IReadOnlyList<InboundEmailRow> Items, int Total);
 
@@ -113,13 +120,16 @@ internal sealed partial class InboundLog(
         }
 
         var state = await db.Set<InboundEmail>().Where(e => e.Id == id)
-            .Select(e => new { e.Stage, e.Attempts, e.NextAttemptAt, HasRaw = e.RawMime != null }).SingleAsync(cancellationToken);
+            .Select(e => new { e.Stage, e.Attempts, e.NextAttemptAt, HasRaw = e.RawMime != null, e.RawPurgedAt }).SingleAsync(cancellationToken);
         var requests = await db.Set<InboundRequest>().AsNoTracking().Where(r => r.InboundEmailId == id).OrderByDescending(r => r.Id)
-            .Select(r => new { r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, RawSize = r.RawData == null ? 0 : (long)r.RawData.Length, r.ReplayOfRequestId, r.LogJson, r.Node })
+            .Select(r => new { r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, RawSize = r.RawData == null ? 0 : (long)r.RawData.Length, r.ReplayOfRequestId, r.LogJson, r.Node, r.RawPurgedAt })
             .ToListAsync(cancellationToken);
         return new InboundEmailDetails(row, state.Stage, state.Attempts, state.NextAttemptAt, state.HasRaw,
             requests.Select(r => new InboundRequestRow(r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.RawSize, r.ReplayOfRequestId,
-                JsonSerializer.Deserialize<List<LogLine>>(r.LogJson, LogLine.Json) ?? []) { Node = r.Node }).ToList());
+                JsonSerializer.Deserialize<List<LogLine>>(r.LogJson, LogLine.Json) ?? []) { Node = r.Node, RawPurgedAt = r.RawPurgedAt }).ToList())
+        {
+            RawPurgedAt = state.RawPurgedAt,
+        };
     }
 
     public async Task<RawData?> GetRequestRawAsync(long requestId, CancellationToken cancellationToken = default)

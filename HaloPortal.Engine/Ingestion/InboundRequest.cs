@@ -70,6 +70,9 @@ internal sealed class InboundRequest : IClaimable
 
     public byte[]? RawData { get; set; }
 
+    /// <summary>When retention removed the raw data (null while it is kept).</summary>
+    public DateTimeOffset? RawPurgedAt { get; set; }
+
     /// <summary>The processing log as JSON (a list of <see cref="LogLine"/>).</summary>
     public string LogJson { get; set; } = "[]";
 

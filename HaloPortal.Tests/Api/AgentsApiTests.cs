@@ -72,4 +72,45 @@ public sealed class AgentsApiTests(PortalAppFactory app) : IClassFixture<PortalA
         Assert.Equal(HttpStatusCode.NotFound, (await client.PutAsJsonAsync("/api/v1/agents/missing", new { disabled = true })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/agents/missing")).StatusCode);
     }
+
+    [Fact]
+    public async Task Notification_preferences_are_read_and_set_through_the_API_and_audited()
+    {
+        using var client = app.CreateApiClient();
+        using var created = await client.PostAsJsonAsync("/api/v1/agents",
+            new { displayName = "Prefs Agent", email = $"prefs-{Guid.NewGuid():N}@example.com", password = "api1agent2pass", roles = new[] { "Agent" } });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var url = $"/api/v1/agents/{id}/notification-preferences";
+
+        var initial = await client.GetFromJsonAsync<JsonElement>(url);
+        Assert.False(initial.GetProperty("emailProcessingErrors").GetBoolean());
+        Assert.False(initial.GetProperty("integrationErrors").GetBoolean());
+
+        using var set = await client.PutAsJsonAsync(url, new { emailProcessingErrors = true });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var answer = await set.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(answer.GetProperty("emailProcessingErrors").GetBoolean());
+        Assert.False(answer.GetProperty("integrationErrors").GetBoolean());
+
+        using var second = await client.PutAsJsonAsync(url, new { integrationErrors = true });
+        var both = await client.GetFromJsonAsync<JsonElement>(url);
+        Assert.True(both.GetProperty("emailProcessingErrors").GetBoolean()); // an omitted member keeps its value
+        Assert.True(both.GetProperty("integrationErrors").GetBoolean());
+
+        var audit = await client.GetFromJsonAsync<JsonElement>($"/api/v1/audit?entityType=PortalUser&q={id}");
+        Assert.Contains(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("action").GetString() == "Agent.NotificationPreferencesUpdated");
+    }
+
+    [Fact]
+    public async Task Notification_preferences_of_an_unknown_agent_are_404_and_need_an_administrator_key()
+    {
+        using var client = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/agents/missing/notification-preferences")).StatusCode);
+        using var put = await client.PutAsJsonAsync("/api/v1/agents/missing/notification-preferences", new { integrationErrors = true });
+        Assert.Equal(HttpStatusCode.NotFound, put.StatusCode);
+        Assert.Equal("application/problem+json", put.Content.Headers.ContentType?.MediaType);
+
+        using var anonymous = app.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/agents/missing/notification-preferences")).StatusCode);
+    }
 }

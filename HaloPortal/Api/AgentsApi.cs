@@ -1,4 +1,5 @@
 using HaloPortal.Engine.Accounts;
+using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -56,6 +57,26 @@ internal static class AgentsApi
             .WithName("UpdateAgent")
             .WithSummary("Changes an agent's name, roles or disabled state; omitted members keep their value.")
             .ProducesValidationProblem();
+
+        group.MapGet("/{id}/notification-preferences", async Task<Results<Ok<NotificationPreferences>, ProblemHttpResult>> (string id, IAgents agents, INotifications notifications, CancellationToken ct) =>
+                await agents.GetAsync(id, ct) is null ? NotFound(id) : TypedResults.Ok(await notifications.GetPreferencesAsync(id, ct)))
+            .WithName("GetAgentNotificationPreferences")
+            .WithSummary("Which error notifications the agent receives (in the portal and by email): emailProcessingErrors and integrationErrors.");
+
+        group.MapPut("/{id}/notification-preferences", async Task<Results<Ok<NotificationPreferences>, ProblemHttpResult>> (
+                string id, NotificationPreferencesBody body, IAgents agents, INotifications notifications, ICurrentActor actor, CancellationToken ct) =>
+            {
+                if (await agents.GetAsync(id, ct) is null)
+                {
+                    return NotFound(id);
+                }
+
+                var current = await notifications.GetPreferencesAsync(id, ct);
+                var wanted = new NotificationPreferences(body.EmailProcessingErrors ?? current.EmailProcessingErrors, body.IntegrationErrors ?? current.IntegrationErrors);
+                return TypedResults.Ok(await notifications.SetPreferencesAsync(id, wanted, actor.Get(), ct));
+            })
+            .WithName("SetAgentNotificationPreferences")
+            .WithSummary("Subscribes the agent to error notifications or unsubscribes them; omitted members keep their value. The change is audited.");
     }
 
     private static ProblemHttpResult NotFound(string id) =>
@@ -64,6 +85,8 @@ internal static class AgentsApi
     internal sealed record NewAgentBody(string? DisplayName, string? Email, string? Password, string[]? Roles);
 
     internal sealed record UpdateAgentBody(string? DisplayName, string[]? Roles, bool? Disabled);
+
+    internal sealed record NotificationPreferencesBody(bool? EmailProcessingErrors, bool? IntegrationErrors);
 }
 
 /// <summary>The list shape of the REST API: <c>{"items":[...],"total":n}</c>.</summary>

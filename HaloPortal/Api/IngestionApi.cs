@@ -27,13 +27,17 @@ internal static class IngestionApi
                     d.Email.Id, d.Email.MailboxId, d.Email.InternetMessageId, d.Email.Subject, d.Email.From, d.Email.Status, d.Email.TicketId, d.Email.TicketNumber,
                     d.Email.Rule, d.Email.Reason, d.Email.ErrorCode, d.Email.FoundBy, d.Email.SizeBytes, d.Email.ReceivedAt, d.Email.CreatedAt,
                     d.Stage, d.Attempts, d.NextAttemptAt, d.Email.LastError, d.Email.LastErrorAt, d.HasRawMime,
-                    [.. d.Requests.Select(r => new InboundRequestDto(r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.ReplayOfRequestId, r.Log))]))
+                    [.. d.Requests.Select(r => new InboundRequestDto(r.Id, r.Kind, r.ReceivedAt, r.CompletedAt, r.Outcome, r.RawContentType, r.ReplayOfRequestId, r.Log) { RawPurgedAt = r.RawPurgedAt })])
+                    { RawPurgedAt = d.RawPurgedAt })
                 : TypedResults.Problem(title: "Not found", detail: $"Inbound email {id} does not exist.", statusCode: 404))
             .Produces<InboundEmailDetailsDto>().WithName("GetInboundEmail");
 
         inbound.MapGet("/{id:long}/mime", async Task<IResult> (long id, IInboundLog log, CancellationToken ct) =>
             await log.GetEmailMimeAsync(id, ct) is { } raw ? TypedResults.File(raw.Content, raw.ContentType, raw.FileName)
-                : TypedResults.Problem(title: "Not found", detail: $"Inbound email {id} has no raw message (it was never fetched).", statusCode: 404))
+                : await log.GetAsync(id, ct) is { RawPurgedAt: { } purged }
+                    ? TypedResults.Problem(title: "Removed by data retention", statusCode: 404,
+                        detail: $"The raw message of inbound email {id} was removed by data retention on {purged:yyyy-MM-dd} UTC (Configuration › Advanced › Data Retention). A replay fetches it again while it is still in the mailbox.")
+                    : TypedResults.Problem(title: "Not found", detail: $"Inbound email {id} has no raw message (it was never fetched).", statusCode: 404))
             .WithName("DownloadInboundEmailMime");
 
         var requests = api.MapGroup("/inbound-requests").RequireAuthorization(PortalPolicies.Support).WithTags("Inbound log");
@@ -110,13 +114,21 @@ internal static class IngestionApi
     }
 
     internal sealed record InboundRequestDto(long Id, RequestKind Kind, DateTimeOffset ReceivedAt, DateTimeOffset? CompletedAt, RequestOutcome Outcome, string RawContentType,
-        long? ReplayOfRequestId, IReadOnlyList<LogLine> Log);
+        long? ReplayOfRequestId, IReadOnlyList<LogLine> Log)
+    {
+        /// <summary>When data retention removed this attempt's raw data (absent while it is kept).</summary>
+        public DateTimeOffset? RawPurgedAt { get; init; }
+    }
 
     /// <summary>One email of the inbound log with where it stands and every request (attempt) with its log.</summary>
     internal sealed record InboundEmailDetailsDto(
         long Id, int MailboxId, string? InternetMessageId, string? Subject, string? From, InboundStatus Status, int? TicketId, int? TicketNumber, string? Rule, string? Reason,
         string? ErrorCode, RequestKind FoundBy, long? SizeBytes, DateTimeOffset? ReceivedAt, DateTimeOffset CreatedAt, InboundStage Stage, int Attempts, DateTimeOffset? NextAttemptAt,
-        string? LastError, DateTimeOffset? LastErrorAt, bool HasRawMime, IReadOnlyList<InboundRequestDto> Requests);
+        string? LastError, DateTimeOffset? LastErrorAt, bool HasRawMime, IReadOnlyList<InboundRequestDto> Requests)
+    {
+        /// <summary>When data retention removed the raw message (absent while it is kept).</summary>
+        public DateTimeOffset? RawPurgedAt { get; init; }
+    }
 
     /// <summary>The new request a replay queued.</summary>
     internal sealed record ReplayQueued(long RequestId);

@@ -756,6 +756,9 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Property<byte[]>("RawMime")
                         .HasColumnType("BLOB");
 
+                    b.Property<long?>("RawPurgedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Reason")
                         .HasColumnType("TEXT");
 
@@ -859,6 +862,9 @@ namespace HaloPortal.Engine.Data.Migrations
 
                     b.Property<byte[]>("RawData")
                         .HasColumnType("BLOB");
+
+                    b.Property<long?>("RawPurgedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
@@ -1351,6 +1357,68 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Deployment", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Retention.RetentionSettingsRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AuditDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastRunAuditEntries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastRunBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastRunFinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("LastRunMoreLeft")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastRunRawMimes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastRunRejectedNotifications")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastRunRequestData")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastRunStartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RawMimeDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RejectedNotificationDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RequestDataDays")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("RetentionSettings", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            AuditDays = 365,
+                            LastRunAuditEntries = 0,
+                            LastRunMoreLeft = false,
+                            LastRunRawMimes = 0,
+                            LastRunRejectedNotifications = 0,
+                            LastRunRequestData = 0,
+                            RawMimeDays = 30,
+                            RejectedNotificationDays = 14,
+                            RequestDataDays = 30
+                        });
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Rules.EmailRule", b =>
