@@ -35,6 +35,7 @@ public sealed class AccessibilityTests(AdminE2EFixture fixture, Xunit.Abstractio
         "/configuration/advanced/backend-service-monitoring",
         "/configuration/advanced/api-keys",
         "/configuration/advanced/audit-log",
+        "/configuration/advanced/data-retention",
         "/tools/sandbox",
     ];
 
