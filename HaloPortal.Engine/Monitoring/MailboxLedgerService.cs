@@ -135,7 +135,7 @@ internal sealed class MailboxLedgerService(
                 NotificationCategory.EmailProcessing,
                 $"Mailbox '{report.MailboxName}' has mail the portal has no record of",
                 $"The daily ledger found {Plural.Of(report.Unaccounted, "message")} in the '{report.Folder}' folder that the portal never recorded, e.g. {string.Join(", ", first)}.",
-                "Open the mailbox's Monitoring tab and run the ledger to see them; Import emails (Incoming tab) reads the folder again and records them. If they keep appearing, check the webhook subscription and the scan schedule.",
+                "Open the mailbox's Monitoring tab and run the ledger to see them. On the Incoming tab, Import emails › Import older mail (backlog), going back to the oldest of them, reads the whole folder again and processes what has no record (recorded mail is skipped). If they keep appearing, check the webhook subscription and the scan schedule.",
                 PortalRoutes.MailboxTab(id, "monitoring")), cancellationToken);
         }
     }
