@@ -67,11 +67,20 @@ public sealed record LedgerReport(
 /// <summary>Progress of a ledger run, for its screen.</summary>
 public sealed record LedgerProgress(int Listed, string Stage);
 
+/// <summary>
+/// The daily ledger's last verdict on a mailbox, as kept by its "ledger" problem: open (unaccounted mail, <paramref name="At"/> when
+/// last seen) or resolved (clean since <paramref name="At"/>).
+/// </summary>
+public sealed record LedgerVerdict(bool Clean, DateTimeOffset At, string Message);
+
 /// <summary>Reconciles a mailbox's watched folder (listed through Graph) with the portal's inbound records.</summary>
 public interface IMailboxLedger
 {
     /// <summary>Makes the ledger of one mailbox now; null when the mailbox does not exist.</summary>
     Task<LedgerReport?> RunAsync(int mailboxId, IProgress<LedgerProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The daily check's last verdict on the mailbox; null when it never found unaccounted mail there.</summary>
+    Task<LedgerVerdict?> LastVerdictAsync(int mailboxId, CancellationToken cancellationToken = default);
 
     /// <summary>The daily check: the ledger of every connected mailbox; a problem is raised for each with unaccounted mail, resolved when clean.</summary>
     Task CheckAllAsync(CancellationToken cancellationToken = default);

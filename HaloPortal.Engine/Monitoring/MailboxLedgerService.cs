@@ -101,6 +101,20 @@ internal sealed class MailboxLedgerService(
         return Report(mailbox, credential, now, listed.Count, beforeConnection, entries, null);
     }
 
+    public async Task<LedgerVerdict?> LastVerdictAsync(int mailboxId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var key = ProblemKeys.Ledger(mailboxId);
+        var problem = await db.Set<Problem>().AsNoTracking().Where(p => p.Key == key).OrderByDescending(p => p.Id)
+            .Select(p => new { p.Message, p.LastSeenAt, p.ResolvedAt }).FirstOrDefaultAsync(cancellationToken);
+        return problem switch
+        {
+            null => null,
+            { ResolvedAt: { } resolved } => new LedgerVerdict(true, resolved, "Every message was accounted for."),
+            _ => new LedgerVerdict(false, problem.LastSeenAt, problem.Message),
+        };
+    }
+
     public async Task CheckAllAsync(CancellationToken cancellationToken = default)
     {
         List<int> ids;

@@ -62,6 +62,7 @@ public sealed class MailboxLedgerTests(PortalAppFactory app) : IClassFixture<Por
         Assert.NotNull(keptEntry.TicketNumber);
         await ledger.CheckAllAsync();
         Assert.Null(await LedgerProblemAsync());
+        Assert.Null(await ledger.LastVerdictAsync(SandboxMail.DemoMailboxId));
 
         await QueryAsync(db => db.Set<InboundEmail>().Where(e => e.InternetMessageId == lost).ExecuteDeleteAsync());
         var flagged = (await ledger.RunAsync(SandboxMail.DemoMailboxId))!;
@@ -91,11 +92,15 @@ public sealed class MailboxLedgerTests(PortalAppFactory app) : IClassFixture<Por
         Assert.Null(problem.ResolvedAt);
         Assert.Contains("1 message", problem.Message);
         Assert.Contains("Ledger: lost", problem.Message);
+        var open = await ledger.LastVerdictAsync(SandboxMail.DemoMailboxId);
+        Assert.False(open!.Clean);
+        Assert.Equal(problem.Message, open.Message);
 
         Assert.Null((await _mail.Scanner.ImportAsync(SandboxMail.DemoMailboxId, new BacklogImport(DateTimeOffset.UtcNow.AddDays(-1), 500))).Error);
         Assert.True((await ledger.RunAsync(SandboxMail.DemoMailboxId))!.Clean);
         await ledger.CheckAllAsync();
         Assert.NotNull((await LedgerProblemAsync())!.ResolvedAt);
+        Assert.True((await ledger.LastVerdictAsync(SandboxMail.DemoMailboxId))!.Clean);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Bunit;
 using HaloPortal.Components.Pages.Configuration.Email.Monitoring;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Monitoring;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -30,6 +31,7 @@ public sealed class MonitoringTabTests
         Assert.Equal("no credentials", page.Find("[data-testid='health-subscription']").TextContent.Trim());
         Assert.Equal("no credentials", page.Find("[data-testid='health-secret']").TextContent.Trim());
         Assert.NotNull(page.Find("[data-testid='ledger-empty']"));
+        Assert.Contains("has not found unaccounted mail", page.Find("[data-testid='ledger-daily']").TextContent);
 
         page.Find("[data-testid='ledger-run']").Click();
 
@@ -91,5 +93,31 @@ public sealed class MonitoringTabTests
         ctx.Clock.Advance(TimeSpan.FromMinutes(3));
         card.Find("[data-testid='health-refresh']").Click();
         card.WaitForAssertion(() => Assert.Equal("not throttled", card.Find("[data-testid='health-throttled']").TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task The_ledger_shows_totals_by_outcome_and_each_entry_with_its_ticket_reason_or_what_to_do()
+    {
+        await using var ctx = new EmailTestContext();
+        LedgerEntry[] entries =
+        [
+            new(LedgerOutcome.Unaccounted, null, "g-1", "lost@x", "Never recorded", "ana@customer.example", Now.AddHours(-2), true, null, null, null, "In the mailbox, but the portal has no record of it."),
+            new(LedgerOutcome.Ticket, 7, "g-2", "kept@x", "Printer jam", "ana@customer.example", Now.AddHours(-1), true, 3, 1042, null, null),
+            new(LedgerOutcome.Ignored, 8, "g-3", "auto@x", "Out of office", "bob@customer.example", Now.AddHours(-1), false, null, null, "Auto-replies", "Caught by the rule."),
+        ];
+        var report = new LedgerReport(4, "Support", "inbox", Now.AddDays(-3), Now, 2, 5,
+            Enum.GetValues<LedgerOutcome>().ToDictionary(o => o, o => entries.Count(e => e.Outcome == o)), entries, null);
+
+        var totals = ctx.Render<LedgerTotals>(p => p.Add(c => c.Report, report));
+        var entriesView = ctx.RenderWithProviders<LedgerEntries>(p => p.Add(c => c.Report, report).Add(c => c.MailboxId, 4));
+
+        Assert.Contains("1", totals.Find("[data-testid='ledger-total-Unaccounted']").TextContent);
+        Assert.Contains("0", totals.Find("[data-testid='ledger-total-Failed']").TextContent);
+        var details = entriesView.FindAll("[data-testid='ledger-details']").Select(d => d.TextContent).ToList();
+        Assert.Equal(3, details.Count);
+        Assert.Contains("Import older mail (backlog)", details[0]);
+        Assert.Contains("Ticket #1042", details[1]);
+        Assert.Contains("Rule 'Auto-replies': Caught by the rule.", details[2]);
+        Assert.Contains("/configuration/email/mailboxes/4?tab=incoming", entriesView.Markup);
     }
 }

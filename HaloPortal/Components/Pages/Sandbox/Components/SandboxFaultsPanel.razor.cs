@@ -68,7 +68,7 @@ public sealed partial class SandboxFaultsPanel
         _busy = true;
         try
         {
-            var counted = _kind is SandboxFaultKind.Throttle or SandboxFaultKind.FailRequests;
+            var counted = _kind is SandboxFaultKind.Throttle or SandboxFaultKind.FailRequests or SandboxFaultKind.ExpireDeltaTokens;
             await Control.AddFaultAsync(new SandboxFaultRequest(
                 _mailbox == AllMailboxes ? null : _mailbox,
                 _kind,

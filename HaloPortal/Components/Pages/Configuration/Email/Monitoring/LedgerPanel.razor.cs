@@ -16,6 +16,17 @@ public sealed partial class LedgerPanel
     [Inject]
     private IMailboxLedger Ledger { get; set; } = default!;
 
+    private LedgerVerdict? _daily;
+
+    protected override async Task OnParametersSetAsync() => _daily = await Ledger.LastVerdictAsync(MailboxId);
+
+    private string DailyText() => _daily switch
+    {
+        null => "Daily check: it has not found unaccounted mail in this mailbox.",
+        { Clean: true } d => $"Daily check: clean since {d.At.UtcDateTime:yyyy-MM-dd HH:mm} UTC (unaccounted mail found earlier is accounted for).",
+        { } d => $"Daily check, last on {d.At.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {d.Message}",
+    };
+
     private int Recorded => _report?.Entries.Count(e => e.InboundEmailId is not null) ?? 0;
 
     private async Task RunAsync()
@@ -30,6 +41,7 @@ public sealed partial class LedgerPanel
         try
         {
             _report = await Ledger.RunAsync(MailboxId, progress);
+            _daily = await Ledger.LastVerdictAsync(MailboxId);
         }
         finally
         {
