@@ -54,6 +54,7 @@ public sealed class DeltaResyncTests(PortalAppFactory app) : IClassFixture<Porta
         Assert.Null(resync.Error);
         Assert.Empty(await _mail.Control.ListFaultsAsync());
         Assert.Contains("resynced from scratch", resync.Note);
+        Assert.Contains(", 1 to process", resync.Note);
         Assert.Equal(1, resync.Fetched);
         Assert.Equal(1, resync.Created);
         Assert.Equal(ticketsBefore + 1, await QueryAsync(db => db.Set<Ticket>().CountAsync()));

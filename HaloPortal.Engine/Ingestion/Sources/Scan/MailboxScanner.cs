@@ -297,7 +297,7 @@ internal sealed partial class MailboxScanner(
 
     private static string ResyncNote(Resync resync, int fetched) =>
         $"The delta sync state had expired (Graph answered 410 SyncStateNotFound); the folder was resynced from scratch: " +
-        $"{Plural.Of(resync.Listed, "message")} listed, {resync.AlreadyRecorded} already recorded and skipped, {fetched} new.";
+        $"{Plural.Of(resync.Listed, "message")} listed, {resync.AlreadyRecorded} already recorded and skipped, {fetched} to process (new, or recorded but unfinished).";
 
     private async Task ClearStateAsync(int credentialId, string folder, CancellationToken cancellationToken)
     {
