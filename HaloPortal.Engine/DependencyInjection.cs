@@ -8,6 +8,7 @@ using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Monitoring;
 using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
@@ -59,6 +60,7 @@ public static class DependencyInjection
         services.AddContacts();
         services.AddSubscriptions();
         services.AddRetention();
+        services.AddMonitoring();
         services.AddSingleton<Deployment>();
         services.AddSingleton<IDeployment>(sp => sp.GetRequiredService<Deployment>());
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<Deployment>());

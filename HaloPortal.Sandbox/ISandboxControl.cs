@@ -108,6 +108,11 @@ public enum SandboxFaultKind
     DropNotifications,
     /// <summary>Refresh tokens issued so far are revoked (invalid_grant), once, when the fault is added.</summary>
     RevokeGrants,
+    /// <summary>
+    /// The mailbox's delta sync state expires: the next use of a delta link (one with a <c>$deltatoken</c>; <c>count</c> uses,
+    /// default 1) answers 410 Gone with Graph's <c>SyncStateNotFound</c> error. A delta query without a token still works.
+    /// </summary>
+    ExpireDeltaTokens,
 }
 
 public enum SandboxLifecycleEvent

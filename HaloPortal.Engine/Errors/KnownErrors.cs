@@ -46,6 +46,9 @@ public static partial class KnownErrors
     /// <summary>A credential uses the Sandbox authority while the sandbox tenant is off.</summary>
     public const string SandboxDisabled = "SandboxDisabled";
 
+    /// <summary>Graph no longer holds a saved delta link's sync state (410 Gone, <c>SyncStateNotFound</c> / <c>resyncRequired</c>): the folder is resynced from scratch.</summary>
+    public const string SyncStateExpired = "SyncStateNotFound";
+
     /// <summary>A federated credential's token file lies outside Portal:FederatedTokenDirectory.</summary>
     public const string FederatedTokenFileOutsideDirectory = "FederatedTokenFileOutsideDirectory";
 
@@ -152,6 +155,9 @@ public static partial class KnownErrors
         new("PublicBaseUrlMissing", "No public address for webhooks",
             "Portal:PublicBaseUrl is not set, so Microsoft Graph has no address to send change notifications to.",
             "Set Portal:PublicBaseUrl (e.g. Portal__PublicBaseUrl=https://helpdesk.example.com) to the public https address of this portal, restart it, and create the subscription again. Until then, use Processing method: Mailbox scan.", ErrorKind.Configuration),
+        new(SyncStateExpired, "Delta sync state expired",
+            "Microsoft Graph no longer holds the folder's delta sync state (410 Gone), so the saved delta link cannot be used.",
+            "Nothing to do: the portal resyncs the folder from scratch; messages it already recorded are not processed again.", ErrorKind.Transient),
         new("ServiceUnavailable", "Microsoft Graph unavailable",
             "Graph answered with a server error or could not be reached.",
             "Nothing to do: the portal retries with back-off.", ErrorKind.Transient),
@@ -207,6 +213,11 @@ public static partial class KnownErrors
         if (Find(code) is { } known)
         {
             return known;
+        }
+
+        if (status == 410 || string.Equals(code, "resyncRequired", StringComparison.OrdinalIgnoreCase))
+        {
+            return Find(SyncStateExpired)! with { Message = $"{Find(SyncStateExpired)!.Message} Graph said: {message ?? code ?? "410 Gone"}" };
         }
 
         if (status == 429)

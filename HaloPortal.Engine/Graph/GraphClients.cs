@@ -17,6 +17,9 @@ internal interface IGraphClients
     /// handler repeat them out of sight.
     /// </param>
     GraphServiceClient For(MailboxCredential credential, bool retries = true);
+
+    /// <summary>Until when Graph asked this node to wait before reading the credential's mailbox again (its last 429), or null.</summary>
+    DateTimeOffset? ThrottledUntil(MailboxCredential credential);
 }
 
 internal sealed class GraphClients : IGraphClients, IDisposable
@@ -38,7 +41,7 @@ internal sealed class GraphClients : IGraphClients, IDisposable
     public GraphServiceClient For(MailboxCredential credential, bool retries = true)
     {
         var endpoints = _authorities.For(credential.Authority);
-        var slotKey = $"{credential.ClientId}|{credential.TargetAddress ?? credential.Id.ToString()}";
+        var slotKey = SlotKey(credential);
         var handlers = GraphClientFactory.CreateDefaultHandlers();
         // Honour Retry-After and back off on 5xx for longer than the default 3 attempts before an email is rescheduled.
         var retry = handlers.ToList().FindIndex(h => h is RetryHandler);
@@ -58,6 +61,10 @@ internal sealed class GraphClients : IGraphClients, IDisposable
         var auth = new BaseBearerTokenAuthenticationProvider(new TokenProvider(_tokens, credential, endpoints.GraphHost));
         return new GraphServiceClient(http, auth, endpoints.GraphBaseUrl);
     }
+
+    public DateTimeOffset? ThrottledUntil(MailboxCredential credential) => _limiter.ThrottledUntil(SlotKey(credential));
+
+    private static string SlotKey(MailboxCredential credential) => $"{credential.ClientId}|{credential.TargetAddress ?? credential.Id.ToString()}";
 
     public void Dispose() => _transport.Dispose();
 

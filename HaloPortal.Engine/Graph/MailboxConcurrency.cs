@@ -18,7 +18,29 @@ internal sealed class MailboxConcurrencyLimiter(Microsoft.Extensions.Options.IOp
     public MailboxSlots For(string appAndMailbox) =>
         _slots.GetOrAdd(appAndMailbox, _ => new MailboxSlots(
             new SharedSlots(() => NodeShare.Of(MaxConcurrentRequestsPerMailbox, nodes.LiveNodes)),
-            new GraphRequestBudget(limits.Value, time, () => nodes.LiveNodes)));
+            new GraphRequestBudget(limits.Value, time, () => nodes.LiveNodes))
+        {
+            Throttle = new ThrottleMark(time),
+        });
+
+    /// <summary>Until when Graph last asked this node to wait for the app and mailbox (429 with Retry-After), if that is still ahead.</summary>
+    public DateTimeOffset? ThrottledUntil(string appAndMailbox) =>
+        _slots.TryGetValue(appAndMailbox, out var slots) && slots.Throttle?.Until is { } until && until > time.GetUtcNow() ? until : null;
+}
+
+/// <summary>The end of the last Retry-After Graph answered a mailbox's request with (this node's memory: for monitoring only).</summary>
+internal sealed class ThrottleMark(TimeProvider time)
+{
+    private long _untilTicks;
+
+    public DateTimeOffset? Until => Interlocked.Read(ref _untilTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    public void Record(System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter)
+    {
+        var now = time.GetUtcNow();
+        var until = retryAfter?.Delta is { } delta ? now + delta : retryAfter?.Date ?? now;
+        Interlocked.Exchange(ref _untilTicks, until.UtcTicks);
+    }
 }
 
 /// <summary>A node's share of a limit that all live nodes split: at least 1, and never more than the whole divided evenly.</summary>
@@ -28,7 +50,10 @@ internal static class NodeShare
 }
 
 /// <summary>The concurrency slots and request budget of one app and mailbox.</summary>
-internal sealed record MailboxSlots(SharedSlots Concurrency, GraphRequestBudget Budget);
+internal sealed record MailboxSlots(SharedSlots Concurrency, GraphRequestBudget Budget)
+{
+    public ThrottleMark? Throttle { get; init; }
+}
 
 /// <summary>
 /// A counting gate whose limit is read at every entry (this node's share, which changes as nodes come and go): a smaller
@@ -115,6 +140,11 @@ internal sealed class MailboxConcurrencyHandler(MailboxSlots mailbox) : Delegati
         try
         {
             var response = await base.SendAsync(request, cancellationToken);
+            if ((int)response.StatusCode == 429)
+            {
+                mailbox.Throttle?.Record(response.Headers.RetryAfter);
+            }
+
             if (response.Content is { } content)
             {
                 // Read the body while the slot is held, so the connection is done when the slot frees.

@@ -7,6 +7,9 @@ public sealed record ScanReport(int Fetched, int Created, int Updated, int Ignor
 {
     /// <summary>The first emails that failed in this scan (at most 10; the inbound log has them all), each with its reason.</summary>
     public IReadOnlyList<ScanFailure> Failures { get; init; } = [];
+
+    /// <summary>Something the scan did that its counts do not tell (e.g. a resync of the folder after the delta sync state expired).</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>An email that failed during a scan, with the reason the inbound log shows.</summary>

@@ -215,6 +215,8 @@ internal sealed partial class SandboxControl
         }
         else
         {
+            // An expiry is an event, not a state: without a count only the next use of a delta link is refused.
+            entity.Remaining ??= fault.Kind == SandboxFaultKind.ExpireDeltaTokens ? 1 : null;
             db.Faults.Add(entity);
             await db.SaveChangesAsync(cancellationToken);
             faults.Changed();

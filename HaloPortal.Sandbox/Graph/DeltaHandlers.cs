@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using HaloPortal.Sandbox.Control;
 using HaloPortal.Sandbox.Data;
 using HaloPortal.Sandbox.Mail;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace HaloPortal.Sandbox.Graph;
@@ -23,6 +25,7 @@ internal static class DeltaHandlers
         await using var db = await MessageHandlers.Db(call);
         var mailboxId = call.RequiredMailbox.Id;
         var folder = await MailStore.FindFolderAsync(db, mailboxId, call["folder"], call.Aborted) ?? throw GraphRequestException.ItemNotFound();
+        await ExpireAsync(call);
         var (after, upTo, last) = await RoundAsync(db, request, call.Aborted);
         var pageSize = Paging.MaxPageSize(request, 10);
         var filter = ODataFilter.Parse(request.QueryValue("$filter"));
@@ -64,6 +67,7 @@ internal static class DeltaHandlers
         var request = call.Request;
         await using var db = await MessageHandlers.Db(call);
         var mailboxId = call.RequiredMailbox.Id;
+        await ExpireAsync(call);
         var (after, upTo, last) = await RoundAsync(db, request, call.Aborted);
         var pageSize = Paging.MaxPageSize(request, 10);
         var contacts = (await db.Contacts.AsNoTracking()
@@ -92,6 +96,21 @@ internal static class DeltaHandlers
         };
         AddLink(json, request, items.Count > pageSize, after, upTo, page.Count > 0 ? page[^1].ChangeSeq : last);
         return GraphResult.Ok(json);
+    }
+
+    /// <summary>An injected <see cref="SandboxFaultKind.ExpireDeltaTokens"/> fault refuses a delta link as Graph does once the sync state is gone.</summary>
+    private static async Task ExpireAsync(GraphCall call)
+    {
+        if (call.Request.QueryValue("$deltatoken") is null)
+        {
+            return;
+        }
+
+        var faults = call.Services.GetRequiredService<FaultRegistry>();
+        if (await faults.TakeAsync(call.RequiredMailbox.UserPrincipalName, [SandboxFaultKind.ExpireDeltaTokens], call.Aborted) is not null)
+        {
+            throw new GraphRequestException(410, "SyncStateNotFound", "The sync state generation is not found or has expired. Restart the sync without a delta token.");
+        }
     }
 
     private static JsonObject Removed(string type, string id) => new()

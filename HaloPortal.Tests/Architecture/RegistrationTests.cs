@@ -4,6 +4,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Graph;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Monitoring;
 using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
@@ -41,6 +42,7 @@ public class RegistrationTests
         ["Contacts"] = s => s.AddContacts(),
         ["Subscriptions"] = s => s.AddSubscriptions(),
         ["Nodes"] = s => s.AddNodes(),
+        ["Monitoring"] = s => s.AddMonitoring(),
     };
 
     [Theory]

@@ -1,6 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using HaloPortal.Engine.Accounts;
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Portal;
 using HaloPortal.Tests.Infrastructure;
+using HaloPortal.Tests.Ingestion;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HaloPortal.Tests.Hosting;
 
@@ -32,5 +37,37 @@ public sealed class HealthTests(NamedNodePortalFactory app) : IClassFixture<Name
         var check = Assert.Single(root.GetProperty("checks").EnumerateArray());
         Assert.Equal("database", check.GetProperty("name").GetString());
         Assert.Equal("Healthy", check.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Health_detail_is_for_administrators_and_reports_each_mailbox()
+    {
+        using var anonymous = app.CreateApiClient(apiKey: null);
+        using var refused = await anonymous.GetAsync("/health/detail");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var agentKey = await app.Services.GetRequiredService<IApiKeys>().CreateAsync("monitoring", PortalRoles.Agent, Actor.System);
+        using var agent = app.CreateApiClient(agentKey.Key);
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.GetAsync("/health/detail")).StatusCode);
+        Assert.Null((await new SandboxMail(app).ImportAsync()).Error);
+
+        using var admin = app.CreateApiClient();
+        using var response = await admin.GetAsync("/health/detail");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = body.RootElement;
+        Assert.Equal("Healthy", root.GetProperty("status").GetString());
+        Assert.Equal("node-health", root.GetProperty("node").GetString());
+        var demo = Assert.Single(root.GetProperty("mailboxes").EnumerateArray(), m => m.GetProperty("id").GetInt32() == SandboxMail.DemoMailboxId);
+        Assert.True(demo.GetProperty("connected").GetBoolean());
+        Assert.Equal("Connected", demo.GetProperty("credentialStatus").GetString());
+        var lastRead = demo.GetProperty("lastSuccessfulRead").GetDateTimeOffset();
+        Assert.InRange(lastRead, DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow);
+        Assert.Equal(JsonValueKind.Null, demo.GetProperty("lastError").ValueKind);
+        Assert.Equal(JsonValueKind.Null, demo.GetProperty("throttledUntil").ValueKind);
+        Assert.Equal(0, demo.GetProperty("backlog").GetProperty("pending").GetInt32());
+        Assert.True(demo.TryGetProperty("subscriptionExpiresAt", out _));
+        Assert.True(demo.TryGetProperty("credentialExpiresAt", out _));
     }
 }

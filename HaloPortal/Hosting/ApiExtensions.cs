@@ -46,6 +46,7 @@ public static class ApiExtensions
         api.MapOutboundApi();
         api.MapContactsApi();
         api.MapSubscriptionsApi();
+        api.MapMonitoringApi();
         app.MapAttachmentDownloads();
         return app;
     }

@@ -10,7 +10,7 @@ namespace HaloPortal.Engine.Ingestion.Sources.Scan;
 internal sealed partial class MailboxScanner
 {
     /// <summary>Commits every new message as a Pending inbound email with this attempt's raw Graph data, before anything else happens.</summary>
-    private async Task<List<WorkItem>> DiscoverAsync(int mailboxId, int credentialId, RequestKind kind, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
+    private async Task<List<WorkItem>> DiscoverAsync(int mailboxId, int credentialId, RequestKind kind, IReadOnlyList<Message> messages, bool resync, CancellationToken cancellationToken)
     {
         var work = new List<WorkItem>();
         if (messages.Count == 0)
@@ -63,6 +63,11 @@ internal sealed partial class MailboxScanner
                         continue; // processed before: never a second ticket
                     }
 
+                    if (resync && existing.Status == InboundStatus.Failed)
+                    {
+                        continue; // failed before: a resync lists every message again, but only a replay tries a failed one again
+                    }
+
                     existing.GraphMessageId = message.Id;
                     // A webhook names no sender or subject: the delta query does, so the log shows them from now on.
                     existing.Subject ??= Clip(message.Subject, 1000);
@@ -71,7 +76,7 @@ internal sealed partial class MailboxScanner
                     claimed[key] = message.Id!;
                     if (queued.Add(existing))
                     {
-                        requests.Add((existing, await NewRequestAsync(mailboxId, kind, message, now)));
+                        requests.Add((existing, await NewRequestAsync(mailboxId, kind, message, now, resync)));
                     }
 
                     continue;
@@ -84,7 +89,7 @@ internal sealed partial class MailboxScanner
                 {
                     if (recorded.Stage != InboundStage.Done && queued.Add(recorded))
                     {
-                        requests.Add((recorded, await NewRequestAsync(mailboxId, kind, message, now)));
+                        requests.Add((recorded, await NewRequestAsync(mailboxId, kind, message, now, resync)));
                     }
 
                     continue;
@@ -109,7 +114,7 @@ internal sealed partial class MailboxScanner
             known[key] = email;
             claimed[key] = message.Id!;
             queued.Add(email);
-            requests.Add((email, await NewRequestAsync(mailboxId, kind, message, now)));
+            requests.Add((email, await NewRequestAsync(mailboxId, kind, message, now, resync)));
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -143,8 +148,10 @@ internal sealed partial class MailboxScanner
         return work;
     }
 
-    private static async Task<InboundRequest> NewRequestAsync(int mailboxId, RequestKind kind, Message message, DateTimeOffset now) =>
-        InboundRequest.Open(mailboxId, kind, now, $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).")
+    private static async Task<InboundRequest> NewRequestAsync(int mailboxId, RequestKind kind, Message message, DateTimeOffset now, bool resync) =>
+        InboundRequest.Open(mailboxId, kind, now, resync
+                ? $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}) while resyncing the folder from scratch: the delta sync state had expired (410 SyncStateNotFound)."
+                : $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).")
             .WithRaw(Encoding.UTF8.GetBytes(await KiotaJsonSerializer.SerializeAsStringAsync(message)));
 
     private static string CopyKey(string graphId) => $"graph:{graphId}";

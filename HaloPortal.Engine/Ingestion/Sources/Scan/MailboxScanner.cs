@@ -167,6 +167,7 @@ internal sealed partial class MailboxScanner(
         var connected = credential.ConnectedAt ?? credential.CreatedAt;
         var cutoff = backlog?.Since ?? new DateTimeOffset(connected.UtcTicks - connected.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
         var cap = backlog is null ? int.MaxValue : Math.Min(backlog.Cap, options.Value.MaxBacklog);
+        Resync? resync = null;
         try
         {
             // Resume anything a crash or a transient failure left behind first.
@@ -182,24 +183,31 @@ internal sealed partial class MailboxScanner(
             var deltaLink = backlog is null ? state?.DeltaLink : null;
             var folder = client.Users[address].MailFolders[mailbox.SourceFolder].Messages.Delta;
             Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaGetResponse? page;
-            try
-            {
-                page = deltaLink is not null
-                    ? await GraphCall.RunAsync(() => folder.WithUrl(deltaLink).GetAsDeltaGetResponseAsync(PageSize, cancellationToken))
-                    : await GraphCall.RunAsync(() => folder.GetAsDeltaGetResponseAsync(r =>
-                    {
-                        r.QueryParameters.Select = DeltaSelect;
-                        r.Headers.Add("Prefer", $"odata.maxpagesize={options.Value.PageSize}");
-                    }, cancellationToken));
-            }
-            catch (CredentialException ex) when (deltaLink is not null && ex.Error.Kind is ErrorKind.Unknown or ErrorKind.Configuration && ex.Error.Code is not "ErrorInvalidUser" and not "MailboxNotEnabledForRESTAPI")
-            {
-                logger.LogWarning("Mailbox {Mailbox}: the saved delta link was refused ({Code}); starting a full delta", mailbox.Name, ex.Error.Code);
-                page = await GraphCall.RunAsync(() => folder.GetAsDeltaGetResponseAsync(r =>
+            Task<Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaGetResponse?> FullDeltaAsync() =>
+                GraphCall.RunAsync(() => folder.GetAsDeltaGetResponseAsync(r =>
                 {
                     r.QueryParameters.Select = DeltaSelect;
                     r.Headers.Add("Prefer", $"odata.maxpagesize={options.Value.PageSize}");
                 }, cancellationToken));
+            try
+            {
+                page = deltaLink is not null
+                    ? await GraphCall.RunAsync(() => folder.WithUrl(deltaLink).GetAsDeltaGetResponseAsync(PageSize, cancellationToken))
+                    : await FullDeltaAsync();
+            }
+            catch (CredentialException ex) when (deltaLink is not null && ex.Error.Code == KnownErrors.SyncStateExpired)
+            {
+                // Graph dropped the folder's sync state (410 Gone): forget the saved link and read the whole folder again. Every
+                // message comes back; discovery recognises those already recorded (by Message-ID or Graph id) and skips them.
+                logger.LogWarning("Mailbox {Mailbox}: delta sync state expired ({Code}); resyncing the folder from scratch", mailbox.Name, ex.Error.Code);
+                await ClearStateAsync(credential.Id, mailbox.SourceFolder, cancellationToken);
+                resync = new Resync();
+                page = await FullDeltaAsync();
+            }
+            catch (CredentialException ex) when (deltaLink is not null && ex.Error.Kind is ErrorKind.Unknown or ErrorKind.Configuration && ex.Error.Code is not "ErrorInvalidUser" and not "MailboxNotEnabledForRESTAPI")
+            {
+                logger.LogWarning("Mailbox {Mailbox}: the saved delta link was refused ({Code}); starting a full delta", mailbox.Name, ex.Error.Code);
+                page = await FullDeltaAsync();
             }
 
             while (page is not null)
@@ -210,8 +218,14 @@ internal sealed partial class MailboxScanner(
                     .OrderBy(m => m.ReceivedDateTime)
                     .Take(Math.Max(0, cap - fetched))
                     .ToList();
-                var work = await DiscoverAsync(mailbox.Id, credential.Id, kind, candidates, cancellationToken);
+                var work = await DiscoverAsync(mailbox.Id, credential.Id, kind, candidates, resync is not null, cancellationToken);
                 fetched += work.Count;
+                if (resync is not null)
+                {
+                    resync.Listed += candidates.Count;
+                    resync.AlreadyRecorded += candidates.Count - work.Count;
+                }
+
                 progress?.Report(new ScanProgress(fetched, processed, "Processing"));
 
                 // The next page is read while this one is processed (its messages are discovered only after this page is done).
@@ -252,15 +266,44 @@ internal sealed partial class MailboxScanner(
 
             await RecordHealthAsync(credential.Id, null, cancellationToken);
             progress?.Report(new ScanProgress(fetched, processed, "Done"));
-            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, null) { Failures = total.Failures };
+            var note = resync is null ? null : ResyncNote(resync, fetched);
+            if (note is not null)
+            {
+                logger.LogInformation("Mailbox {Mailbox}: {Note}", mailbox.Name, note);
+            }
+
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, null) { Failures = total.Failures, Note = note };
         }
         catch (CredentialException ex)
         {
             var error = DelegateAccess.Explain(credential, ex.Error);
             logger.LogWarning("Mailbox {Mailbox}: scan stopped: {Code} {Message}", mailbox.Name, error.Code, error.Message);
             await RecordHealthAsync(credential.Id, error, cancellationToken);
-            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, error) { Failures = total.Failures };
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, error)
+            {
+                Failures = total.Failures,
+                Note = resync is null ? null : "The delta sync state had expired; the resync of the folder stopped before its end and continues at the next scan.",
+            };
         }
+    }
+
+    /// <summary>Counts of a resync after Graph dropped the sync state.</summary>
+    private sealed class Resync
+    {
+        public int Listed { get; set; }
+
+        public int AlreadyRecorded { get; set; }
+    }
+
+    private static string ResyncNote(Resync resync, int fetched) =>
+        $"The delta sync state had expired (Graph answered 410 SyncStateNotFound); the folder was resynced from scratch: " +
+        $"{Plural.Of(resync.Listed, "message")} listed, {resync.AlreadyRecorded} already recorded and skipped, {fetched} to process (new, or recorded but unfinished).";
+
+    private async Task ClearStateAsync(int credentialId, string folder, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Set<MailboxSyncState>().Where(s => s.CredentialId == credentialId && s.Folder == folder)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.DeltaLink, (string?)null), cancellationToken);
     }
 
     /// <summary>Graph honours odata.maxpagesize only when every request of the delta round (nextLink, deltaLink) sends it.</summary>

@@ -205,6 +205,11 @@ internal sealed partial class WebhookWorker(
                 {
                     lines.Add(("Info", report.Skipped ?? $"Catch-up scan (delta query): {Plural.Of(report.Fetched, "new email")}, {Plural.Of(report.Created, "ticket")} opened, {report.Updated} updated."));
                 }
+
+                if (report.Note is { } note)
+                {
+                    lines.Add(("Warning", note));
+                }
             }
         }
         catch (CredentialException ex)

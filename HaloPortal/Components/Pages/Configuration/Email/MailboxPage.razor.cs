@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace HaloPortal.Components.Pages.Configuration.Email;
 
-/// <summary>One mailbox: its details and its credentials (<c>?tab=credentials|incoming|inbound-log|contacts|outgoing</c> opens that tab).</summary>
+/// <summary>One mailbox: its details and its credentials (<c>?tab=credentials|incoming|inbound-log|contacts|outgoing|monitoring</c> opens that tab).</summary>
 public sealed partial class MailboxPage : IDisposable
 {
     private MailboxDetails? _mailbox;
@@ -34,7 +34,7 @@ public sealed partial class MailboxPage : IDisposable
     protected override void OnInitialized() => Mailboxes.Changed += OnChanged;
 
     /// <summary>The tabs' names in the address (<c>?tab=incoming</c>), in their order on the page.</summary>
-    private static readonly string[] TabNames = ["details", "credentials", "incoming", "inbound-log", "contact-imports", "outgoing"];
+    private static readonly string[] TabNames = ["details", "credentials", "incoming", "inbound-log", "contact-imports", "outgoing", "monitoring"];
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;

@@ -38,6 +38,7 @@ public sealed partial class SandboxFaultsPanel
         SandboxFaultKind.DelayNotifications => "Delay notifications",
         SandboxFaultKind.DropNotifications => "Drop notifications",
         SandboxFaultKind.RevokeGrants => "Revoke grants",
+        SandboxFaultKind.ExpireDeltaTokens => "Expire delta tokens (410)",
         _ => kind.ToString(),
     };
 
@@ -49,6 +50,7 @@ public sealed partial class SandboxFaultsPanel
         SandboxFaultKind.DropNotifications => "Change notifications are not sent at all (the safety scan must find the mail).",
         SandboxFaultKind.RevokeGrants => "Refresh tokens issued so far stop working at once (invalid_grant): mailboxes signed in with Authorisation code need re-authorising. " +
             "It does nothing to a mailbox read with Client credentials (app-only access has no grant to revoke): use Fail requests with 403 to lock one out.",
+        SandboxFaultKind.ExpireDeltaTokens => "The next use of a saved delta link answers 410 Gone (SyncStateNotFound), as Graph does when it dropped the sync state: the portal must resync the folder from scratch without a duplicate ticket.",
         _ => "",
     };
 
@@ -66,7 +68,7 @@ public sealed partial class SandboxFaultsPanel
         _busy = true;
         try
         {
-            var counted = _kind is SandboxFaultKind.Throttle or SandboxFaultKind.FailRequests;
+            var counted = _kind is SandboxFaultKind.Throttle or SandboxFaultKind.FailRequests or SandboxFaultKind.ExpireDeltaTokens;
             await Control.AddFaultAsync(new SandboxFaultRequest(
                 _mailbox == AllMailboxes ? null : _mailbox,
                 _kind,

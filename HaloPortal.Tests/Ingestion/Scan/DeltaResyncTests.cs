@@ -1,0 +1,80 @@
+using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Data;
+using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Tickets;
+using HaloPortal.Sandbox;
+using HaloPortal.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HaloPortal.Tests.Ingestion.Scan;
+
+/// <summary>
+/// Graph answers a saved delta link with 410 SyncStateNotFound: the scan resyncs the folder from scratch, says so, and makes no
+/// second ticket for anything it already recorded — with "mark read", where every processed message is still in the folder.
+/// </summary>
+public sealed class DeltaResyncTests(PortalAppFactory app) : IClassFixture<PortalAppFactory>
+{
+    private readonly SandboxMail _mail = new(app);
+
+    private async Task<T> QueryAsync<T>(Func<PortalDbContext, Task<T>> query)
+    {
+        var contexts = app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await query(db);
+    }
+
+    [Fact]
+    public async Task An_expired_delta_link_resyncs_the_folder_without_a_duplicate_ticket()
+    {
+        var mailboxes = app.Services.GetRequiredService<IMailboxes>();
+        var incoming = (await mailboxes.GetAsync(SandboxMail.DemoMailboxId))!.Incoming;
+        await mailboxes.UpdateIncomingAsync(SandboxMail.DemoMailboxId, incoming with { ProcessedAction = ProcessedMailAction.MarkRead }, Actor.System);
+        var old = new[] { SandboxMail.NewMessageId(), SandboxMail.NewMessageId(), SandboxMail.NewMessageId() };
+        foreach (var id in old)
+        {
+            await _mail.DeliverAsync(SandboxMail.Mime("kim@customer.example", _mail.Demo.SharedMailbox, $"Before the expiry {id[..6]}", "Body.", id));
+        }
+
+        var first = await _mail.ImportAsync();
+        Assert.Null(first.Error);
+        Assert.Null(first.Note);
+        var inbox = await _mail.Control.ListMessagesAsync(_mail.Demo.SharedMailbox, "inbox");
+        Assert.All(old, id => Assert.Contains(inbox, m => m.InternetMessageId?.Contains(id) == true && m.IsRead));
+        var ticketsBefore = await QueryAsync(db => db.Set<Ticket>().CountAsync());
+        var requestsBefore = await QueryAsync(db => db.Set<InboundRequest>().CountAsync(r => r.InboundEmailId != null));
+
+        var fresh = SandboxMail.NewMessageId();
+        await _mail.DeliverAsync(SandboxMail.Mime("kim@customer.example", _mail.Demo.SharedMailbox, "After the expiry", "Body.", fresh));
+        await _mail.Control.AddFaultAsync(new SandboxFaultRequest(_mail.Demo.SharedMailbox, SandboxFaultKind.ExpireDeltaTokens));
+
+        var resync = await _mail.ImportAsync();
+
+        Assert.Null(resync.Error);
+        Assert.Empty(await _mail.Control.ListFaultsAsync());
+        Assert.Contains("resynced from scratch", resync.Note);
+        Assert.Contains(", 1 to process", resync.Note);
+        Assert.Equal(1, resync.Fetched);
+        Assert.Equal(1, resync.Created);
+        Assert.Equal(ticketsBefore + 1, await QueryAsync(db => db.Set<Ticket>().CountAsync()));
+        foreach (var id in old)
+        {
+            var email = await QueryAsync(db => db.Set<InboundEmail>().AsNoTracking().SingleAsync(e => e.InternetMessageId == id));
+            Assert.Equal(1, await QueryAsync(db => db.Set<InboundRequest>().CountAsync(r => r.InboundEmailId == email.Id)));
+        }
+
+        var freshEmail = await QueryAsync(db => db.Set<InboundEmail>().AsNoTracking().SingleAsync(e => e.InternetMessageId == fresh));
+        Assert.Equal(InboundStatus.Processed, freshEmail.Status);
+        var request = await QueryAsync(db => db.Set<InboundRequest>().AsNoTracking().SingleAsync(r => r.InboundEmailId == freshEmail.Id));
+        Assert.Contains(request.Log, l => l.Message.Contains("resyncing the folder from scratch"));
+        Assert.Equal(requestsBefore + 1, await QueryAsync(db => db.Set<InboundRequest>().CountAsync(r => r.InboundEmailId != null)));
+
+        // The resync saved a new delta link: the next scan uses it (no resync) and finds nothing new.
+        var next = await _mail.ImportAsync();
+        Assert.Null(next.Error);
+        Assert.Null(next.Note);
+        Assert.Equal(0, next.Created);
+        Assert.Equal(ticketsBefore + 1, await QueryAsync(db => db.Set<Ticket>().CountAsync()));
+    }
+}
