@@ -27,6 +27,7 @@ public sealed class AccessibilityTests(AdminE2EFixture fixture, Xunit.Abstractio
         "/configuration/email/mailboxes/1?tab=inbound-log",
         "/configuration/email/mailboxes/1?tab=contact-imports",
         "/configuration/email/mailboxes/1?tab=outgoing",
+        "/configuration/email/mailboxes/1?tab=monitoring",
         "/configuration/email/email-rules",
         "/configuration/email/general-settings",
         "/configuration/email/common-errors",
