@@ -29,10 +29,11 @@ internal static class OutboundMime
         }
 
         mime.Headers.Add(MailClassifier.DeploymentHeader, deploymentId);
-        if (message.Kind != OutboundKind.Reply)
+        if (AutoSubmitted(message.Kind) is { } autoSubmitted)
         {
-            // RFC 3834: machine-generated; and ask Exchange not to answer it with out-of-office replies.
-            mime.Headers.Add("Auto-Submitted", "auto-generated");
+            // RFC 3834 §5: an automatic response to a message is "auto-replied", other machine-made mail "auto-generated"; and
+            // ask Exchange not to answer it with out-of-office replies. A reply an agent typed is neither.
+            mime.Headers.Add("Auto-Submitted", autoSubmitted);
             mime.Headers.Add("X-Auto-Response-Suppress", "All");
         }
 
@@ -49,6 +50,14 @@ internal static class OutboundMime
         mime.Body = body.ToMessageBody();
         return mime;
     }
+
+    /// <summary>The RFC 3834 <c>Auto-Submitted</c> value of a kind of outbound mail; null for mail a person wrote.</summary>
+    public static string? AutoSubmitted(OutboundKind kind) => kind switch
+    {
+        OutboundKind.Reply => null,
+        OutboundKind.Acknowledgement => "auto-replied",
+        _ => "auto-generated",
+    };
 
     public static byte[] ToBytes(MimeMessage message)
     {
