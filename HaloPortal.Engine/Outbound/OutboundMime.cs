@@ -7,6 +7,16 @@ namespace HaloPortal.Engine.Outbound;
 /// <summary>Builds the MIME of an outbound message: threading headers, the portal Message-ID and deployment header, HTML + text, attachments.</summary>
 internal static class OutboundMime
 {
+    /// <summary>
+    /// The most attachment bytes sent in one sendMail request: Graph takes at most 4 MB per request and the MIME is base64 inside
+    /// base64 (about 1.8 times the files), so more goes out as a draft with upload sessions instead.
+    /// </summary>
+    public const long SendMailAttachmentBytes = 2 * 1024 * 1024;
+
+    /// <summary>Whether these attachments are too large for one sendMail request.</summary>
+    public static bool NeedsUploads(IReadOnlyList<TicketAttachment> attachments) =>
+        attachments.Where(a => !a.IsInline).Sum(a => (long)a.Content.Length) > SendMailAttachmentBytes;
+
     /// <summary>A new portal Message-ID without angle brackets (the form stored on ticket messages and matched by threading).</summary>
     public static string NewMessageId(string deploymentId) => PortalMessageId.Create(deploymentId).Trim('<', '>');
 
