@@ -217,7 +217,7 @@ internal sealed partial class AttachmentUploads(MailStore store, IOptions<Sandbo
     private static JsonObject State(Session session) => new()
     {
         ["expirationDateTime"] = MessageJson.Time(session.Expires),
-        ["nextExpectedRanges"] = new JsonArray($"{session.Received}-{session.Size - 1}"),
+        ["nextExpectedRanges"] = new JsonArray($"{session.Received}-"),
     };
 
     private static (int, JsonObject?, string?) Error(int status, string code, string message, JsonObject? extra = null)
