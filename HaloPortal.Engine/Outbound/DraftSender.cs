@@ -17,8 +17,9 @@ namespace HaloPortal.Engine.Outbound;
 /// <summary>
 /// Sends a message whose attachments are too large for one sendMail request, the way Graph asks for it: the message is created as
 /// a draft from its MIME (so the portal's Message-ID, threading and deployment headers stay as built), files of up to 3 MB are
-/// added in one request each, larger ones (up to 150 MB) through an upload session in chunks, then the draft is sent. A retry
-/// first removes the drafts an interrupted attempt left behind (found by the Message-ID), so only one copy is ever sent.
+/// added in one request each, larger ones (up to 150 MB) through an upload session in chunks, then the draft is sent. Whether an
+/// earlier attempt already sent it is the caller's Sent Items check; here the drafts an attempt that stopped before sending left
+/// behind (found by the Message-ID) are removed first, so the mailbox never holds or sends a second copy.
 /// </summary>
 internal sealed class DraftSender(IGraphClients graph, IDeployment deployment, TimeProvider time, ILogger<DraftSender> logger)
 {
@@ -34,7 +35,7 @@ internal sealed class DraftSender(IGraphClients graph, IDeployment deployment, T
     };
 
     public async Task SendAsync(MailboxCredential credential, OutboundMessage message, string fromAddress, string? fromName,
-        IReadOnlyList<TicketAttachment> attachments, bool retry, CancellationToken cancellationToken)
+        IReadOnlyList<TicketAttachment> attachments, CancellationToken cancellationToken)
     {
         var client = graph.For(credential);
         var delegatedOwn = credential.AuthMethod == AuthMethod.AuthorizationCode && string.IsNullOrWhiteSpace(credential.SharedMailbox);
@@ -54,10 +55,9 @@ internal sealed class DraftSender(IGraphClients graph, IDeployment deployment, T
         }
 
         var separate = files.Except(inMime).ToList();
-        if (retry)
-        {
-            await DeleteLeftoverDraftsAsync(client, mailbox, message.InternetMessageId, cancellationToken);
-        }
+        // An earlier attempt that stopped before sending (its node died, or Graph refused an upload and an agent clicked Retry,
+        // which starts the count again) left its draft behind: it goes first, so the mailbox holds one copy and one is sent.
+        await DeleteLeftoverDraftsAsync(client, mailbox, message.InternetMessageId, cancellationToken);
 
         var mime = OutboundMime.ToBytes(OutboundMime.Build(message, fromAddress, fromName, inMime, deployment.DeploymentId, time.GetUtcNow()));
         var create = new RequestInformation { HttpMethod = Method.POST, URI = new Uri(mailbox + "/messages") };

@@ -131,8 +131,7 @@ internal sealed class OutboundSender(
 
                 if (uploads)
                 {
-                    var retry = message.Attempts > 0 || message.LastErrorCode == SendInterrupted;
-                    await drafts.SendAsync(sender.Credential, message, sender.Address, sender.DisplayName, attachments, retry, cancellationToken);
+                    await drafts.SendAsync(sender.Credential, message, sender.Address, sender.DisplayName, attachments, cancellationToken);
                 }
                 else
                 {

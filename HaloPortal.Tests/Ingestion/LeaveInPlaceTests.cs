@@ -8,6 +8,7 @@ using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,18 +24,44 @@ public sealed class GraphRecordingPortalFactory : PortalAppFactory
 
     public ConcurrentQueue<string> GraphRequests { get; } = new();
 
+    /// <summary>Requests (as recorded) that never reach the sandbox: answered 400 ErrorInvalidRequest, as a refusing Graph would.</summary>
+    public Func<string, bool>? Refuse { get; set; }
+
+    /// <summary>Requests (as recorded) the sandbox carries out but whose answer is lost: the caller gets a 500 instead.</summary>
+    public Func<string, bool>? LoseAnswer { get; set; }
+
     private sealed class Recorder(GraphRecordingPortalFactory factory) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.Use(async (http, proceed) =>
             {
-                if (http.Request.Path.StartsWithSegments(SandboxHosts.GraphPathPrefix))
+                if (!http.Request.Path.StartsWithSegments(SandboxHosts.GraphPathPrefix))
                 {
-                    factory.GraphRequests.Enqueue($"{http.Request.Method} {Uri.UnescapeDataString(http.Request.Path.Value!)}{http.Request.QueryString}");
+                    await proceed();
+                    return;
+                }
+
+                var seen = $"{http.Request.Method} {Uri.UnescapeDataString(http.Request.Path.Value!)}{http.Request.QueryString}";
+                factory.GraphRequests.Enqueue(seen);
+                if (factory.Refuse?.Invoke(seen) == true)
+                {
+                    http.Response.StatusCode = 400;
+                    await http.Response.WriteAsJsonAsync(new { error = new { code = "ErrorInvalidRequest", message = "Refused by the test." } });
+                    return;
+                }
+
+                var lose = factory.LoseAnswer?.Invoke(seen) == true;
+                if (lose)
+                {
+                    http.Response.Body = Stream.Null; // what the sandbox answers never reaches the caller
                 }
 
                 await proceed();
+                if (lose)
+                {
+                    throw new HttpRequestException("The test lost the answer.");
+                }
             });
             next(app);
         };

@@ -66,6 +66,82 @@ public sealed class LargeReplyTests(GraphRecordingPortalFactory app) : IClassFix
         Assert.DoesNotContain(await _kit.Mail.Control.ListMessagesAsync(_kit.Mail.Demo.SharedMailbox, "drafts"), m => m.InternetMessageId?.Trim('<', '>') == sent.InternetMessageId);
     }
 
+    /// <summary>Waits (with a deadline) until the message's first attempt ended without sending it.</summary>
+    private async Task<OutboundInfo> WaitAttemptFailedAsync(long id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var info = (await _kit.Get<IReplies>().GetAsync(id))!;
+            if (info.LastErrorCode is not null && info.Status is OutboundStatus.Queued or OutboundStatus.Failed)
+            {
+                return info;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Outbound message {id} is {info.Status}; expected a failed attempt.");
+            Assert.NotEqual(OutboundStatus.Sent, info.Status);
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<int> CopiesAsync(string mailbox, string folder, string internetMessageId) =>
+        (await _kit.Mail.Control.ListMessagesAsync(mailbox, folder)).Count(m => m.InternetMessageId?.Trim('<', '>') == internetMessageId);
+
+    [Fact]
+    public async Task A_send_whose_answer_was_lost_is_found_in_Sent_Items_on_retry_and_not_sent_twice()
+    {
+        var (ticket, requester) = await OpenTicketAsync("Answer lost");
+        var lost = 0;
+        app.LoseAnswer = r => r.StartsWith("POST", StringComparison.Ordinal) && r.EndsWith("/send", StringComparison.Ordinal) && Interlocked.Exchange(ref lost, 1) == 0;
+        try
+        {
+            var queued = await _kit.Get<IReplies>().SendAsync(ticket.Id, new ReplyAuthor(Actor.System, "Agent"), "<p>Big file.</p>",
+                [new ReplyAttachment("big.bin", "application/octet-stream", Random(4 * 1024 * 1024))]);
+            var failed = await WaitAttemptFailedAsync(queued.Id);
+            Assert.Equal(1, await CopiesAsync(_kit.Mail.Demo.SharedMailbox, "sentitems", queued.InternetMessageId)); // it did go out
+
+            await _kit.Get<IReplies>().RetryAsync(queued.Id, Actor.System);
+            var sent = await _kit.WaitSentAsync(queued.Id);
+
+            await _kit.ReceivedAsync(requester, sent.InternetMessageId);
+            Assert.Equal(1, await CopiesAsync(requester, "inbox", sent.InternetMessageId));
+            Assert.Equal(1, await CopiesAsync(_kit.Mail.Demo.SharedMailbox, "sentitems", sent.InternetMessageId));
+            Assert.Equal(0, await CopiesAsync(_kit.Mail.Demo.SharedMailbox, "drafts", sent.InternetMessageId));
+            Assert.NotNull(failed.LastError);
+        }
+        finally
+        {
+            app.LoseAnswer = null;
+        }
+    }
+
+    [Fact]
+    public async Task A_draft_left_by_a_refused_upload_is_removed_when_the_reply_is_retried_and_one_copy_is_sent()
+    {
+        var (ticket, requester) = await OpenTicketAsync("Upload refused");
+        var refused = 0;
+        app.Refuse = r => r.Contains("/attachments/createUploadSession", StringComparison.Ordinal) && Interlocked.Exchange(ref refused, 1) == 0;
+        try
+        {
+            var queued = await _kit.Get<IReplies>().SendAsync(ticket.Id, new ReplyAuthor(Actor.System, "Agent"), "<p>Big file.</p>",
+                [new ReplyAttachment("big.bin", "application/octet-stream", Random(4 * 1024 * 1024 + 1))]);
+            await WaitAttemptFailedAsync(queued.Id);
+            Assert.Equal(1, await CopiesAsync(_kit.Mail.Demo.SharedMailbox, "drafts", queued.InternetMessageId));
+
+            await _kit.Get<IReplies>().RetryAsync(queued.Id, Actor.System);
+            var sent = await _kit.WaitSentAsync(queued.Id);
+
+            await _kit.ReceivedAsync(requester, sent.InternetMessageId);
+            Assert.Equal(1, await CopiesAsync(requester, "inbox", sent.InternetMessageId));
+            Assert.Equal(0, await CopiesAsync(_kit.Mail.Demo.SharedMailbox, "drafts", sent.InternetMessageId));
+            Assert.Equal(1, await CopiesAsync(_kit.Mail.Demo.SharedMailbox, "sentitems", sent.InternetMessageId));
+        }
+        finally
+        {
+            app.Refuse = null;
+        }
+    }
+
     [Fact]
     public async Task Attachments_over_150_MB_in_all_are_refused_when_queued()
     {
