@@ -16,8 +16,8 @@ public static class ReplyLimits
     /// </summary>
     public const long MaxAttachmentBytes = 150L * 1024 * 1024;
 
-    /// <summary>"150 MB", for messages.</summary>
-    public static string MaxAttachmentText => $"{MaxAttachmentBytes / 1024 / 1024} MB";
+    /// <summary><see cref="MaxAttachmentBytes"/> for messages.</summary>
+    public const string MaxAttachmentText = "150 MB";
 }
 
 /// <summary>A file attached to a reply.</summary>
