@@ -70,6 +70,7 @@ public static class SandboxExtensions
         services.AddSingleton<FaultRegistry>();
         services.AddSingleton<GraphPipeline>();
         services.AddSingleton<MailStore>();
+        services.AddSingleton<AttachmentUploads>();
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<ChangeNotifier>();
         services.AddSingleton<SubscriptionValidator>();
@@ -96,6 +97,12 @@ public static class SandboxExtensions
         endpoints.MapSandboxIdentity();
         endpoints.Map(SandboxHosts.GraphPathPrefix + "/{**path}", (HttpContext http, GraphPipeline pipeline) => pipeline.HandleHttpAsync(http))
             .AllowAnonymous()
+            .ExcludeFromDescription();
+        // Attachment upload URLs are pre-authenticated, as Outlook's are: no token, only the URL's own secret.
+        endpoints.MapMethods(SandboxHosts.GraphPathPrefix + "/" + AttachmentUploads.PathSegment + "/{token}", ["PUT", "GET", "DELETE"],
+                (HttpContext http, string token, AttachmentUploads uploads) => uploads.HandleHttpAsync(http, token))
+            .AllowAnonymous()
+            .DisableAntiforgery()
             .ExcludeFromDescription();
         endpoints.MapSandboxControl();
         return endpoints;

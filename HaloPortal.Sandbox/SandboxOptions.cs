@@ -42,6 +42,10 @@ public sealed class SandboxOptions
     public double NotificationRetryHours { get; set; } = 4;
 
     /// <summary>Answers slower than this count as slow (Graph: about 2.9 s).</summary>
+    /// <summary>How long an attachment upload session (createUploadSession) accepts chunks.</summary>
+    [Range(1, 1440, ErrorMessage = "Sandbox:AttachmentUploadSessionMinutes must be between 1 and 1440.")]
+    public int AttachmentUploadSessionMinutes { get; set; } = 360;
+
     [Range(0.1, 60, ErrorMessage = "Sandbox:SlowResponseSeconds must be between 0.1 and 60.")]
     public double SlowResponseSeconds { get; set; } = 2.9;
 

@@ -784,6 +784,28 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     b.ToTable("InboundEmails", (string)null);
                 });
 
+            modelBuilder.Entity("HaloPortal.Engine.Ingestion.InboundMessageOwner", b =>
+                {
+                    b.Property<string>("MessageKey")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("InboundEmailId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("MailboxId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("MessageKey");
+
+                    b.HasIndex("InboundEmailId")
+                        .IsUnique();
+
+                    b.ToTable("InboundMessageOwners", (string)null);
+                });
+
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.InboundRequest", b =>
                 {
                     b.Property<long>("Id")
@@ -847,6 +869,26 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     b.HasIndex("MailboxId", "ReceivedAt");
 
                     b.ToTable("InboundRequests", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Ingestion.IngestionSettingsRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("OneTicketAcrossMailboxes")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("IngestionSettings", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            OneTicketAcrossMailboxes = true
+                        });
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.MailboxSyncState", b =>
@@ -1961,6 +2003,15 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .WithMany()
                         .HasForeignKey("TicketId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Ingestion.InboundMessageOwner", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.Ingestion.InboundEmail", null)
+                        .WithMany()
+                        .HasForeignKey("InboundEmailId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.InboundRequest", b =>

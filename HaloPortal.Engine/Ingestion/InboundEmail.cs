@@ -80,7 +80,7 @@ internal sealed class InboundEmail : IClaimable
     /// <summary>When retention removed the raw message (null while it is kept).</summary>
     public DateTimeOffset? RawPurgedAt { get; set; }
 
-    /// <summary>The mailbox side effect still to do once the ticket is committed (move / delete / mark read).</summary>
+    /// <summary>The mailbox side effect still to do once the ticket is committed (move / delete / mark read / leave in place).</summary>
     public string? PendingSideEffect { get; set; }
 
     /// <summary>The node process working the email now (no other node takes it until the claim expires or the node dies).</summary>

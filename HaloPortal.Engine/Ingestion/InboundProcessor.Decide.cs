@@ -16,7 +16,7 @@ internal sealed partial class InboundProcessor
     // One writer decides tickets at a time: ticket numbers and threading stay consistent on every provider.
     private static readonly SemaphoreSlim DecideGate = new(1, 1);
 
-    private sealed record DecisionContext(IReadOnlyList<EmailRule> Rules, ClassificationContext Classification);
+    private sealed record DecisionContext(IReadOnlyList<EmailRule> Rules, ClassificationContext Classification, bool OneTicketAcrossMailboxes);
 
     private async Task<DecisionContext> LoadDecisionContextAsync(CancellationToken cancellationToken)
     {
@@ -27,7 +27,8 @@ internal sealed partial class InboundProcessor
             .ToListAsync(cancellationToken);
         var addresses = connected.SelectMany(c => new[] { c.EmailAddress, c.SharedMailbox, c.ConnectedAddress })
             .Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a!.ToLowerInvariant()).ToHashSet();
-        return new DecisionContext(rules, new ClassificationContext(deployment.DeploymentId, addresses));
+        var settings = await IngestionSettingsStore.ReadAsync(db, cancellationToken);
+        return new DecisionContext(rules, new ClassificationContext(deployment.DeploymentId, addresses), settings.OneTicketAcrossMailboxes);
     }
 
     /// <summary>
@@ -239,6 +240,12 @@ internal sealed partial class InboundProcessor
             }
 
             log.Info(email.Reason);
+        }
+        else if (context.OneTicketAcrossMailboxes && MessageIdKey.Of(parsed.MessageId) is { } messageKey
+                 && await CrossMailboxCopies.IsCopyAsync(db, mailbox, email, messageKey, now, cancellationToken))
+        {
+            // The same email reached another connected mailbox first (To: one, Cc: the other): one ticket, from there.
+            log.Info(email.Reason!);
         }
         else
         {

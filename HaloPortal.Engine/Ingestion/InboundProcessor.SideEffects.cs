@@ -93,6 +93,7 @@ internal sealed partial class InboundProcessor
                 {
                     ProcessedMailAction.MoveToFolder => $"Moved to the '{mailbox.ProcessedFolderName}' folder.",
                     ProcessedMailAction.Delete => "Deleted from the mailbox.",
+                    ProcessedMailAction.LeaveInPlace => "Left in the mailbox.",
                     _ => "Marked as read.",
                 });
                 row.GraphMessageId = result.NewMessageId ?? row.GraphMessageId;

@@ -9,6 +9,7 @@ internal static class IngestionExtensions
     public static IServiceCollection AddIngestion(this IServiceCollection services)
     {
         services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IIngestionSettings, IngestionSettingsStore>();
         services.AddSingleton<MailboxSideEffects>();
         services.AddSingleton<InboundProcessor>();
         services.AddSingleton<IPipelineProbe, NoPipelineProbe>();

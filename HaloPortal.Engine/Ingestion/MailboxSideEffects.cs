@@ -8,7 +8,10 @@ using Microsoft.Graph.Users.Item.Messages.Item.Move;
 
 namespace HaloPortal.Engine.Ingestion;
 
-/// <summary>The last step of the pipeline: move, delete or mark read the messages whose tickets are committed, up to 20 per Graph $batch.</summary>
+/// <summary>
+/// The last step of the pipeline: move, delete or mark read the messages whose tickets are committed, up to 20 per Graph $batch
+/// (or nothing at all for <see cref="ProcessedMailAction.LeaveInPlace"/>).
+/// </summary>
 internal sealed class MailboxSideEffects
 {
     private const int BatchSize = 20;
@@ -21,6 +24,17 @@ internal sealed class MailboxSideEffects
         var results = new Dictionary<string, SideEffectResult>();
         if (messageIds.Count == 0)
         {
+            return results;
+        }
+
+        if (settings.ProcessedAction == ProcessedMailAction.LeaveInPlace)
+        {
+            // Nothing to ask Graph: the message stays as it is, and its inbound record (Done) is what keeps it from a second ticket.
+            foreach (var id in messageIds)
+            {
+                results[id] = new SideEffectResult(true, null, null);
+            }
+
             return results;
         }
 

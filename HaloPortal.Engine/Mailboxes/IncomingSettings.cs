@@ -32,7 +32,7 @@ public sealed record IncomingSettings(bool IncomingEnabled, string SourceFolder,
 
         if (!Enum.IsDefined(settings.ProcessedAction))
         {
-            throw new ArgumentException("Choose what happens to processed mail: move it to a folder, delete it, or mark it read.", "processedAction");
+            throw new ArgumentException("Choose what happens to processed mail: move it to a folder, mark it read, delete it, or leave it in place.", "processedAction");
         }
 
         if (settings.ProcessedAction == ProcessedMailAction.MoveToFolder)

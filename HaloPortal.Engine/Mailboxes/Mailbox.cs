@@ -47,9 +47,20 @@ public enum MailboxConnectionType
 /// <summary>The mailbox side effect after a ticket is committed.</summary>
 public enum ProcessedMailAction
 {
+    /// <summary>Moved to the processed folder (created when missing).</summary>
     MoveToFolder,
+
+    /// <summary>Deleted from the mailbox (to Deleted Items).</summary>
     Delete,
+
+    /// <summary>Marked as read, left in the folder.</summary>
     MarkRead,
+
+    /// <summary>
+    /// Left exactly as it arrived (unread, in the folder): no Graph call after the fetch of its MIME. The portal's own record of
+    /// the message (by Message-ID and Graph id) keeps it from being processed again by later scans, notifications or resyncs.
+    /// </summary>
+    LeaveInPlace,
 }
 
 internal sealed class MailboxConfiguration : IEntityTypeConfiguration<Mailbox>

@@ -13,6 +13,7 @@ internal static class OutboundExtensions
         services.AddSingleton<OutboundEvents>();
         services.AddSingleton<IOutboundEvents>(sp => sp.GetRequiredService<OutboundEvents>());
         services.AddSingleton<Nodes.IChangeTopic>(sp => sp.GetRequiredService<OutboundEvents>());
+        services.AddSingleton<DraftSender>();
         services.AddSingleton<OutboundSender>();
         services.AddSingleton<IReplies, Replies>();
         services.AddSingleton<IAcknowledgements, AcknowledgementStore>();

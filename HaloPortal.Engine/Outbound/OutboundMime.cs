@@ -7,6 +7,16 @@ namespace HaloPortal.Engine.Outbound;
 /// <summary>Builds the MIME of an outbound message: threading headers, the portal Message-ID and deployment header, HTML + text, attachments.</summary>
 internal static class OutboundMime
 {
+    /// <summary>
+    /// The most attachment bytes sent in one sendMail request: Graph takes at most 4 MB per request and the MIME is base64 inside
+    /// base64 (about 1.8 times the files), so more goes out as a draft with upload sessions instead.
+    /// </summary>
+    public const long SendMailAttachmentBytes = 2 * 1024 * 1024;
+
+    /// <summary>Whether these attachments are too large for one sendMail request.</summary>
+    public static bool NeedsUploads(IReadOnlyList<TicketAttachment> attachments) =>
+        attachments.Where(a => !a.IsInline).Sum(a => (long)a.Content.Length) > SendMailAttachmentBytes;
+
     /// <summary>A new portal Message-ID without angle brackets (the form stored on ticket messages and matched by threading).</summary>
     public static string NewMessageId(string deploymentId) => PortalMessageId.Create(deploymentId).Trim('<', '>');
 
@@ -29,10 +39,11 @@ internal static class OutboundMime
         }
 
         mime.Headers.Add(MailClassifier.DeploymentHeader, deploymentId);
-        if (message.Kind != OutboundKind.Reply)
+        if (AutoSubmitted(message.Kind) is { } autoSubmitted)
         {
-            // RFC 3834: machine-generated; and ask Exchange not to answer it with out-of-office replies.
-            mime.Headers.Add("Auto-Submitted", "auto-generated");
+            // RFC 3834 §5: an automatic response to a message is "auto-replied", other machine-made mail "auto-generated"; and
+            // ask Exchange not to answer it with out-of-office replies. A reply an agent typed is neither.
+            mime.Headers.Add("Auto-Submitted", autoSubmitted);
             mime.Headers.Add("X-Auto-Response-Suppress", "All");
         }
 
@@ -49,6 +60,14 @@ internal static class OutboundMime
         mime.Body = body.ToMessageBody();
         return mime;
     }
+
+    /// <summary>The RFC 3834 <c>Auto-Submitted</c> value of a kind of outbound mail; null for mail a person wrote.</summary>
+    public static string? AutoSubmitted(OutboundKind kind) => kind switch
+    {
+        OutboundKind.Reply => null,
+        OutboundKind.Acknowledgement => "auto-replied",
+        _ => "auto-generated",
+    };
 
     public static byte[] ToBytes(MimeMessage message)
     {

@@ -36,10 +36,14 @@ internal sealed record SendingMailbox(MailboxCredential Credential, string Addre
 /// <summary>One mailbox's ability to send: <see cref="Sender"/> when it can, else <see cref="Reason"/> (its name is null when it was deleted).</summary>
 internal sealed record MailboxCheck(string? Name, string? Address, SendingMailbox? Sender, string? Reason);
 
-/// <summary>Sends queued <see cref="OutboundMessage"/>s through Graph sendMail (base64 MIME), with retries and back-off.</summary>
+/// <summary>
+/// Sends queued <see cref="OutboundMessage"/>s through Graph sendMail (base64 MIME), or — when the attachments are too large for
+/// one request — as a draft with upload sessions (<see cref="DraftSender"/>), with retries and back-off.
+/// </summary>
 internal sealed class OutboundSender(
     IDbContextFactory<PortalDbContext> contexts,
     IGraphClients graph,
+    DraftSender drafts,
     IDeployment deployment,
     IEmailSettings emailSettings,
     OutboundEvents events,
@@ -109,7 +113,7 @@ internal sealed class OutboundSender(
             var attachments = message.TicketMessageId is { } tm
                 ? await db.Set<TicketAttachment>().AsNoTracking().Where(a => a.TicketMessageId == tm).OrderBy(a => a.Id).ToListAsync(cancellationToken)
                 : [];
-            var mime = OutboundMime.Build(message, sender.Address, sender.DisplayName, attachments, deployment.DeploymentId, time.GetUtcNow());
+            var uploads = OutboundMime.NeedsUploads(attachments);
             // An earlier attempt whose outcome is not known for sure (its node died, or the answer was lost: a timeout, a 5xx after
             // Graph took it) may have sent it: Sent Items tells, so a retry never sends it twice.
             if ((message.Attempts > 0 || message.LastErrorCode == SendInterrupted) && await InSentItemsAsync(sender.Credential, message.InternetMessageId, cancellationToken))
@@ -125,7 +129,15 @@ internal sealed class OutboundSender(
                         message.Kind, message.Id, message.InternetMessageId, message.LastErrorCode);
                 }
 
-                await SendMimeAsync(sender.Credential, OutboundMime.ToBytes(mime), cancellationToken);
+                if (uploads)
+                {
+                    await drafts.SendAsync(sender.Credential, message, sender.Address, sender.DisplayName, attachments, cancellationToken);
+                }
+                else
+                {
+                    var mime = OutboundMime.Build(message, sender.Address, sender.DisplayName, attachments, deployment.DeploymentId, time.GetUtcNow());
+                    await SendMimeAsync(sender.Credential, OutboundMime.ToBytes(mime), cancellationToken);
+                }
             }
 
             message.Status = OutboundStatus.Sent;

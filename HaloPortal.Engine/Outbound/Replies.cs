@@ -10,8 +10,14 @@ namespace HaloPortal.Engine.Outbound;
 /// <summary>Limits of a reply.</summary>
 public static class ReplyLimits
 {
-    /// <summary>Graph's sendMail takes at most 4 MB; the MIME is base64 inside base64, so attachments must stay well below.</summary>
-    public const long MaxAttachmentBytes = 2 * 1024 * 1024;
+    /// <summary>
+    /// The most attachment bytes one reply carries: Exchange Online's 150 MB message limit. Up to 2 MB go out in one sendMail
+    /// request; more are sent as a draft, the large files uploaded in chunks through Graph upload sessions.
+    /// </summary>
+    public const long MaxAttachmentBytes = 150L * 1024 * 1024;
+
+    /// <summary><see cref="MaxAttachmentBytes"/> for messages.</summary>
+    public const string MaxAttachmentText = "150 MB";
 }
 
 /// <summary>A file attached to a reply.</summary>
@@ -115,7 +121,7 @@ internal sealed class Replies(
         var total = attachments.Sum(a => (long)a.Content.Length);
         if (total > ReplyLimits.MaxAttachmentBytes)
         {
-            throw new ArgumentException($"The attachments add up to {total / 1024.0 / 1024.0:F1} MB; at most 2 MB can be sent in one reply. Remove some or share large files by link.", "attachments");
+            throw new ArgumentException($"The attachments add up to {total / 1024.0 / 1024.0:F1} MB; at most {ReplyLimits.MaxAttachmentText} can be sent in one reply (Exchange Online's limit). Remove some or share large files by link.", "attachments");
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

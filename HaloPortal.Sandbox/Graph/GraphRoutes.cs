@@ -34,6 +34,10 @@ internal static class GraphRoutes
         }
 
         yield return new("POST", user + "/sendMail", GraphAccess.MailSend, SendMailHandler.SendMail);
+        yield return new("POST", user + "/messages", GraphAccess.MailWrite, DraftHandlers.Create);
+        yield return new("POST", user + "/messages/{message}/attachments", GraphAccess.MailWrite, DraftHandlers.AddAttachment);
+        yield return new("POST", user + "/messages/{message}/attachments/createUploadSession", GraphAccess.MailWrite, DraftHandlers.CreateUploadSession);
+        yield return new("POST", user + "/messages/{message}/send", GraphAccess.MailSend, DraftHandlers.Send);
 
         yield return new("GET", user + "/contacts/delta", GraphAccess.ContactsRead, DeltaHandlers.ContactsDelta);
         yield return new("GET", user + "/contacts", GraphAccess.ContactsRead, ContactHandlers.List);

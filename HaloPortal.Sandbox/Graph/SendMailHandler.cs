@@ -51,6 +51,14 @@ internal static class SendMailHandler
             message = MimeConverter.FromGraph(json, sender, time.GetUtcNow());
         }
 
+        await DeliverAsync(call, message, saveToSentItems);
+        return GraphResult.Accepted;
+    }
+
+    /// <summary>Delivers a sent message into its sandbox recipients' inboxes (Bcc removed) and, when asked, a copy into the sender's Sent Items.</summary>
+    public static async Task DeliverAsync(GraphCall call, MimeMessage message, bool saveToSentItems)
+    {
+        var sender = call.RequiredMailbox;
         var recipients = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes)
             .Select(m => m.Address).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (recipients.Count == 0)
@@ -77,7 +85,5 @@ internal static class SendMailHandler
         {
             await store.DeliverAsync(sender, sentCopy, "sentitems", isRead: true, call.Aborted);
         }
-
-        return GraphResult.Accepted;
     }
 }

@@ -7,6 +7,9 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace HaloPortal.Sandbox.Mail;
 
+/// <summary>A file attached to a message being composed.</summary>
+internal sealed record NewAttachment(string Name, string ContentType, bool IsInline, string? ContentId, byte[] Content);
+
 /// <summary>A change to a mailbox item, for change notifications.</summary>
 internal sealed record MailChange(Guid MailboxId, string FolderId, string MessageId, string ChangeType, long Seq);
 
@@ -75,8 +78,8 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
         return found;
     }
 
-    /// <summary>Stores raw MIME in a folder as a new message.</summary>
-    public async Task<SbMessage> DeliverAsync(SbUser mailbox, byte[] mime, string folder, bool isRead, CancellationToken ct)
+    /// <summary>Stores raw MIME in a folder as a new message (a draft: in Drafts, by <c>POST /messages</c>).</summary>
+    public async Task<SbMessage> DeliverAsync(SbUser mailbox, byte[] mime, string folder, bool isRead, CancellationToken ct, bool isDraft = false)
     {
         MailChange change;
         SbMessage message;
@@ -88,6 +91,7 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
             var parsed = MimeConverter.Parse(mime, mailbox.Id, target.Id, time.GetUtcNow(), mailbox.UserPrincipalName.Split('@').Last());
             message = parsed.Message;
             message.IsRead = isRead;
+            message.IsDraft = isDraft;
             if (parsed.References.Count > 0)
             {
                 var ids = parsed.References.Select(r => "<" + r + ">").ToList();
@@ -137,6 +141,89 @@ internal sealed class MailStore(IDbContextFactory<SandboxDbContext> contexts, Ti
 
         await notifier.PublishAsync(changes, ct);
         return moved;
+    }
+
+    /// <summary>The bytes of a message's attachments (what counts towards Exchange's 150 MB); null when there is no such message.</summary>
+    public async Task<long?> AttachmentBytesAsync(Guid mailboxId, string messageId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (!await db.Messages.AnyAsync(m => m.MailboxId == mailboxId && m.Id == messageId, ct))
+        {
+            return null;
+        }
+
+        return await db.Attachments.Where(a => a.MessageId == messageId).SumAsync(a => (long)a.Content.Length, ct);
+    }
+
+    /// <summary>
+    /// Adds a file attachment to a message (a draft being composed): its MIME gains the part, so what is sent (or read as
+    /// <c>$value</c>) carries it, and it is listed with the message's attachments.
+    /// </summary>
+    public async Task<SbAttachment> AddAttachmentAsync(Guid mailboxId, string messageId, NewAttachment added, CancellationToken ct)
+    {
+        SbAttachment attachment;
+        SbMessage message;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            message = await db.Messages.SingleOrDefaultAsync(m => m.MailboxId == mailboxId && m.Id == messageId, ct) ?? throw GraphRequestException.ItemNotFound();
+            var content = await db.MessageContents.SingleAsync(c => c.MessageId == messageId, ct);
+            var mime = MimeConverter.Load(content.Mime);
+            var part = new MimeKit.MimePart(MimeKit.ContentType.TryParse(added.ContentType, out var type) ? type : new MimeKit.ContentType("application", "octet-stream"))
+            {
+                Content = new MimeKit.MimeContent(new MemoryStream(added.Content, writable: false)),
+                ContentDisposition = new MimeKit.ContentDisposition(added.IsInline ? MimeKit.ContentDisposition.Inline : MimeKit.ContentDisposition.Attachment),
+                ContentTransferEncoding = MimeKit.ContentEncoding.Base64,
+                FileName = added.Name,
+            };
+            if (added.ContentId is { Length: > 0 } contentId)
+            {
+                part.ContentId = contentId;
+            }
+
+            if (mime.Body is MimeKit.Multipart { ContentType.MediaSubtype: var subtype } mixed && string.Equals(subtype, "mixed", StringComparison.OrdinalIgnoreCase))
+            {
+                mixed.Add(part);
+            }
+            else
+            {
+                var mixedBody = new MimeKit.Multipart("mixed");
+                if (mime.Body is { } body)
+                {
+                    mixedBody.Add(body);
+                }
+
+                mixedBody.Add(part);
+                mime.Body = mixedBody;
+            }
+
+            content.Mime = MimeConverter.ToBytes(mime);
+            var now = time.GetUtcNow();
+            attachment = new SbAttachment
+            {
+                Id = SandboxIds.AttachmentId(),
+                MessageId = messageId,
+                Name = added.Name,
+                ContentType = added.ContentType,
+                IsInline = added.IsInline,
+                ContentId = added.ContentId,
+                Content = added.Content,
+                LastModifiedAt = now,
+            };
+            db.Attachments.Add(attachment);
+            message.HasAttachments |= !added.IsInline;
+            message.ChangeSeq = await db.NextSeqAsync(ct);
+            message.LastModifiedAt = now;
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await notifier.PublishAsync([new MailChange(mailboxId, message.FolderId, message.Id, "updated", message.ChangeSeq)], ct);
+        return attachment;
     }
 
     /// <summary>Deletes a message: from a folder it moves to Deleted Items; from Deleted Items it is gone.</summary>

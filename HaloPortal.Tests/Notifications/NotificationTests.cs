@@ -17,9 +17,9 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
 {
     private readonly OutboundKit _kit = new(app);
 
-    private async Task<AgentSummary> AgentAsync(string name, bool emailProcessing, bool integration)
+    private async Task<AgentSummary> AgentAsync(string name, bool emailProcessing, bool integration, string? email = null)
     {
-        var agent = await _kit.Get<IAgents>().CreateAsync(new NewAgent(name, $"{name.ToLowerInvariant()}-{Guid.NewGuid():N}@example.com", "Agent-Password-1", [PortalRoles.Agent]), Actor.System);
+        var agent = await _kit.Get<IAgents>().CreateAsync(new NewAgent(name, email ?? $"{name.ToLowerInvariant()}-{Guid.NewGuid():N}@example.com", "Agent-Password-1", [PortalRoles.Agent]), Actor.System);
         await _kit.Get<INotifications>().SetPreferencesAsync(agent.Id, new NotificationPreferences(emailProcessing, integration), Actor.System);
         return agent;
     }
@@ -33,7 +33,8 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
     [Fact]
     public async Task A_failing_credential_notifies_subscribed_agents_once_and_once_on_recovery()
     {
-        var subscribed = await AgentAsync("Subscribed", emailProcessing: true, integration: false);
+        // A mailbox of the sandbox tenant, so the notification mail can be read as delivered.
+        var subscribed = await AgentAsync("Subscribed", emailProcessing: true, integration: false, email: await _kit.CreateRequesterAsync("agent", "Subscribed Agent"));
         var integrationOnly = await AgentAsync("IntegrationOnly", emailProcessing: false, integration: true);
         var unsubscribed = await AgentAsync("Unsubscribed", emailProcessing: false, integration: false);
         await _kit.Get<IEmailSettings>().SetDefaultOutgoingMailboxAsync(SandboxMail.DemoMailboxId, Actor.System);
@@ -85,6 +86,9 @@ public sealed class NotificationTests(PortalAppFactory app) : IClassFixture<Port
         Assert.Equal(_kit.Mail.Demo.SharedMailbox, sent.SentFrom);
         Assert.True(Engine.Parsing.PortalMessageId.TryGetDeploymentId(sent.InternetMessageId, out var deployment));
         Assert.Equal(_kit.Get<IDeployment>().DeploymentId, deployment);
+        var (delivered, _) = await _kit.ReceivedAsync(subscribed.Email, sent.InternetMessageId);
+        Assert.Equal("auto-generated", delivered.Headers["Auto-Submitted"]);
+        Assert.Equal("All", delivered.Headers["X-Auto-Response-Suppress"]);
     }
 
     [Fact]

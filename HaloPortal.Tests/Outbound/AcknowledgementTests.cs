@@ -49,7 +49,8 @@ public sealed class AcknowledgementTests : IClassFixture<PortalAppFactory>, IAsy
         Assert.Contains("Wi-Fi in the lobby", mime.Subject);
         Assert.Contains("Ada Ack", mime.HtmlBody);
         Assert.Equal(first, mime.InReplyTo);
-        Assert.Equal("auto-generated", mime.Headers["Auto-Submitted"]);
+        Assert.Equal("auto-replied", mime.Headers["Auto-Submitted"]);
+        Assert.Equal("All", mime.Headers["X-Auto-Response-Suppress"]);
 
         var followUp = SandboxMail.NewMessageId("contoso.sandbox");
         await _kit.Mail.DeliverAsync(SandboxMail.Mime(requester, _kit.Mail.Demo.SharedMailbox, "RE: Wi-Fi in the lobby", "Still nothing.", followUp, inReplyTo: first));

@@ -58,6 +58,9 @@ public sealed class ReplyTests(PortalAppFactory app) : IClassFixture<PortalAppFa
         Assert.Equal(requester, Assert.Single(mime.To.Mailboxes).Address, ignoreCase: true);
         Assert.Equal(_kit.Mail.Demo.SharedMailbox, Assert.Single(mime.From.Mailboxes).Address, ignoreCase: true);
         Assert.Contains("<b>another cable</b>", mime.HtmlBody);
+        // Typed by a person: not marked as automatic mail (RFC 3834), so the requester's own auto-replies may answer it.
+        Assert.False(mime.Headers.Contains("Auto-Submitted"));
+        Assert.False(mime.Headers.Contains("X-Auto-Response-Suppress"));
         Assert.Equal("steps.txt", Assert.Single(mime.Attachments.OfType<MimePart>()).FileName);
         Assert.Equal(_kit.Mail.Demo.SharedMailbox, (await _kit.QueryAsync(db => db.Set<TicketMessage>().AsNoTracking().SingleAsync(m => m.Id == entry.Id))).From);
     }

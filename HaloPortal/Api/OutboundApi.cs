@@ -55,7 +55,9 @@ internal static class OutboundApi
         }).RequireAuthorization(PortalPolicies.Agent).WithTags("Tickets").Produces<OutboundMessageDto>(StatusCodes.Status202Accepted).WithName("ReplyToTicket")
           .WithSummary("Queues a reply to the ticket's requester (stored first, sent in the background); 202 with the outbound message's id, status and the mailbox it goes out from. "
               + "fromMailboxId sends only from that mailbox and allowFallback=false only from the ticket's own: otherwise 409 with the current plan.")
-          .ProducesValidationProblem();
+          .ProducesValidationProblem()
+          // Up to 150 MB of attachments, base64 in JSON (4/3 of it) with room for the body: above Kestrel's 30 MB default.
+          .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ReplyLimits.MaxAttachmentBytes * 4 / 3 + 16 * 1024 * 1024));
 
         api.MapGet("/tickets/{id:int}/reply-sender", async Task<IResult> (int id, IReplies replies, CancellationToken ct) =>
         {

@@ -815,6 +815,29 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.ToTable("InboundEmails", (string)null);
                 });
 
+            modelBuilder.Entity("HaloPortal.Engine.Ingestion.InboundMessageOwner", b =>
+                {
+                    b.Property<string>("MessageKey")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InboundEmailId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MailboxId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MessageKey");
+
+                    b.HasIndex("InboundEmailId")
+                        .IsUnique();
+
+                    b.ToTable("InboundMessageOwners", (string)null);
+                });
+
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.InboundRequest", b =>
                 {
                     b.Property<long>("Id")
@@ -879,6 +902,26 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.HasIndex("MailboxId", "ReceivedAt");
 
                     b.ToTable("InboundRequests", (string)null);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Ingestion.IngestionSettingsRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("OneTicketAcrossMailboxes")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("IngestionSettings", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            OneTicketAcrossMailboxes = true
+                        });
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.MailboxSyncState", b =>
@@ -2024,6 +2067,15 @@ namespace HaloPortal.Engine.Data.Migrations
                         .WithMany()
                         .HasForeignKey("TicketId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("HaloPortal.Engine.Ingestion.InboundMessageOwner", b =>
+                {
+                    b.HasOne("HaloPortal.Engine.Ingestion.InboundEmail", null)
+                        .WithMany()
+                        .HasForeignKey("InboundEmailId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("HaloPortal.Engine.Ingestion.InboundRequest", b =>

@@ -3,6 +3,8 @@ using System.Security.Cryptography.X509Certificates;
 using Bunit;
 using HaloPortal.Components.Pages.Configuration.Email;
 using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Ingestion;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Components.Forms;
 
 namespace HaloPortal.Tests.Components.Email;
@@ -24,6 +26,26 @@ public sealed class GeneralSettingsAndTestTests
 
         page.WaitForAssertion(() => Assert.False(page.Has("outgoing-defaults-banner")));
         Assert.Equal(mailbox.Id, (await ctx.EmailSettings.GetAsync()).DefaultOutgoingMailboxId);
+    }
+
+    [Fact]
+    public async Task General_settings_turns_one_ticket_across_mailboxes_off_and_on_and_says_what_each_means()
+    {
+        await using var ctx = new EmailTestContext();
+        var settings = ctx.Services.GetRequiredService<IIngestionSettings>();
+        var page = ctx.RenderWithProviders<GeneralSettings>();
+        page.WaitForElement("[data-testid='one-ticket-across-mailboxes']");
+        Assert.Contains("makes one ticket", page.ByTestId("one-ticket-help").TextContent);
+
+        page.ByTestId("one-ticket-across-mailboxes").Change(false);
+
+        page.WaitForAssertion(() => Assert.Contains("opens its own ticket", page.ByTestId("one-ticket-help").TextContent));
+        Assert.False((await settings.GetAsync()).OneTicketAcrossMailboxes);
+
+        page.ByTestId("one-ticket-across-mailboxes").Change(true);
+
+        page.WaitForAssertion(() => Assert.Contains("makes one ticket", page.ByTestId("one-ticket-help").TextContent));
+        Assert.True((await settings.GetAsync()).OneTicketAcrossMailboxes);
     }
 
     [Fact]

@@ -43,6 +43,26 @@ public sealed class IncomingTabTests
     }
 
     [Fact]
+    public async Task Leave_in_place_explains_what_it_means_hides_the_folder_and_is_saved()
+    {
+        await using var ctx = new IngestionTestContext(PortalRoles.Administrator);
+        var mailbox = await ctx.MailboxAsync();
+        var tab = ctx.RenderWithProviders<IncomingTab>(p => p.Add(t => t.MailboxId, mailbox));
+        tab.WaitForAssertion(() => Assert.NotNull(tab.ByTestId("processed-folder")));
+        Assert.Empty(tab.AllByTestId("processed-leave-help"));
+
+        var radio = tab.ByTestId("processed-leave");
+        (radio.TagName == "INPUT" ? radio : radio.QuerySelector("input")!).Click();
+
+        tab.WaitForAssertion(() => Assert.Contains("full resyncs never", tab.ByTestId("processed-leave-help").TextContent));
+        Assert.Empty(tab.AllByTestId("processed-folder"));
+        tab.ByTestId("save-incoming").Click();
+        var mailboxes = ctx.Services.GetRequiredService<IMailboxes>();
+        tab.WaitForAssertion(() => Assert.Equal(ProcessedMailAction.LeaveInPlace, mailboxes.GetAsync(mailbox).GetAwaiter().GetResult()!.Incoming.ProcessedAction));
+        Assert.Empty(tab.AllByTestId("incoming-error"));
+    }
+
+    [Fact]
     public async Task Import_without_credentials_reports_why_nothing_was_read()
     {
         await using var ctx = new IngestionTestContext(PortalRoles.Administrator);

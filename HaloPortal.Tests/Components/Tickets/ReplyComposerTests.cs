@@ -95,6 +95,23 @@ public sealed class ReplyComposerTests
     }
 
     [Fact]
+    public async Task Attachments_over_150_MB_in_all_are_refused_on_the_composer_with_the_limit_and_the_others_are_kept()
+    {
+        var (ctx, ticketId, _, _) = await ArrangeAsync(CredentialStatus.Connected);
+        await using var owner = ctx;
+        var composer = Render(ctx, ticketId);
+        composer.WaitForAssertion(() => Assert.Contains("150 MB", composer.ByTestId("reply-attach-limit").TextContent));
+
+        composer.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(new byte[100 * 1024 * 1024], "video.mp4"));
+        composer.WaitForAssertion(() => Assert.Single(composer.AllByTestId("reply-file")));
+        composer.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(new byte[51 * 1024 * 1024], "backup.zip"));
+
+        composer.WaitForAssertion(() => Assert.Contains("backup.zip (51.0 MB) would bring the attachments to 151.0 MB; a reply can carry at most 150 MB",
+            composer.ByTestId("reply-attach-error").TextContent));
+        Assert.Contains("video.mp4", Assert.Single(composer.AllByTestId("reply-file")).TextContent);
+    }
+
+    [Fact]
     public async Task A_fallback_is_warned_about_with_the_reason_and_both_mailboxes_and_sends_only_when_chosen()
     {
         var (ctx, ticketId, _, helpdesk) = await ArrangeAsync(CredentialStatus.Failing);

@@ -14,6 +14,7 @@ public sealed partial class ReplyComposer
     private ReplySenderPlan? _plan;
     private string? _text;
     private string? _error;
+    private string? _attachError;
     private string? _senderError;
     private bool _sending;
     private bool _confirming;
@@ -51,12 +52,15 @@ public sealed partial class ReplyComposer
 
     private async Task AddFilesAsync(IReadOnlyList<IBrowserFile>? files)
     {
-        _error = null;
+        _attachError = null;
         foreach (var file in files ?? [])
         {
-            if (file.Size > ReplyLimits.MaxAttachmentBytes)
+            var attached = _files.Sum(f => (long)f.Content.Length);
+            if (attached + file.Size > ReplyLimits.MaxAttachmentBytes)
             {
-                _error = $"{file.Name} is {file.Size / 1024.0 / 1024.0:F1} MB; a reply can carry at most 2 MB of attachments.";
+                _attachError = attached == 0
+                    ? $"{file.Name} is {file.Size / 1024.0 / 1024.0:F1} MB; a reply can carry at most {ReplyLimits.MaxAttachmentText} of attachments. Share it by link instead."
+                    : $"{file.Name} ({file.Size / 1024.0 / 1024.0:F1} MB) would bring the attachments to {(attached + file.Size) / 1024.0 / 1024.0:F1} MB; a reply can carry at most {ReplyLimits.MaxAttachmentText}. Remove an attachment or share large files by link.";
                 continue;
             }
 
