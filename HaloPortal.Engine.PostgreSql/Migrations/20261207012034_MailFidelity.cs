@@ -53,6 +53,17 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                 table: "InboundMessageOwners",
                 column: "InboundEmailId",
                 unique: true);
+
+            // Mail ingested before this migration took its tickets too: record the first such email of each Message-ID as its owner, so a
+            // copy of an old email that reaches another mailbox later is recognised instead of opening a second ticket.
+            migrationBuilder.Sql("""
+                INSERT INTO "InboundMessageOwners" ("MessageKey", "InboundEmailId", "MailboxId", "CreatedAt")
+                SELECT e."InternetMessageId", e."Id", e."MailboxId", e."CreatedAt"
+                FROM "InboundEmails" e
+                WHERE e."Status" = 'Processed' AND e."TicketId" IS NOT NULL AND e."InternetMessageId" IS NOT NULL AND e."InternetMessageId" <> ''
+                  AND e."Id" = (SELECT MIN(o."Id") FROM "InboundEmails" o
+                                WHERE o."InternetMessageId" = e."InternetMessageId" AND o."Status" = 'Processed' AND o."TicketId" IS NOT NULL)
+                """);
         }
 
         /// <inheritdoc />
