@@ -9,6 +9,7 @@ using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
 using HaloPortal.Engine.Rules;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Engine.Telemetry;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.EndUsers;
@@ -41,6 +42,7 @@ public class RegistrationTests
         ["Contacts"] = s => s.AddContacts(),
         ["Subscriptions"] = s => s.AddSubscriptions(),
         ["Nodes"] = s => s.AddNodes(),
+        ["Telemetry"] = s => s.AddTelemetry(),
     };
 
     [Theory]

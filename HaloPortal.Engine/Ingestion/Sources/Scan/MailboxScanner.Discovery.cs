@@ -112,6 +112,7 @@ internal sealed partial class MailboxScanner
             requests.Add((email, await NewRequestAsync(mailboxId, kind, message, now)));
         }
 
+        var discovered = db.ChangeTracker.Entries<InboundEmail>().Count(e => e.State == EntityState.Added);
         await db.SaveChangesAsync(cancellationToken);
         foreach (var (email, request) in requests)
         {
@@ -120,6 +121,7 @@ internal sealed partial class MailboxScanner
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        telemetry.EmailDiscovered(mailboxId, SourceTag(kind), discovered);
         work.AddRange(requests.Select(r => new WorkItem(r.Email.Id, r.Request.Id)));
         return work;
     }
@@ -146,6 +148,14 @@ internal sealed partial class MailboxScanner
     private static async Task<InboundRequest> NewRequestAsync(int mailboxId, RequestKind kind, Message message, DateTimeOffset now) =>
         InboundRequest.Open(mailboxId, kind, now, $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).")
             .WithRaw(Encoding.UTF8.GetBytes(await KiotaJsonSerializer.SerializeAsStringAsync(message)));
+
+    /// <summary>The <c>source</c> tag of discovered mail: scan, manual_import, lifecycle (a catch-up scan after a missed notification).</summary>
+    private static string SourceTag(RequestKind kind) => kind switch
+    {
+        RequestKind.ManualImport => "manual_import",
+        RequestKind.Lifecycle => "lifecycle",
+        _ => "scan",
+    };
 
     private static string CopyKey(string graphId) => $"graph:{graphId}";
 
