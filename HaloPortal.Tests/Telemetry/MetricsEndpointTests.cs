@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
 using HaloPortal.Tests.Infrastructure;
 using HaloPortal.Tests.Ingestion;
 
@@ -72,6 +74,49 @@ public sealed class MetricsEndpointTests(ScrapedPortalFactory app) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, keyed.StatusCode);
         Assert.Contains("haloportal_", await signedIn.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task Another_portal_in_the_same_process_neither_adds_to_nor_removes_this_portals_metrics()
+    {
+        var mail = new SandboxMail(app);
+        await mail.DeliverAsync(SandboxMail.Mime("fay@customer.example", mail.Demo.SharedMailbox, "Metrics: mine", "Hello.", SandboxMail.NewMessageId()));
+        Assert.Null((await mail.ImportAsync()).Error);
+        using var scraper = app.CreateApiClient(apiKey: null);
+        var before = Processed(await ScrapeTextAsync(scraper));
+        Assert.True(before >= 1, "this portal counted its own mail");
+
+        // A second portal (as tests and the two-node benchmark run them) processes mail of its own, then stops.
+        using (var other = new PortalAppFactory())
+        {
+            var otherMail = new SandboxMail(other);
+            for (var i = 0; i < 3; i++)
+            {
+                await otherMail.DeliverAsync(SandboxMail.Mime("gus@customer.example", otherMail.Demo.SharedMailbox, $"Metrics: not yours {i}", "Hello.", SandboxMail.NewMessageId()));
+            }
+
+            Assert.Null((await otherMail.ImportAsync()).Error);
+            Assert.InRange(Processed(await ScrapeTextAsync(scraper)), before, before + 2);
+        }
+
+        // Not the other portal's three emails (this portal may have finished one of its own since, e.g. a retried move), and
+        // nothing of this portal's forgotten when the other stopped.
+        var after = await ScrapeTextAsync(scraper);
+        Assert.InRange(Processed(after), before, before + 2);
+        Assert.Contains("haloportal_credential_expiry_days{", after);
+    }
+
+    private static async Task<string> ScrapeTextAsync(HttpClient scraper)
+    {
+        using var response = await scraper.SendAsync(Scrape(ScrapedPortalFactory.ScraperKey));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>The demo mailbox's processed count in a scrape (0 when the series is missing).</summary>
+    private static double Processed(string scrape) =>
+        Regex.Match(scrape, """haloportal_emails_processed_total\{[^}]*mailbox_id="1"[^}]*\} (?<value>[0-9.e+]+)""") is { Success: true } match
+            ? double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture)
+            : 0;
 
     private static HttpRequestMessage Scrape(string key) => new(HttpMethod.Get, "/metrics")
     {

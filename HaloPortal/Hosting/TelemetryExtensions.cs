@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Telemetry;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -39,6 +40,14 @@ public static class TelemetryExtensions
         {
             telemetry.WithMetrics(m =>
             {
+                // This portal's instruments only, not those of another portal in the same process (tests, the two-node benchmark):
+                // OpenTelemetry subscribes to meters by name, so it would add the other portal's counts to this one's, and forget
+                // the merged series when the other portal stops. Meters made by another host's IMeterFactory are dropped.
+                ((IDeferredMeterProviderBuilder)m).Configure((services, meters) =>
+                {
+                    var own = services.GetRequiredService<IMeterFactory>();
+                    meters.AddView(instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null);
+                });
                 m.AddMeter(TelemetryNames.Meter);
                 // ASP.NET Core's own request metrics (http.server.request.duration): rates and latencies of every endpoint.
                 m.AddAspNetCoreInstrumentation();
