@@ -5,9 +5,8 @@ namespace HaloPortal.Benchmarks;
 /// <summary>
 /// Metrics on and off, for the overhead target (under 5 % CPU per email). "On" is the product as deployed with metrics: the
 /// OpenTelemetry pipeline aggregating every measurement, and a Prometheus scraper reading <c>/metrics</c> every 5 s (which also runs
-/// the database gauges). Each mode runs on portals of its own, one after the other, never side by side: every portal's metrics
-/// pipeline listens to every meter named "HaloPortal" in the process, so a metered portal beside an unmetered one would bill the
-/// unmetered one's measurements to both.
+/// the database gauges). Each mode runs on portals of its own, one after the other, never side by side: the process's CPU time
+/// covers every portal in it, so a portal idling beside the measured one would blur the difference.
 /// </summary>
 internal static class MetricsOverhead
 {
