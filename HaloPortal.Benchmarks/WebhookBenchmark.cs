@@ -24,36 +24,62 @@ namespace HaloPortal.Benchmarks;
 /// </summary>
 internal static class WebhookBenchmark
 {
-    public static async Task<int> RunAsync(int seconds, int[] rates, int mails, double mailRate, BenchmarkTopology topology)
+    public static async Task<int> RunAsync(int seconds, int[] rates, int mails, double mailRate, BenchmarkTopology topology, int runs, bool[] modes)
     {
         Console.WriteLine($"HaloPortal webhook benchmark on {topology.Label}: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         // Generator and portal share this process: enough threads up front so thread injection does not add latency.
         ThreadPool.SetMinThreads(64, 64);
         var ok = true;
-        await using (var cluster = StartPaused(topology))
+        var acks = new List<(bool On, AckResult Result)>();
+        var deliveries = new List<(bool On, DeliveryResult Result)>();
+        for (var run = 1; run <= runs; run++)
         {
-            var (subscriptionId, state) = await SubscribeForAcksAsync(cluster);
-            foreach (var rate in rates)
+            foreach (var on in MetricsOverhead.InTurn(modes, run))
             {
-                var ack = await AckPhaseAsync(cluster, subscriptionId, state, rate, seconds);
-                Console.WriteLine(ack);
-                ok &= ack.Met;
+                Console.WriteLine($"run {run}, {MetricsOverhead.Label(on)}:");
+                await using (var cluster = StartPaused(topology, on))
+                {
+                    var (subscriptionId, state) = await SubscribeForAcksAsync(cluster);
+                    await using (MetricsOverhead.Scrape(cluster, on))
+                    {
+                        foreach (var rate in rates)
+                        {
+                            var ack = await AckPhaseAsync(cluster, subscriptionId, state, rate, seconds);
+                            Console.WriteLine(ack);
+                            acks.Add((on, ack));
+                            ok &= ack.Met;
+                        }
+                    }
+                }
+
+                await using (var cluster = BenchmarkCluster.Start(topology, MetricsOverhead.Settings(on)))
+                {
+                    DeliveryResult delivery;
+                    await using (MetricsOverhead.Scrape(cluster, on))
+                    {
+                        delivery = await DeliveryPhaseAsync(cluster, topology.Nodes, mails, mailRate, details: true);
+                    }
+
+                    Console.WriteLine(delivery);
+                    deliveries.Add((on, delivery));
+                    ok &= delivery.Met;
+                }
             }
         }
 
-        await using (var cluster = BenchmarkCluster.Start(topology))
+        Console.WriteLine();
+        foreach (var rate in rates)
         {
-            var delivery = await DeliveryPhaseAsync(cluster, topology.Nodes, mails, mailRate, details: true);
-            Console.WriteLine(delivery);
-            ok &= delivery.Met;
+            MetricsOverhead.Summary($"acknowledgements at {rate}/s (per notification)", acks.Where(a => a.Result.Rate == rate).Select(a => (a.On, a.Result.CpuMsPerNotification)).ToList());
         }
 
+        MetricsOverhead.Summary($"{mails} mails at {mailRate}/s, delivery to ticket (per mail)", deliveries.Select(d => (d.On, d.Result.CpuMsPerMail)).ToList());
         return ok ? 0 : 1;
     }
 
     /// <summary>A portal whose workers are paused, so the acknowledgement path alone is measured (the notified ids do not exist).</summary>
-    public static BenchmarkCluster StartPaused(BenchmarkTopology topology) =>
-        BenchmarkCluster.Start(topology, new Dictionary<string, string?> { ["Portal:Webhooks:PauseProcessing"] = "true" });
+    public static BenchmarkCluster StartPaused(BenchmarkTopology topology, bool metrics = true) =>
+        BenchmarkCluster.Start(topology, MetricsOverhead.Settings(metrics, new Dictionary<string, string?> { ["Portal:Webhooks:PauseProcessing"] = "true" }));
 
     /// <summary>The demo mailbox's subscription (created by the first node) and its clientState in clear.</summary>
     public static async Task<(string SubscriptionId, string ClientState)> SubscribeForAcksAsync(BenchmarkCluster cluster)
@@ -63,7 +89,8 @@ internal static class WebhookBenchmark
         return (subscription.GraphSubscriptionId, state);
     }
 
-    internal sealed record AckResult(int Rate, int Seconds, int Nodes, int Sent, int Accepted, int Failed, int Committed, double Achieved, double P50, double P99, double Max)
+    internal sealed record AckResult(int Rate, int Seconds, int Nodes, int Sent, int Accepted, int Failed, int Committed, double Achieved, double P50, double P99, double Max,
+        double CpuMsPerNotification)
     {
         public int Lost => Accepted - Committed;
 
@@ -73,7 +100,7 @@ internal static class WebhookBenchmark
 
         public override string ToString() =>
             $"ack  {Rate,5}/s for {Seconds}s{(Nodes > 1 ? $" over {Nodes} nodes" : "")}: sent {Sent}, accepted {Accepted}, failed {Failed}, committed {Committed}, lost {Lost}; " +
-            $"achieved {Achieved:F0}/s; latency p50 {P50:F1} ms, p99 {P99:F1} ms, max {Max:F1} ms (target p99 <= {Target} ms, zero lost)";
+            $"achieved {Achieved:F0}/s; latency p50 {P50:F1} ms, p99 {P99:F1} ms, max {Max:F1} ms (target p99 <= {Target} ms, zero lost); {CpuMsPerNotification:F3} ms CPU per notification";
     }
 
     /// <summary>Open-loop POSTs at <paramref name="rate"/>; with several nodes each POST goes to the next node in turn (as a round-robin proxy would).</summary>
@@ -93,6 +120,7 @@ internal static class WebhookBenchmark
             }
 
             var before = await CommittedAsync(cluster);
+            var cpu = await CpuMeter.StartAsync(cluster.Database);
             var latencies = new ConcurrentBag<double>();
             var accepted = 0;
             var failed = 0;
@@ -129,9 +157,11 @@ internal static class WebhookBenchmark
 
             await Task.WhenAll(inFlight);
             var elapsed = clock.Elapsed.TotalSeconds;
+            var (cpuMs, _) = await cpu.StopAsync();
             var committed = await CommittedAsync(cluster) - before;
             var sorted = latencies.Order().ToArray();
-            return new AckResult(rate, seconds, clients.Length, total, accepted, failed, committed, total / elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1]);
+            return new AckResult(rate, seconds, clients.Length, total, accepted, failed, committed, total / elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1],
+                cpuMs / total);
         }
         finally
         {
@@ -142,7 +172,8 @@ internal static class WebhookBenchmark
         }
     }
 
-    internal sealed record DeliveryResult(int Mails, double MailRate, int Mailboxes, int Tickets, int Duplicates, string FoundBy, double P50, double P99, double Max)
+    internal sealed record DeliveryResult(int Mails, double MailRate, int Mailboxes, int Tickets, int Duplicates, string FoundBy, double P50, double P99, double Max,
+        double CpuMsPerMail)
     {
         public bool LostNothing => Tickets == Mails && Duplicates == 0;
 
@@ -150,7 +181,7 @@ internal static class WebhookBenchmark
 
         public override string ToString() =>
             $"mail {Mails} delivered at {MailRate}/s into {Mailboxes} mailbox(es): {Tickets} tickets, {Duplicates} duplicate(s) ({FoundBy}); " +
-            $"delivery-to-ticket p50 {P50:F0} ms, p99 {P99:F0} ms, max {Max:F0} ms (target p50 <= 1000 ms, p99 <= 3000 ms)";
+            $"delivery-to-ticket p50 {P50:F0} ms, p99 {P99:F0} ms, max {Max:F0} ms (target p50 <= 1000 ms, p99 <= 3000 ms); {CpuMsPerMail:F2} ms CPU per mail";
     }
 
     /// <summary>
@@ -179,6 +210,9 @@ internal static class WebhookBenchmark
         }
 
         var delivered = new ConcurrentDictionary<string, DateTimeOffset>();
+        // From the first delivery to the last ticket: the sandbox's delivery and notification, the receiver, the worker.
+        var cpu = await CpuMeter.StartAsync(cluster.Database);
+        var cpuMs = double.NaN;
         var clock = Stopwatch.StartNew();
         var tasks = new List<Task>();
         for (var i = 0; i < mails; i++)
@@ -216,6 +250,7 @@ internal static class WebhookBenchmark
             tickets = rows.GroupBy(r => r.InternetMessageId!).ToDictionary(g => g.Key, g => g.Min(r => r.CreatedAt));
             if (tickets.Count >= mails)
             {
+                (cpuMs, _) = await cpu.StopAsync();
                 // Let a second ticket for the same mail (if the engine made one) land before counting.
                 await Task.Delay(1000);
                 notified = (await db.Set<InboundEmail>().Where(e => e.InternetMessageId != null && e.InternetMessageId.StartsWith("bench."))
@@ -244,7 +279,7 @@ internal static class WebhookBenchmark
         }
 
         return new DeliveryResult(mails, mailRate, mailboxes, tickets.Count, duplicates, foundBy,
-            Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : 0);
+            Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : 0, cpuMs / mails);
     }
 
     /// <summary>Where the time goes, from the request logs: queued → fetch started → fetched → ticket decided.</summary>

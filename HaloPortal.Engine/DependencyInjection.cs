@@ -16,6 +16,7 @@ using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Retention;
 using HaloPortal.Engine.Rules;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Engine.Telemetry;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.EndUsers;
@@ -40,6 +41,7 @@ public static class DependencyInjection
 
         services.AddPortalData(configuration, environment);
         services.AddNodes();
+        services.AddTelemetry();
         services.AddSingleton(new FederatedTokenDirectory(FederatedTokenFiles.Directory(configuration, environment)));
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<BackendServicesStore>();

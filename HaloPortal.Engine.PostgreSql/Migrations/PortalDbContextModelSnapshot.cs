@@ -862,6 +862,9 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     b.Property<long?>("ReplayOfRequestId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text");
+
                     b.HasKey("Id");
 
                     b.HasIndex("InboundEmailId");

@@ -1,4 +1,5 @@
 using HaloPortal.Engine.Credentials;
+using HaloPortal.Engine.Telemetry;
 using HaloPortal.Engine.Tokens;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
@@ -28,9 +29,11 @@ internal sealed class GraphClients : IGraphClients, IDisposable
     private readonly MailboxConcurrencyLimiter _limiter;
     private readonly HttpMessageHandler _transport;
     private readonly IAuthorities _authorities;
+    private readonly PortalTelemetry _telemetry;
 
-    public GraphClients(ICredentialTokens tokens, MailboxConcurrencyLimiter limiter, IEnumerable<IHostRouter> routers, IAuthorities authorities)
+    public GraphClients(ICredentialTokens tokens, MailboxConcurrencyLimiter limiter, IEnumerable<IHostRouter> routers, IAuthorities authorities, PortalTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _tokens = tokens;
         _authorities = authorities;
         _limiter = limiter;
@@ -56,6 +59,7 @@ internal sealed class GraphClients : IGraphClients, IDisposable
 
         handlers.Add(new TokenRefreshHandler(_tokens, credential));
         handlers.Add(new MailboxConcurrencyHandler(_limiter.For(slotKey)));
+        handlers.Add(new GraphMetricsHandler(_telemetry, credential.MailboxId));
         var http = GraphClientFactory.Create(handlers, "v1.0", GraphClientFactory.Global_Cloud, proxy: null, finalHandler: _transport, disposeHandler: false);
         http.Timeout = TimeSpan.FromMinutes(5);
         var auth = new BaseBearerTokenAuthenticationProvider(new TokenProvider(_tokens, credential, endpoints.GraphHost));

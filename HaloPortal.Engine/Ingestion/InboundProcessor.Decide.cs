@@ -152,6 +152,7 @@ internal sealed partial class InboundProcessor
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         decidedNow.AddRange(decided);
+        TicketsCommitted(mailbox, rows.Values.Where(e => decided.Contains(e.Id)), logs);
         foreach (var item in items)
         {
             if (rows.TryGetValue(item.EmailId, out var email) && email.Stage == InboundStage.Decided && email.GraphMessageId is not null)
@@ -163,9 +164,32 @@ internal sealed partial class InboundProcessor
         return opened;
     }
 
+    /// <summary>
+    /// The delivery-to-ticket latency of emails whose ticket (new or updated) was just committed. Delivery is Graph's receivedDateTime
+    /// when the email was found by a scan; a webhook names no time and its message is not read again just for this, so there the
+    /// notification's arrival stands in (tagged <c>delivery.time=first_seen</c>).
+    /// </summary>
+    private void TicketsCommitted(Mailbox mailbox, IEnumerable<InboundEmail> emails, Dictionary<long, ProcessingLog> logs)
+    {
+        var now = time.GetUtcNow();
+        foreach (var email in emails)
+        {
+            if (email.TicketId is not { } ticketId || email.Status == InboundStatus.Ignored)
+            {
+                continue;
+            }
+
+            var delivered = email.ReceivedAt ?? email.CreatedAt;
+            telemetry.TicketCommitted(mailbox.Id, now - delivered, email.ReceivedAt is null ? "first_seen" : "received");
+            logs[email.Id].Trace?.AddEvent(new System.Diagnostics.ActivityEvent("ticket committed",
+                tags: new System.Diagnostics.ActivityTagsCollection { ["ticket.id"] = ticketId }));
+        }
+    }
+
     /// <summary>Decides one email inside the caller's transaction; true when it opened a ticket.</summary>
     private async Task<bool> DecideOneAsync(PortalDbContext db, Mailbox mailbox, InboundEmail email, ProcessingLog log, DecisionContext context, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        using var span = telemetry.StartStage(log.Trace, "email.decide");
         await probe.BeforeDecideAsync(email.Id);
 
         var opened = false;

@@ -31,6 +31,7 @@ internal sealed partial class InboundProcessor
                 return new Fetched(item);
             }
 
+            using var span = processor.Telemetry.StartStage(log.Trace, "email.fetch");
             await window.WaitAsync(cancellationToken);
             var holdsWindow = true;
             try
@@ -321,6 +322,7 @@ internal sealed partial class InboundProcessor
         row.LastErrorAt = now;
         if (error.Kind == ErrorKind.Transient && row.ScheduledRetries < options.Value.MaxAttempts)
         {
+            telemetry.EmailRetry(row.MailboxId, error.Code);
             row.NextAttemptAt = now + (retryAfter ?? Backoff(row.ScheduledRetries));
             row.ErrorCode = error.Code;
             row.Reason = $"{error.Message} Retrying at {row.NextAttemptAt:HH:mm:ss} UTC (attempt {row.Attempts + 1}).";

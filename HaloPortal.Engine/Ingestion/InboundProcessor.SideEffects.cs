@@ -49,6 +49,8 @@ internal sealed partial class InboundProcessor
             var action = Enum.TryParse<ProcessedMailAction>(group.Key, out var a) ? a : mailbox.ProcessedAction;
             var settings = new Mailbox { ProcessedAction = action, ProcessedFolderName = mailbox.ProcessedFolderName };
             var ids = group.Select(w => w.EmailId).ToList();
+            // One $batch serves the whole group: each email's trace shows the span of it.
+            var spans = ids.Select(id => telemetry.StartStage(logs[id].Trace, "email.side_effects", makeCurrent: false)).ToList();
             IReadOnlyDictionary<string, SideEffectResult>? results = null;
             string? failure = null;
             TimeSpan? retryAfter = null;
@@ -109,6 +111,11 @@ internal sealed partial class InboundProcessor
             }
 
             await db.SaveChangesAsync(cancellationToken);
+            foreach (var span in spans)
+            {
+                span?.SetTag("side_effect", action.ToString());
+                span?.Dispose();
+            }
         }
     }
 }

@@ -11,8 +11,8 @@ using Microsoft.Extensions.Options;
 
 namespace HaloPortal.Engine.Ingestion;
 
-/// <summary>One email to take through the pipeline, and the request (attempt) whose log records it.</summary>
-internal sealed record WorkItem(long EmailId, long RequestId);
+/// <summary>One email to take through the pipeline, and the request (attempt) whose log records it; <see cref="TraceParent"/> the trace it continues.</summary>
+internal sealed record WorkItem(long EmailId, long RequestId, string? TraceParent = null);
 
 /// <summary>
 /// The durable pipeline: fetch the raw message and commit it; parse, classify, apply rules and write the ticket; only then
@@ -37,7 +37,8 @@ internal sealed partial class InboundProcessor(
     IEnumerable<INewTicketObserver> newTicketObservers,
     IEnumerable<IInboundBatchObserver> batchObservers,
     IPipelineProbe probe,
-    Nodes.NodeRegistry nodes)
+    Nodes.NodeRegistry nodes,
+    Telemetry.PortalTelemetry telemetry)
 {
     /// <summary>How many emails may be fetched ahead of the decisions (bounds the raw messages held in memory).</summary>
     private const int FetchWindow = 32;
@@ -47,7 +48,31 @@ internal sealed partial class InboundProcessor(
 
     private readonly EmailParser _parser = new();
 
+    private Telemetry.PortalTelemetry Telemetry => telemetry;
+
     private async Task<BatchOutcome> ProcessClaimedAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> all, CancellationToken cancellationToken)
+    {
+        // Each email's attempt is one activity (continuing its notification's trace), carried through the stages by its log.
+        var logs = new Dictionary<long, ProcessingLog>();
+        foreach (var item in all.DistinctBy(i => i.EmailId))
+        {
+            logs[item.EmailId] = new ProcessingLog(time) { Trace = telemetry.StartEmail(item.TraceParent, item.EmailId, item.RequestId, mailbox.Id) };
+        }
+
+        try
+        {
+            return await ProcessStagesAsync(credential, mailbox, all, logs, cancellationToken);
+        }
+        finally
+        {
+            foreach (var log in logs.Values)
+            {
+                log.Trace?.Dispose();
+            }
+        }
+    }
+
+    private async Task<BatchOutcome> ProcessStagesAsync(MailboxCredential credential, Mailbox mailbox, IReadOnlyList<WorkItem> all, Dictionary<long, ProcessingLog> logs, CancellationToken cancellationToken)
     {
         var outcome = new BatchOutcome();
 
@@ -60,7 +85,6 @@ internal sealed partial class InboundProcessor(
 
         var client = graph.For(credential);
         var address = credential.TargetAddress ?? throw new InvalidOperationException("The credential is not connected to a mailbox yet.");
-        var logs = items.ToDictionary(i => i.EmailId, _ => new ProcessingLog(time));
         var config = await LoadDecisionContextAsync(cancellationToken);
         var stages = await LoadStagesAsync(items, cancellationToken);
 
@@ -141,6 +165,7 @@ internal sealed partial class InboundProcessor(
                 _ => email.NextAttemptAt is not null ? RequestOutcome.Failed : RequestOutcome.Pending,
             }, time.GetUtcNow());
             outcome.Count(email);
+            Finished(mailbox, email, stages.GetValueOrDefault(item.EmailId), logs[item.EmailId].Trace);
         }
 
         foreach (var item in extra)
@@ -171,7 +196,34 @@ internal sealed partial class InboundProcessor(
         }
     }
 
-    private sealed record StageOf(InboundStage Stage, string? GraphMessageId, bool KnowsSender);
+    /// <summary>
+    /// Counts an email that reached its end in this attempt (never one that had ended before it, e.g. a second request for it), and
+    /// closes its activity with the outcome.
+    /// </summary>
+    private void Finished(Mailbox mailbox, InboundEmail email, StageOf? before, System.Diagnostics.Activity? trace)
+    {
+        var ended = email.Stage == InboundStage.Done || email.Status == InboundStatus.Failed;
+        if (ended && before is { Ended: false })
+        {
+            telemetry.EmailFinished(mailbox.Id, email.Status.ToString(), email.ErrorCode);
+        }
+
+        if (trace is not null)
+        {
+            trace.SetTag("inbound.status", email.Status.ToString());
+            trace.SetTag("inbound.stage", email.Stage.ToString());
+            trace.SetTag("ticket.id", email.TicketId);
+            trace.SetTag("error.code", email.ErrorCode);
+            if (email.Status == InboundStatus.Failed || email.NextAttemptAt is not null)
+            {
+                trace.SetStatus(System.Diagnostics.ActivityStatusCode.Error, email.Reason);
+            }
+
+            trace.Stop();
+        }
+    }
+
+    private sealed record StageOf(InboundStage Stage, string? GraphMessageId, bool KnowsSender, bool Ended);
 
     /// <summary>Where each email stands; every unfinished one counts this run as an attempt.</summary>
     private async Task<Dictionary<long, StageOf>> LoadStagesAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken)
@@ -182,8 +234,8 @@ internal sealed partial class InboundProcessor(
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Attempts, e => e.Attempts + 1), cancellationToken);
         return await db.Set<InboundEmail>().AsNoTracking()
             .Where(e => ids.Contains(e.Id))
-            .Select(e => new { e.Id, e.Stage, e.GraphMessageId, KnowsSender = e.From != null })
-            .ToDictionaryAsync(e => e.Id, e => new StageOf(e.Stage, e.GraphMessageId, e.KnowsSender), cancellationToken);
+            .Select(e => new { e.Id, e.Stage, e.GraphMessageId, KnowsSender = e.From != null, e.Status })
+            .ToDictionaryAsync(e => e.Id, e => new StageOf(e.Stage, e.GraphMessageId, e.KnowsSender, e.Stage == InboundStage.Done || e.Status == InboundStatus.Failed), cancellationToken);
     }
 
     internal static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(15 * Math.Pow(2, Math.Max(0, attempts - 1)), 1800));

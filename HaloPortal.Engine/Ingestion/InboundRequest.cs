@@ -87,6 +87,12 @@ internal sealed class InboundRequest : IClaimable
 
     public DateTimeOffset? ClaimExpiresAt { get; set; }
 
+    /// <summary>
+    /// The W3C traceparent of the activity that received the request (a webhook notification), so the worker that processes it later,
+    /// on this node after a restart or on another, continues the same trace. Null when nothing was traced.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     public IReadOnlyList<LogLine> Log => JsonSerializer.Deserialize<List<LogLine>>(LogJson, LogLine.Json) ?? [];
 }
 
@@ -124,6 +130,7 @@ internal sealed class InboundRequestConfiguration : IEntityTypeConfiguration<Inb
         builder.Property(r => r.RawContentType).HasMaxLength(64);
         builder.Property(r => r.Node).HasMaxLength(64);
         builder.Property(r => r.ClaimedBy).HasMaxLength(32);
+        builder.Property(r => r.TraceParent).HasMaxLength(55);
         builder.Ignore(r => r.Log);
         builder.HasIndex(r => r.InboundEmailId);
         builder.HasIndex(r => new { r.MailboxId, r.ReceivedAt });

@@ -24,6 +24,7 @@ internal static class IngestionExtensions
         services.AddSingleton<HaloPortal.Engine.Data.IStartupTask>(sp => sp.GetRequiredService<InterruptedImportSweep>());
         services.AddSingleton<HaloPortal.Engine.Nodes.INodeRecovery>(sp => sp.GetRequiredService<InterruptedImportSweep>());
         services.AddSingleton<RejectionTally>();
+        services.AddSingleton<Telemetry.CachedGauge, PipelineDepthGauge>();
         services.AddTransient<ScanJob>();
         services.AddTransient<ResumeJob>();
         services.AddTransient<ImportRunJob>();

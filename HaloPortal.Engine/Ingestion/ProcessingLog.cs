@@ -7,6 +7,12 @@ internal sealed class ProcessingLog(TimeProvider time)
 {
     private readonly List<LogLine> _lines = [];
 
+    /// <summary>
+    /// The email's activity for this attempt (null when nothing is traced). It travels with the log because the log is what follows
+    /// one email through the batched stages.
+    /// </summary>
+    public System.Diagnostics.Activity? Trace { get; init; }
+
     public void Info(string message) => _lines.Add(new LogLine(time.GetUtcNow(), "Info", message));
 
     public void Warn(string message) => _lines.Add(new LogLine(time.GetUtcNow(), "Warning", message));

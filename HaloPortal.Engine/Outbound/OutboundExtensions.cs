@@ -18,6 +18,7 @@ internal static class OutboundExtensions
         services.AddSingleton<IReplies, Replies>();
         services.AddSingleton<IAcknowledgements, AcknowledgementStore>();
         services.AddSingleton<INewTicketObserver, AcknowledgementObserver>();
+        services.AddSingleton<Telemetry.CachedGauge, OutboundDepthGauge>();
         services.AddSingleton<OutboundWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboundWorker>());
         services.AddSingleton<Nodes.INodeRecovery>(sp => sp.GetRequiredService<OutboundWorker>());

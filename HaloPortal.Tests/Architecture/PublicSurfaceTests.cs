@@ -19,7 +19,8 @@ public class PublicSurfaceTests
     /// Each is checked to be a static class whose only public data is constants (PortalRoutes also builds the engine's links from them).
     /// </summary>
     private static readonly Type[] ConstantHolders =
-        [typeof(HaloPortal.Engine.Portal.PortalPolicies), typeof(HaloPortal.Engine.Portal.DeploymentMarkers), typeof(HaloPortal.Engine.Portal.PortalRoutes), typeof(HaloPortal.Engine.Outbound.ReplyLimits)];
+        [typeof(HaloPortal.Engine.Portal.PortalPolicies), typeof(HaloPortal.Engine.Portal.DeploymentMarkers), typeof(HaloPortal.Engine.Portal.PortalRoutes), typeof(HaloPortal.Engine.Outbound.ReplyLimits),
+         typeof(HaloPortal.Engine.Telemetry.TelemetryNames)];
 
     /// <summary>dotnet-ef writes migrations as public classes; EF Core finds them whatever their access, so they are left as generated.</summary>
     private const string GeneratedMigrations = "HaloPortal.Engine.Data.Migrations";

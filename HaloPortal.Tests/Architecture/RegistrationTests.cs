@@ -8,8 +8,10 @@ using HaloPortal.Engine.Monitoring;
 using HaloPortal.Engine.Nodes;
 using HaloPortal.Engine.Notifications;
 using HaloPortal.Engine.Outbound;
+using HaloPortal.Engine.Retention;
 using HaloPortal.Engine.Rules;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Engine.Telemetry;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Engine.Tokens;
 using HaloPortal.Engine.EndUsers;
@@ -43,6 +45,8 @@ public class RegistrationTests
         ["Subscriptions"] = s => s.AddSubscriptions(),
         ["Nodes"] = s => s.AddNodes(),
         ["Monitoring"] = s => s.AddMonitoring(),
+        ["Telemetry"] = s => s.AddTelemetry(),
+        ["Retention"] = s => s.AddRetention(),
     };
 
     [Theory]

@@ -24,6 +24,7 @@ public static class PortalHostingExtensions
         builder.AddPortalApi();
         builder.AddPortalJobs();
         builder.AddPortalRateLimits();
+        builder.AddPortalTelemetry();
         services.AddPortalHealth();
         return builder;
     }
@@ -57,6 +58,7 @@ public static class PortalHostingExtensions
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapPortalHealth();
+        app.MapPortalMetrics();
         app.MapPortalAuthentication();
         app.MapPortalApi();
         app.MapGraphWebhooks();

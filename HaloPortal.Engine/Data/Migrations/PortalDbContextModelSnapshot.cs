@@ -895,6 +895,10 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Property<long?>("ReplayOfRequestId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("InboundEmailId");

@@ -117,6 +117,7 @@ internal sealed partial class MailboxScanner
             requests.Add((email, await NewRequestAsync(mailboxId, kind, message, now, resync)));
         }
 
+        var discovered = db.ChangeTracker.Entries<InboundEmail>().Count(e => e.State == EntityState.Added);
         await db.SaveChangesAsync(cancellationToken);
         foreach (var (email, request) in requests)
         {
@@ -125,6 +126,7 @@ internal sealed partial class MailboxScanner
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        telemetry.EmailDiscovered(mailboxId, SourceTag(kind), discovered);
         work.AddRange(requests.Select(r => new WorkItem(r.Email.Id, r.Request.Id)));
         return work;
     }
@@ -153,6 +155,14 @@ internal sealed partial class MailboxScanner
                 ? $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}) while resyncing the folder from scratch: the delta sync state had expired (410 SyncStateNotFound)."
                 : $"Found by {kind} in the mailbox (received {message.ReceivedDateTime:u}).")
             .WithRaw(Encoding.UTF8.GetBytes(await KiotaJsonSerializer.SerializeAsStringAsync(message)));
+
+    /// <summary>The <c>source</c> tag of discovered mail: scan, manual_import, lifecycle (a catch-up scan after a missed notification).</summary>
+    private static string SourceTag(RequestKind kind) => kind switch
+    {
+        RequestKind.ManualImport => "manual_import",
+        RequestKind.Lifecycle => "lifecycle",
+        _ => "scan",
+    };
 
     private static string CopyKey(string graphId) => $"graph:{graphId}";
 

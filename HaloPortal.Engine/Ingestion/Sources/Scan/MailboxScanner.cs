@@ -25,7 +25,8 @@ internal sealed partial class MailboxScanner(
     IOptions<IngestionOptions> options,
     IOptions<PortalOptions> portal,
     ILogger<MailboxScanner> logger,
-    IEnumerable<Credentials.ICredentialStatusObserver> statusObservers) : IMailboxScanner
+    IEnumerable<Credentials.ICredentialStatusObserver> statusObservers,
+    Telemetry.PortalTelemetry telemetry) : IMailboxScanner
 {
     /// <summary>The lease kind of a mailbox's scan: one node at a time reads a mailbox.</summary>
     internal const string LeaseKind = "mailbox-scan";
@@ -158,6 +159,10 @@ internal sealed partial class MailboxScanner(
 
     private async Task<ScanReport> RunAsync(MailboxCredential credential, Mailbox mailbox, RequestKind kind, BacklogImport? backlog, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
+        // The scan is its own trace; each email it finds is a trace of its own that links back to it.
+        using var activity = telemetry.Source.StartActivity("mailbox.scan");
+        activity?.SetTag("mailbox.id", mailbox.Id);
+        activity?.SetTag("scan.kind", kind.ToString());
         var address = credential.TargetAddress!;
         var client = graph.For(credential);
         var total = new BatchOutcome();

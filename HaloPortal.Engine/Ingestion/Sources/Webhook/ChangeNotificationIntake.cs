@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Engine.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -42,8 +43,10 @@ public interface IChangeNotifications
 }
 
 /// <summary>One notification item, parsed and matched (not yet committed); a rejected one is a sample kept for the Rejected notifications tab.</summary>
+/// <remarks><see cref="TraceParent"/> is the receiving activity's W3C traceparent (null when nothing is traced): the email's processing continues that trace.</remarks>
 internal sealed record IntakeItem(
-    RequestKind Kind, string SubscriptionId, CachedSubscription? Subscription, RejectionReason? Reason, string? Rejection, string? MessageId, string? LifecycleEvent, byte[] Raw);
+    RequestKind Kind, string SubscriptionId, CachedSubscription? Subscription, RejectionReason? Reason, string? Rejection, string? MessageId, string? LifecycleEvent, byte[] Raw,
+    string? TraceParent = null);
 
 /// <summary>
 /// The receiver: parses a POST (<see cref="ChangeNotificationParser"/>), matches every item to a known subscription and its
@@ -55,6 +58,7 @@ internal sealed class ChangeNotificationIntake(
     RejectionTally tally,
     IOptions<WebhookOptions> options,
     TimeProvider time,
+    PortalTelemetry telemetry,
     ILogger<ChangeNotificationIntake> logger) : IChangeNotifications
 {
     /// <summary>A rejected item's raw JSON is kept up to this size (a Graph notification item is about 1 KB).</summary>
@@ -72,6 +76,23 @@ internal sealed class ChangeNotificationIntake(
         ReceiveAsync(body, RequestKind.Lifecycle, cancellationToken);
 
     private async Task<ChangeNotificationResult> ReceiveAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        // The trace of every email this POST announces starts here (under the HTTP request's activity when there is one).
+        using var activity = telemetry.Source.StartActivity(kind == RequestKind.Webhook ? "graph.notifications receive" : "graph.lifecycle receive");
+        var result = await ReceiveCoreAsync(body, kind, cancellationToken);
+        activity?.SetTag("notifications.items", result.Items);
+        activity?.SetTag("notifications.rejected", result.Rejected);
+        activity?.SetTag("outcome", result.Answer.ToString());
+        if (kind == RequestKind.Webhook)
+        {
+            telemetry.WebhookAcknowledged(time.GetElapsedTime(started), result.Answer.ToString());
+        }
+
+        return result;
+    }
+
+    private async Task<ChangeNotificationResult> ReceiveCoreAsync(ReadOnlyMemory<byte> body, RequestKind kind, CancellationToken cancellationToken)
     {
         MatchedBatch batch;
         try
@@ -156,13 +177,14 @@ internal sealed class ChangeNotificationIntake(
         var skipRejected = rejected.Sum() - TakeSampleBudget(rejected.Sum());
         var write = new List<IntakeItem>();
         var seenRejected = 0;
+        var traceParent = PortalTelemetry.CurrentTraceParent();
         for (var i = 0; i < parsed.Count; i++)
         {
             var (_, subscriptionId, _, messageId, lifecycleEvent) = parsed[i];
             var subscription = subscriptions[subscriptionId];
             if (reasons[i] is not { } reason)
             {
-                write.Add(new IntakeItem(kind, subscriptionId, subscription, null, null, messageId, lifecycleEvent, parsed[i].Raw()));
+                write.Add(new IntakeItem(kind, subscriptionId, subscription, null, null, messageId, lifecycleEvent, parsed[i].Raw(), traceParent));
             }
             else if (seenRejected++ >= skipRejected)
             {

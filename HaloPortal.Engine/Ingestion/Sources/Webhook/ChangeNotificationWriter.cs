@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Portal;
 using HaloPortal.Engine.Subscriptions;
+using HaloPortal.Engine.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ internal sealed class ChangeNotificationWriter(
     WalCheckpointer checkpointer,
     Nodes.NodeRegistry nodes,
     TimeProvider time,
+    PortalTelemetry telemetry,
     ILogger<ChangeNotificationWriter> logger) : BackgroundService
 {
     private const int MaxItemsPerCommit = 500;
@@ -81,7 +83,12 @@ internal sealed class ChangeNotificationWriter(
         {
             try
             {
-                var work = await CommitAsync(group.SelectMany(p => p.Items).ToList(), thorough: attempt > 1, cancellationToken);
+                var (work, discovered) = await CommitAsync(group.SelectMany(p => p.Items).ToList(), thorough: attempt > 1, cancellationToken);
+                foreach (var (mailboxId, count) in discovered)
+                {
+                    telemetry.EmailDiscovered(mailboxId, "webhook", count);
+                }
+
                 queue.Post(work);
                 return;
             }
@@ -129,7 +136,7 @@ internal sealed class ChangeNotificationWriter(
     }
 
     /// <summary>One transaction for every waiting item: emails first (for their ids), then the requests, then the subscriptions' last-notification times.</summary>
-    private async Task<List<QueuedWork>> CommitAsync(List<IntakeItem> items, bool thorough, CancellationToken cancellationToken)
+    private async Task<(List<QueuedWork> Work, Dictionary<int, int> Discovered)> CommitAsync(List<IntakeItem> items, bool thorough, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -164,6 +171,7 @@ internal sealed class ChangeNotificationWriter(
         }
 
         var requests = new List<(IntakeItem Item, InboundRequest Request, InboundEmail? Email)>(items.Count);
+        var discovered = new Dictionary<int, int>();
         foreach (var item in items)
         {
             InboundRequest request;
@@ -214,6 +222,7 @@ internal sealed class ChangeNotificationWriter(
                     };
                     db.Add(email);
                     emails[key] = email;
+                    discovered[key.MailboxId] = discovered.GetValueOrDefault(key.MailboxId) + 1;
                     request = InboundRequest.Open(key.MailboxId, item.Kind, now,
                         $"Notified by Graph (subscription {item.SubscriptionId}) of new message {item.MessageId}; acknowledged and queued.");
                 }
@@ -221,6 +230,7 @@ internal sealed class ChangeNotificationWriter(
 
             request.WithRaw(item.Raw);
             request.Node = nodes.Name;
+            request.TraceParent = item.TraceParent;
             requests.Add((item, request, email));
         }
 
@@ -258,9 +268,10 @@ internal sealed class ChangeNotificationWriter(
             await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=1000;", cancellationToken);
         }
 
-        return requests
+        var work = requests
             .Where(r => r.Item.Rejection is null && r.Request.Outcome == RequestOutcome.Pending)
-            .Select(r => new QueuedWork(r.Item.Subscription!.CredentialId, r.Item.Subscription.Id, r.Email?.Id, r.Request.Id, r.Item.LifecycleEvent))
+            .Select(r => new QueuedWork(r.Item.Subscription!.CredentialId, r.Item.Subscription.Id, r.Email?.Id, r.Request.Id, r.Item.LifecycleEvent, r.Item.TraceParent))
             .ToList();
+        return (work, discovered);
     }
 }

@@ -46,8 +46,8 @@ internal sealed partial class WebhookWorker
             mailboxId = email.MailboxId;
         }
 
-        var requestId = await NewRequestAsync(emailId, mailboxId, "Retrying after a temporary failure.", cancellationToken);
-        queue.Post([new QueuedWork(credentialId, 0, emailId, requestId, null)]);
+        var (requestId, traceParent) = await NewRequestAsync(emailId, mailboxId, "Retrying after a temporary failure.", cancellationToken);
+        queue.Post([new QueuedWork(credentialId, 0, emailId, requestId, null, traceParent)]);
     }
 
     /// <summary>The periodic recovery: takes over the webhook work of dead nodes (and of this node's previous process).</summary>
@@ -83,12 +83,16 @@ internal sealed partial class WebhookWorker
                 .Where(r => r.InboundEmailId != null && takenIds.Contains(r.InboundEmailId.Value) && r.Kind == RequestKind.Webhook && r.Outcome == RequestOutcome.Pending)
                 .GroupBy(r => r.InboundEmailId!.Value).Select(g => new { EmailId = g.Key, RequestId = g.Max(r => r.Id) })
                 .ToDictionaryAsync(p => p.EmailId, p => p.RequestId, cancellationToken);
+            // The traces the notifications started go on where they stopped (a request without one starts its own).
+            var openIds = pending.Values.ToList();
+            var traces = await requests.AsNoTracking().Where(r => openIds.Contains(r.Id) && r.TraceParent != null)
+                .ToDictionaryAsync(r => r.Id, r => r.TraceParent, cancellationToken);
             foreach (var email in taken)
             {
-                var requestId = pending.TryGetValue(email.Id, out var open)
-                    ? open
+                var (requestId, traceParent) = pending.TryGetValue(email.Id, out var open)
+                    ? (open, traces.GetValueOrDefault(open))
                     : await NewRequestAsync(email.Id, email.MailboxId, periodic ? "Resuming a webhook email another portal node left unfinished." : "Resuming a webhook email after a restart.", cancellationToken);
-                work.Add(new QueuedWork(email.CredentialId, 0, email.Id, requestId, null));
+                work.Add(new QueuedWork(email.CredentialId, 0, email.Id, requestId, null, traceParent));
             }
         }
 
@@ -131,13 +135,18 @@ internal sealed partial class WebhookWorker
         }
     }
 
-    private async Task<long> NewRequestAsync(long emailId, int mailboxId, string message, CancellationToken cancellationToken)
+    /// <summary>A new webhook request for an email, continuing the trace of the notification that announced it.</summary>
+    private async Task<(long RequestId, string? TraceParent)> NewRequestAsync(long emailId, int mailboxId, string message, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var traceParent = await db.Set<InboundRequest>().AsNoTracking()
+            .Where(r => r.InboundEmailId == emailId && r.Kind == RequestKind.Webhook && r.TraceParent != null)
+            .OrderByDescending(r => r.Id).Select(r => r.TraceParent).FirstOrDefaultAsync(cancellationToken);
         var request = InboundRequest.Open(mailboxId, RequestKind.Webhook, now, message, emailId);
+        request.TraceParent = traceParent;
         db.Add(request);
         await db.SaveChangesAsync(cancellationToken);
-        return request.Id;
+        return (request.Id, traceParent);
     }
 }

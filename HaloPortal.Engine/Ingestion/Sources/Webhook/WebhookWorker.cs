@@ -162,7 +162,7 @@ internal sealed partial class WebhookWorker(
         {
             if (emails.TryGetValue(item.EmailId!.Value, out var email) && email.Stage != InboundStage.Done && work.All(w => w.EmailId != email.Id))
             {
-                work.Add(new WorkItem(email.Id, item.RequestId));
+                work.Add(new WorkItem(email.Id, item.RequestId, item.TraceParent));
                 continue;
             }
 
