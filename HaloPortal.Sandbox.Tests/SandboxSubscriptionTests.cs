@@ -124,6 +124,8 @@ public sealed class SandboxSubscriptionTests(FakeClockPortalFactory app) : IClas
         await app.DeliverAsync(tenant.User, SandboxKit.Mime("a@external.test", tenant.User, "Dropped"));
         var second = await app.DeliverAsync(tenant.User, SandboxKit.Mime("a@external.test", tenant.User, "Delivered"));
         Assert.Equal(second.Id, (await receiver.NextAsync())["value"]![0]!["resourceData"]!["id"]!.GetValue<string>());
+        // The receiver has the POST before the sandbox records its answer: until then that notification still counts as pending.
+        await SandboxKit.WaitUntilAsync(() => Stats(subscription!.Id).Result.DeliveredCount == 1, because: "the delivered notification is recorded");
 
         await api.PostAsJsonAsync("/sandbox/api/faults", new { mailbox = tenant.User, kind = "DelayNotifications", count = 1, delaySeconds = 120 });
         var delayed = await app.DeliverAsync(tenant.User, SandboxKit.Mime("a@external.test", tenant.User, "Delayed"));
