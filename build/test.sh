@@ -110,8 +110,8 @@ run_tests HaloPortal.Sandbox.Tests
 run_tests HaloPortal.E2E
 
 # The same engine on PostgreSQL: each test class (or restarted portal) gets a database of its own, dropped afterwards.
-POSTGRESQL_FILTER="FullyQualifiedName~HaloPortal.Tests.Ingestion|FullyQualifiedName~HaloPortal.Tests.Nodes|FullyQualifiedName~HaloPortal.Tests.Outbound|FullyQualifiedName~HaloPortal.Tests.Data|FullyQualifiedName~HaloPortal.Tests.Hosting.HealthTests"
-phase "testing HaloPortal.Tests on PostgreSQL (ingestion, webhooks, outbound, crash recovery, nodes, migrations, health)"
+POSTGRESQL_FILTER="FullyQualifiedName~HaloPortal.Tests.Ingestion|FullyQualifiedName~HaloPortal.Tests.Nodes|FullyQualifiedName~HaloPortal.Tests.Outbound|FullyQualifiedName~HaloPortal.Tests.Data|FullyQualifiedName~HaloPortal.Tests.Hosting.HealthTests|FullyQualifiedName~HaloPortal.Tests.Retention|FullyQualifiedName~HaloPortal.Tests.Monitoring|FullyQualifiedName~HaloPortal.Tests.Telemetry"
+phase "testing HaloPortal.Tests on PostgreSQL (ingestion, webhooks, outbound, crash recovery, nodes, migrations, health, retention, ledger, metrics)"
 code=0
 HALOPORTAL_TEST_DB=PostgreSql dotnet test HaloPortal.Tests -c "$CONFIGURATION" --no-build --nologo \
   --filter "$POSTGRESQL_FILTER" \
