@@ -13,6 +13,7 @@ namespace HaloPortal.Engine.Notifications;
 /// <item><term>secret-expiry:{credentialId}</term><description>A client secret or certificate expires within 30 days (daily check). Email processing.</description></item>
 /// <item><term>subscription:{credentialId}</term><description>A webhook subscription could not be created or renewed — to be raised/resolved by the subscriptions feature. Integration.</description></item>
 /// <item><term>contacts:{mailboxId}</term><description>The scheduled Outlook contact sync failed — to be raised/resolved by the contacts feature. Integration.</description></item>
+/// <item><term>retention</term><description>The data retention purge failed (resolved by the next purge that completes). Email processing.</description></item>
 /// <item><term>ledger:{mailboxId}</term><description>The daily ledger found mail in the watched folder the portal has no record of (resolved when a later ledger is clean). Email processing.</description></item>
 /// </list>
 /// </remarks>
@@ -29,6 +30,8 @@ internal static class ProblemKeys
     public static string Contacts(int mailboxId) => Key("contacts", mailboxId);
 
     public static string Ledger(int mailboxId) => Key("ledger", mailboxId);
+
+    public const string Retention = "retention";
 
     private static string Key(string kind, int id) => string.Create(CultureInfo.InvariantCulture, $"{kind}:{id}");
 }

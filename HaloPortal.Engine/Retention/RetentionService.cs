@@ -1,6 +1,7 @@
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ internal sealed class RetentionService(
     IDbContextFactory<PortalDbContext> contexts,
     TimeProvider time,
     IOptions<RetentionOptions> options,
+    INotifications notifications,
     ILogger<RetentionService> logger) : IRetention
 {
     private static readonly InboundStatus[] Finished = [InboundStatus.Processed, InboundStatus.Ignored, InboundStatus.Failed];
@@ -67,33 +69,51 @@ internal sealed class RetentionService(
         await _running.WaitAsync(cancellationToken);
         try
         {
-            var periods = (await GetAsync(cancellationToken)).Periods;
-            var started = time.GetUtcNow();
-            var run = new RetentionRun(started, started, actor.ToString(), 0, 0, 0, 0, false);
-            var batch = options.Value.BatchSize;
-            var cap = options.Value.MaxRowsPerRun;
-
-            // Rejected notifications go first, so their raw data is not first blanked and then deleted.
-            var (rejected, moreRejected) = await InBatchesAsync(cap, (after, db) => DeleteRejectedAsync(db, after, started.AddDays(-periods.RejectedNotificationDays), batch, cancellationToken),
-                n => progress?.Report(run = run with { RejectedNotifications = n }), cancellationToken);
-            var (mimes, moreMimes) = await InBatchesAsync(cap, (after, db) => PurgeRawMimeAsync(db, after, started.AddDays(-periods.RawMimeDays), started, batch, cancellationToken),
-                n => progress?.Report(run = run with { RawMimes = n }), cancellationToken);
-            var (data, moreData) = await InBatchesAsync(cap, (after, db) => PurgeRequestDataAsync(db, after, started.AddDays(-periods.RequestDataDays), started, batch, cancellationToken),
-                n => progress?.Report(run = run with { RequestData = n }), cancellationToken);
-            var (audit, moreAudit) = await InBatchesAsync(cap, (after, db) => DeleteAuditAsync(db, after, started.AddDays(-periods.AuditDays), batch, cancellationToken),
-                n => progress?.Report(run = run with { AuditEntries = n }), cancellationToken);
-
-            run = new RetentionRun(started, time.GetUtcNow(), actor.ToString(), mimes, data, rejected, audit, moreRejected || moreMimes || moreData || moreAudit);
-            await RecordAsync(run, periods, actor, cancellationToken);
-            logger.LogInformation("Retention purge by {Actor}: {RawMimes} raw messages, {RequestData} request data, {Rejected} rejected notifications and {Audit} audit entries removed{More}",
-                actor, mimes, data, rejected, audit, run.MoreLeft ? "; more is left for the next run" : "");
-            progress?.Report(run);
+            var run = await PurgeOnceAsync(actor, progress, cancellationToken);
+            await notifications.ResolveAsync(ProblemKeys.Retention, "The data retention purge completed again.", cancellationToken);
             return run;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The screen keeps showing the last purge that completed, so a failing daily job must say so where agents look.
+            logger.LogError(ex, "The retention purge by {Actor} failed", actor);
+            await notifications.RaiseAsync(new ProblemReport(ProblemKeys.Retention, NotificationCategory.EmailProcessing,
+                "The data retention purge failed",
+                $"The purge stopped with {ex.GetType().Name}: {ex.Message} What it removed before that stays removed; the rest stays in the database until a purge completes.",
+                "Check the portal's log and the database, then run Purge now on Configuration › Advanced › Data Retention.",
+                "/configuration/advanced/data-retention"), CancellationToken.None);
+            throw;
         }
         finally
         {
             _running.Release();
         }
+    }
+
+    private async Task<RetentionRun> PurgeOnceAsync(Actor actor, IProgress<RetentionRun>? progress, CancellationToken cancellationToken)
+    {
+        var periods = (await GetAsync(cancellationToken)).Periods;
+        var started = time.GetUtcNow();
+        var run = new RetentionRun(started, started, actor.ToString(), 0, 0, 0, 0, false);
+        var batch = options.Value.BatchSize;
+        var cap = options.Value.MaxRowsPerRun;
+
+        // Rejected notifications go first, so their raw data is not first blanked and then deleted.
+        var (rejected, moreRejected) = await InBatchesAsync(cap, (after, db) => DeleteRejectedAsync(db, after, started.AddDays(-periods.RejectedNotificationDays), batch, cancellationToken),
+            n => progress?.Report(run = run with { RejectedNotifications = n }), cancellationToken);
+        var (mimes, moreMimes) = await InBatchesAsync(cap, (after, db) => PurgeRawMimeAsync(db, after, started.AddDays(-periods.RawMimeDays), started, batch, cancellationToken),
+            n => progress?.Report(run = run with { RawMimes = n }), cancellationToken);
+        var (data, moreData) = await InBatchesAsync(cap, (after, db) => PurgeRequestDataAsync(db, after, started.AddDays(-periods.RequestDataDays), started, batch, cancellationToken),
+            n => progress?.Report(run = run with { RequestData = n }), cancellationToken);
+        var (audit, moreAudit) = await InBatchesAsync(cap, (after, db) => DeleteAuditAsync(db, after, started.AddDays(-periods.AuditDays), batch, cancellationToken),
+            n => progress?.Report(run = run with { AuditEntries = n }), cancellationToken);
+
+        run = new RetentionRun(started, time.GetUtcNow(), actor.ToString(), mimes, data, rejected, audit, moreRejected || moreMimes || moreData || moreAudit);
+        await RecordAsync(run, periods, actor, cancellationToken);
+        logger.LogInformation("Retention purge by {Actor}: {RawMimes} raw messages, {RequestData} request data, {Rejected} rejected notifications and {Audit} audit entries removed{More}",
+            actor, mimes, data, rejected, audit, run.MoreLeft ? "; more is left for the next run" : "");
+        progress?.Report(run);
+        return run;
     }
 
     /// <summary>Runs one kind's batches until a batch comes back short or the cap is reached. Each batch gets a fresh context.</summary>

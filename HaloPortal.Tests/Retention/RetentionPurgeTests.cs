@@ -136,6 +136,34 @@ public sealed class RetentionPurgeTests : IAsyncLifetime
         Assert.False(second.MoreLeft);
     }
 
+    [Fact]
+    public async Task A_failed_purge_raises_the_retention_problem_and_the_next_completed_one_resolves_it()
+    {
+        await using (var db = await _database.Contexts.CreateDbContextAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("ALTER TABLE \"AuditEntries\" RENAME TO \"AuditEntriesAway\"");
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => _retention.PurgeAsync(Actor.System));
+        Assert.Null((await _retention.GetAsync()).LastRun); // the failed run is not recorded as a purge that finished
+        Assert.Equal(1, await OpenProblemsAsync());
+
+        await using (var db = await _database.Contexts.CreateDbContextAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("ALTER TABLE \"AuditEntriesAway\" RENAME TO \"AuditEntries\"");
+        }
+
+        await _retention.PurgeAsync(Actor.System);
+        Assert.NotNull((await _retention.GetAsync()).LastRun);
+        Assert.Equal(0, await OpenProblemsAsync());
+    }
+
+    private async Task<int> OpenProblemsAsync()
+    {
+        await using var db = await _database.Contexts.CreateDbContextAsync();
+        return await db.Set<HaloPortal.Engine.Notifications.Problem>().CountAsync(p => p.Key == "retention" && p.ResolvedAt == null);
+    }
+
     [Theory]
     [InlineData(0, 30, 14, 365, "rawMimeDays")]
     [InlineData(30, 3651, 14, 365, "requestDataDays")]

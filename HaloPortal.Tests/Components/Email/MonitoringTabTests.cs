@@ -31,7 +31,7 @@ public sealed class MonitoringTabTests
         Assert.Equal("no credentials", page.Find("[data-testid='health-subscription']").TextContent.Trim());
         Assert.Equal("no credentials", page.Find("[data-testid='health-secret']").TextContent.Trim());
         Assert.NotNull(page.Find("[data-testid='ledger-empty']"));
-        Assert.Contains("has not found unaccounted mail", page.Find("[data-testid='ledger-daily']").TextContent);
+        Assert.Contains("no unaccounted mail reported for this mailbox so far", page.Find("[data-testid='ledger-daily']").TextContent);
 
         page.Find("[data-testid='ledger-run']").Click();
 

@@ -28,6 +28,7 @@ public partial class DataRetention
     [Inject]
     private IDialogService Dialogs { get; set; } = default!;
 
+
     [CascadingParameter]
     private Task<AuthenticationState> AuthState { get; set; } = default!;
 
@@ -95,16 +96,26 @@ public partial class DataRetention
         {
             var progress = new Progress<RetentionRun>(run => InvokeAsync(() =>
             {
-                _progress = run;
-                StateHasChanged();
+                if (_purging) // a report posted before the end must not show up as the "last purge" afterwards
+                {
+                    _progress = run;
+                    StateHasChanged();
+                }
             }));
             var run = await Task.Run(async () => await Retention.PurgeAsync(await AuthState.ActorAsync(), progress));
-            _progress = null;
-            Show(await Retention.GetAsync());
+            _state = await Retention.GetAsync(); // the record of the run; the periods being edited stay as they are
             Snackbar.Add(run.Total == 0 ? "Nothing was old enough to remove." : $"Removed {run.Total:N0} records.", Severity.Success);
+        }
+        catch (Exception ex)
+        {
+            // The engine logged it and raised the "retention" problem. The card goes back to the last completed purge rather than
+            // showing the interrupted one's partial counts as if it had finished.
+            _state = await Retention.GetAsync();
+            Snackbar.Add($"The purge stopped with an error: {ex.Message} What it removed before that stays removed; run it again.", Severity.Error);
         }
         finally
         {
+            _progress = null;
             _purging = false;
         }
     }

@@ -22,7 +22,8 @@ public sealed partial class LedgerPanel
 
     private string DailyText() => _daily switch
     {
-        null => "Daily check: it has not found unaccounted mail in this mailbox.",
+        // Nothing recorded means either no daily check has run yet or every one found the mailbox clean: the page cannot tell which.
+        null => "Daily check (04:30 UTC): no unaccounted mail reported for this mailbox so far. A day whose folder could not be listed is skipped; the credential then shows why.",
         { Clean: true } d => $"Daily check: clean since {d.At.UtcDateTime:yyyy-MM-dd HH:mm} UTC (unaccounted mail found earlier is accounted for).",
         { } d => $"Daily check, last on {d.At.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {d.Message}",
     };
