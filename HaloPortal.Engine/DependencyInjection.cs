@@ -32,9 +32,6 @@ public static class DependencyInjection
     /// <summary>Registers the whole engine: data, and every feature's services and jobs.</summary>
     public static IServiceCollection AddHaloEngine(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        // Mail arrives in every legacy charset (KOI8-R, GB2312, Big5, Shift_JIS, ISO-2022-JP...): MimeKit can decode them only
-        // when the code-page encodings are registered before it first looks a charset up.
-        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PortalOptions>>(new PortalOptionsValidation(environment));

@@ -12,8 +12,6 @@ namespace HaloPortal.Engine.Parsing;
 /// </summary>
 internal sealed partial class EmailParser : IEmailParser
 {
-    static EmailParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
     public ParsedEmail Parse(Stream mime)
     {
         ArgumentNullException.ThrowIfNull(mime);

@@ -189,14 +189,16 @@ public sealed class TwoNodeKillTests(ITestOutputHelper output) : IAsyncLifetime
                     using var response = await client.PostAsync($"/api/v1/mailboxes/{mailboxId}/import?wait=true", null, stop.Token);
                     (response.IsSuccessStatusCode ? imports : importErrors).AddOrUpdate(node, 1, (_, n) => n + 1);
                 }
-                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or System.Net.Sockets.SocketException or IOException)
                 {
                     if (stop.IsCancellationRequested)
                     {
                         break;
                     }
 
-                    importErrors.AddOrUpdate(node, 1, (_, n) => n + 1); // node-b is down
+                    // node-b is down. A connection to a node dying under SIGKILL can also fail with a bare SocketException
+                    // ("Transport endpoint is not connected") that HttpClient does not wrap.
+                    importErrors.AddOrUpdate(node, 1, (_, n) => n + 1);
                 }
 
                 try

@@ -7,8 +7,6 @@ namespace HaloPortal.Tests.Parsing;
 /// <summary>Reads the hand-written corpus and raw test messages through the real parser.</summary>
 internal static class ParsingCorpus
 {
-    static ParsingCorpus() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
     public static readonly IEmailParser Parser = new EmailParser();
 
     public static ParsedEmail Load(string fileName)

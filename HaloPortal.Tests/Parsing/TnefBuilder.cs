@@ -12,8 +12,6 @@ internal static class TnefBuilder
 {
     private const uint Signature = 0x223E9F78;
 
-    static TnefBuilder() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
     public static byte[] Build(string? body, params (string FileName, byte[] Content)[] attachments)
     {
         using var stream = new MemoryStream();

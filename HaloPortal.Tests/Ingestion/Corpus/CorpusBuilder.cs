@@ -16,8 +16,6 @@ internal sealed partial class CorpusBuilder(string run, string support, int seed
 
     private readonly List<CorpusCase> _cases = [];
 
-    static CorpusBuilder() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
     public IReadOnlyList<CorpusCase> Build()
     {
         Baseline();
