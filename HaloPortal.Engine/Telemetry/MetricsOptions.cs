@@ -29,4 +29,11 @@ public sealed class TracingOptions
 
     /// <summary>Record traces. Unset: on when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (there is somewhere to send them), off otherwise.</summary>
     public bool? Enabled { get; set; }
+
+    /// <summary>
+    /// Continue the trace a caller's <c>traceparent</c> (and its <c>tracestate</c>, <c>baggage</c>) names. Off (the default): every
+    /// request starts a trace of its own, since anonymous callers (webhooks, the login page) must not choose trace ids or inject
+    /// baggage. Turn it on only behind a gateway that starts the traces and drops these headers from the internet.
+    /// </summary>
+    public bool TrustIncomingContext { get; set; }
 }

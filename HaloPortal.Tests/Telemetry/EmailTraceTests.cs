@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Telemetry;
 using HaloPortal.Tests.Ingestion;
@@ -69,5 +71,37 @@ public sealed class EmailTraceTests(TracedWebhookPortalFactory app) : IClassFixt
         Assert.InRange(latency.Value, 0, 20);
         Assert.NotEmpty(reader.Of("haloportal.webhook.ack.duration", ("outcome", "Accepted")));
         Assert.Equal(1, reader.Sum("haloportal.emails.discovered", ("mailbox.id", SandboxMail.DemoMailboxId), ("source", "webhook")));
+    }
+
+    [Fact]
+    public async Task An_anonymous_caller_cannot_choose_the_trace_or_the_baggage_of_the_work_it_causes()
+    {
+        // The webhook endpoint is public: a traceparent (sampled), a tracestate and baggage from the caller are all ignored.
+        var chosen = ActivityTraceId.CreateRandom();
+        var agent = "trace-probe-" + Guid.NewGuid().ToString("N");
+        // A client that sends the headers as given (by default HttpClient replaces traceparent with its own activity's).
+        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = app.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/graph/notifications")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { value = new[] { WebhookKit.Notification("no-such-subscription", "guess", "AAMk-probe") } }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{chosen}-{ActivitySpanId.CreateRandom()}-01");
+        request.Headers.TryAddWithoutValidation("tracestate", "vendor=attacker");
+        request.Headers.TryAddWithoutValidation("baggage", "tenant=evil,user=admin");
+        request.Headers.TryAddWithoutValidation("User-Agent", agent);
+        using var response = await http.SendAsync(request);
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}");
+
+        Activity? server = null;
+        await WebhookKit.WaitAsync(() =>
+        {
+            server = app.Exported.Where(a => a.Kind == ActivityKind.Server && Equals(a.GetTagItem("user_agent.original"), agent)).SingleOrDefault();
+            return Task.FromResult(server is not null);
+        }, TimeSpan.FromSeconds(10), "the probe request's server activity is exported");
+
+        Assert.True(server!.TraceId != chosen && server.ParentSpanId == default, $"the request continued the caller's trace: {server.Id} (parent {server.ParentId}; sent {chosen})");
+        Assert.Null(server.TraceStateString);
+        Assert.Empty(server.Baggage);
+        Assert.Empty(app.Exported.Of(chosen));
     }
 }

@@ -28,6 +28,11 @@ public static class TelemetryExtensions
         var tracing = configuration.GetSection(TracingOptions.SectionName).Get<TracingOptions>() ?? new TracingOptions();
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointSetting]);
         var traces = tracing.Enabled ?? otlp;
+        if (!tracing.TrustIncomingContext)
+        {
+            IncomingTraceContext.Ignore(builder.Services);
+        }
+
         if (!metrics.Enabled && !traces)
         {
             return builder;
