@@ -627,6 +627,9 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     b.Property<string>("NodeInstance")
                         .HasColumnType("text");
 
+                    b.Property<string>("Note")
+                        .HasColumnType("text");
+
                     b.Property<int>("Pending")
                         .HasColumnType("integer");
 

@@ -58,6 +58,9 @@ internal sealed class ImportRun
 
     /// <summary>The report's failed emails (at most 10) as JSON (<c>[{"emailId","subject","from","reason"}]</c>).</summary>
     public string? FailuresJson { get; set; }
+
+    /// <summary>The report's note: what the scan did that its counts do not tell (e.g. a resync after Graph dropped the delta sync state).</summary>
+    public string? Note { get; set; }
 }
 
 internal sealed class ImportRunConfiguration : IEntityTypeConfiguration<ImportRun>
@@ -74,6 +77,7 @@ internal sealed class ImportRunConfiguration : IEntityTypeConfiguration<ImportRu
         builder.Property(r => r.ErrorMessage).HasMaxLength(2000);
         builder.Property(r => r.ErrorFix).HasMaxLength(2000);
         builder.Property(r => r.SkippedReason).HasMaxLength(1000);
+        builder.Property(r => r.Note).HasMaxLength(1000);
         builder.Property(r => r.Node).HasMaxLength(64);
         builder.Property(r => r.NodeInstance).HasMaxLength(32);
         builder.HasIndex(r => new { r.MailboxId, r.StartedAt });

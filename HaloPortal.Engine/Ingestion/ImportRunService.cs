@@ -143,6 +143,7 @@ internal sealed class ImportRunService(
             run.ErrorKind = report.Error?.Kind;
             run.SkippedReason = report.Skipped;
             run.FailuresJson = report.Failures.Count == 0 ? null : JsonSerializer.Serialize(report.Failures, Json);
+            run.Note = report.Note;
         }
 
         await db.SaveChangesAsync(CancellationToken.None);
@@ -172,7 +173,7 @@ internal sealed class ImportRunService(
         r.Fetched, r.Created, r.Updated, r.Ignored, r.Failed, r.Pending,
         r.ErrorCode is { } code ? new KnownError(code, r.ErrorTitle ?? code, r.ErrorMessage ?? "", r.ErrorFix ?? "", r.ErrorKind ?? ErrorKind.Unknown) : null,
         r.SkippedReason,
-        r.FailuresJson is null ? [] : JsonSerializer.Deserialize<List<ScanFailure>>(r.FailuresJson, Json) ?? []) { Node = r.Node };
+        r.FailuresJson is null ? [] : JsonSerializer.Deserialize<List<ScanFailure>>(r.FailuresJson, Json) ?? []) { Node = r.Node, Note = r.Note };
 }
 
 /// <summary>

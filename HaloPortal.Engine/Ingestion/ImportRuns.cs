@@ -35,6 +35,9 @@ public sealed record ImportRunView(
 
     /// <summary>The portal node that ran (or runs) the import.</summary>
     public string? Node { get; init; }
+
+    /// <summary>The report's note: what the scan did that its counts do not tell (e.g. that it resynced the folder after the delta sync state expired).</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>Records every email import of a mailbox (from the screen or the API) as a run, and runs them.</summary>

@@ -33,7 +33,7 @@ internal static class ImportRunsApi
             var (finished, report) = await runs.ImportAsync(id, ImportRunTrigger.Api, actor.Get(), backlog, null, ct);
             return TypedResults.Ok(new ImportReport(
                 finished.Id, report.Fetched, report.Created, report.Updated, report.Ignored, report.Failed, report.Pending, report.Skipped,
-                MailboxesApi.ErrorDto.From(report.Error), report.Failures.Select(ImportFailure.Of).ToList()));
+                MailboxesApi.ErrorDto.From(report.Error), report.Failures.Select(ImportFailure.Of).ToList(), report.Note));
         }).WithName("ImportEmails")
           .WithSummary("Scan the mailbox now as a recorded import run: 202 with the run and its Hangfire job, or ?wait=true the report with importRunId. ?backlogDays=&backlogCap= imports older mail explicitly.");
 
@@ -84,7 +84,8 @@ internal static class ImportRunsApi
     internal sealed record ImportStarted(string Status, long ImportRunId, string JobId);
 
     internal sealed record ImportReport(
-        long ImportRunId, int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, string? Skipped, MailboxesApi.ErrorDto? Error, IReadOnlyList<ImportFailure> Failures);
+        long ImportRunId, int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, string? Skipped, MailboxesApi.ErrorDto? Error, IReadOnlyList<ImportFailure> Failures,
+        string? Note);
 
     internal sealed record ImportFailure(long EmailId, string? Subject, string? From, string? Reason)
     {
@@ -95,10 +96,10 @@ internal static class ImportRunsApi
 
     internal sealed record ImportRunItem(
         long Id, int MailboxId, ImportRunTrigger Trigger, string StartedBy, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, ImportRunStatus Status, ImportBacklog? Backlog,
-        int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, string? Skipped, MailboxesApi.ErrorDto? Error, IReadOnlyList<ImportFailure> Failures)
+        int Fetched, int Created, int Updated, int Ignored, int Failed, int Pending, string? Skipped, MailboxesApi.ErrorDto? Error, IReadOnlyList<ImportFailure> Failures, string? Note)
     {
         public static ImportRunItem Of(ImportRunView r) => new(
             r.Id, r.MailboxId, r.Trigger, r.StartedBy, r.StartedAt, r.FinishedAt, r.Status, r.Backlog is { } b ? new ImportBacklog(b.Since, b.Cap) : null,
-            r.Fetched, r.Created, r.Updated, r.Ignored, r.Failed, r.Pending, r.SkippedReason, MailboxesApi.ErrorDto.From(r.Error), r.Failures.Select(ImportFailure.Of).ToList());
+            r.Fetched, r.Created, r.Updated, r.Ignored, r.Failed, r.Pending, r.SkippedReason, MailboxesApi.ErrorDto.From(r.Error), r.Failures.Select(ImportFailure.Of).ToList(), r.Note);
     }
 }

@@ -647,6 +647,10 @@ namespace HaloPortal.Engine.Data.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Pending")
                         .HasColumnType("INTEGER");
 

@@ -92,4 +92,33 @@ public sealed class ImportEmailsPanelTests
         panel.WaitForAssertion(() => Assert.Equal(latest.Id.ToString(), panel.ByTestId("import-report").GetAttribute("data-run-id")));
         Assert.Equal(["1 email, 1 updated", "1 email, 1 ticket opened"], panel.AllByTestId("import-history-summary").Select(s => s.TextContent));
     }
+
+    [Fact]
+    public async Task A_run_that_resynced_shows_its_note_in_the_report_and_marks_its_history_row()
+    {
+        await using var ctx = new IngestionTestContext(PortalRoles.Administrator);
+        var mailbox = await ctx.MailboxAsync();
+        var runs = ctx.Services.GetRequiredService<IImportRuns>();
+        var plain = await runs.StartAsync(mailbox, ImportRunTrigger.Screen, IngestionTestContext.Admin);
+        await runs.FinishAsync(plain.Id, new ScanReport(1, 1, 0, 0, 0, 0, null));
+        ctx.Clock.Advance(TimeSpan.FromMinutes(1));
+        const string note = "The delta sync state had expired (Graph answered 410 SyncStateNotFound); the folder was resynced from scratch: 4 messages listed, 3 already recorded and skipped, 1 to process (new, or recorded but unfinished).";
+        var resynced = await runs.StartAsync(mailbox, ImportRunTrigger.Api, IngestionTestContext.Admin);
+        await runs.FinishAsync(resynced.Id, new ScanReport(1, 1, 0, 0, 0, 0, null) { Note = note });
+
+        var panel = ctx.RenderWithProviders<ImportEmailsPanel>(p => p.Add(t => t.MailboxId, mailbox));
+
+        panel.WaitForAssertion(() => Assert.Equal(resynced.Id.ToString(), panel.ByTestId("import-report").GetAttribute("data-run-id")));
+        Assert.Equal(note, panel.ByTestId("import-note").TextContent.Trim());
+        Assert.Contains("mud-alert-text-info", panel.ByTestId("import-note").ClassName);
+        var marked = Assert.Single(panel.AllByTestId("import-history-note"));
+        Assert.Equal(note, marked.GetAttribute("aria-label"));
+        Assert.Equal(resynced.Id.ToString(), marked.Closest("tr")!.QuerySelector("[data-testid='import-history-open']")!.GetAttribute("data-run-id"));
+        Assert.Equal(["1 email, 1 ticket opened", "1 email, 1 ticket opened"], panel.AllByTestId("import-history-summary").Select(s => s.TextContent));
+
+        panel.AllByTestId("import-history-open").Single(b => b.GetAttribute("data-run-id") == plain.Id.ToString()).Click();
+
+        panel.WaitForAssertion(() => Assert.Equal(plain.Id.ToString(), panel.ByTestId("import-report").GetAttribute("data-run-id")));
+        Assert.Empty(panel.AllByTestId("import-note"));
+    }
 }

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
@@ -76,5 +79,37 @@ public sealed class DeltaResyncTests(PortalAppFactory app) : IClassFixture<Porta
         Assert.Null(next.Note);
         Assert.Equal(0, next.Created);
         Assert.Equal(ticketsBefore + 1, await QueryAsync(db => db.Set<Ticket>().CountAsync()));
+    }
+
+    [Fact]
+    public async Task An_import_run_that_resynced_keeps_the_note_in_its_row_and_the_API_and_a_normal_one_has_none()
+    {
+        using var api = app.CreateApiClient();
+        var normal = await WaitedImportAsync(api);
+        Assert.Equal(JsonValueKind.Null, normal.GetProperty("note").ValueKind);
+
+        await _mail.DeliverAsync(SandboxMail.Mime("kim@customer.example", _mail.Demo.SharedMailbox, "After another expiry", "Body.", SandboxMail.NewMessageId()));
+        await _mail.Control.AddFaultAsync(new SandboxFaultRequest(_mail.Demo.SharedMailbox, SandboxFaultKind.ExpireDeltaTokens));
+        var resync = await WaitedImportAsync(api);
+
+        Assert.Equal(JsonValueKind.Null, resync.GetProperty("error").ValueKind);
+        var note = resync.GetProperty("note").GetString();
+        Assert.Contains("resynced from scratch", note);
+        Assert.Contains(", 1 to process", note);
+        var resyncRunId = resync.GetProperty("importRunId").GetInt64();
+        var normalRunId = normal.GetProperty("importRunId").GetInt64();
+        Assert.Equal(note, (await QueryAsync(db => db.Set<ImportRun>().AsNoTracking().SingleAsync(r => r.Id == resyncRunId))).Note);
+        Assert.Null((await QueryAsync(db => db.Set<ImportRun>().AsNoTracking().SingleAsync(r => r.Id == normalRunId))).Note);
+        Assert.Equal(note, (await api.GetFromJsonAsync<JsonElement>($"/api/v1/mailboxes/{SandboxMail.DemoMailboxId}/imports/{resyncRunId}")).GetProperty("note").GetString());
+        var history = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/mailboxes/{SandboxMail.DemoMailboxId}/imports")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(note, history.Single(r => r.GetProperty("id").GetInt64() == resyncRunId).GetProperty("note").GetString());
+        Assert.Equal(JsonValueKind.Null, history.Single(r => r.GetProperty("id").GetInt64() == normalRunId).GetProperty("note").ValueKind);
+    }
+
+    private static async Task<JsonElement> WaitedImportAsync(HttpClient api)
+    {
+        var response = await api.PostAsync($"/api/v1/mailboxes/{SandboxMail.DemoMailboxId}/import?wait=true", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 }
