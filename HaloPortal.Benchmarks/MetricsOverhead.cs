@@ -40,8 +40,11 @@ internal static class MetricsOverhead
         return settings;
     }
 
-    /// <summary>Scrapes every node's <c>/metrics</c> every 5 s while a metered phase runs (nothing when metrics are off).</summary>
-    public static IAsyncDisposable Scrape(BenchmarkCluster cluster, bool on) => on ? new Scraper(cluster) : new Nothing();
+    /// <summary>How often the scraper reads <c>/metrics</c> (<c>--scrape-seconds</c>, default 5 as a Prometheus would); zero: no scraper.</summary>
+    public static TimeSpan ScrapeEvery { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Scrapes every node's <c>/metrics</c> every <see cref="ScrapeEvery"/> while a metered phase runs (nothing when metrics are off).</summary>
+    public static IAsyncDisposable Scrape(BenchmarkCluster cluster, bool on) => on && ScrapeEvery > TimeSpan.Zero ? new Scraper(cluster) : new Nothing();
 
     /// <summary>Prints the medians of CPU per email with metrics off and on and their ratio.</summary>
     public static void Summary(string what, IReadOnlyList<(bool On, double CpuMs)> runs)
@@ -76,7 +79,7 @@ internal static class MetricsOverhead
             {
                 try
                 {
-                    using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+                    using var timer = new PeriodicTimer(ScrapeEvery);
                     do
                     {
                         foreach (var client in clients)

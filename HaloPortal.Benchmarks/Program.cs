@@ -9,7 +9,8 @@ internal static class BenchmarkProgram
         usage: dotnet run -c Release --project HaloPortal.Benchmarks -- <benchmark> [options]
           ingestion [backlog=2000] [limitedBacklog=1000] [--runs 3] [--metrics both|on|off]   mailbox-scan backlog through the sandbox, throttling off (median of the runs) then on
           webhooks [--seconds 30] [--rates 200,1000] [--mails 500] [--mail-rate 10] [--runs 1] [--metrics both|on|off]   acknowledgement latency and loss, delivery-to-ticket through webhooks
-        --metrics both (the default) runs every measured phase with metrics off and on and prints the CPU per email of each and their ratio
+        --metrics both (the default) runs every measured phase with metrics off and on and prints the CPU per email of each and their ratio;
+          with metrics on, a scraper reads /metrics every --scrape-seconds 5 (0: no scraper, the pipeline's cost alone)
           scale [--runs 3] [--backlog 1000] [--ack-rate 1000] [--ack-seconds 10] [--mails 200] [--mail-rate 20]
                 SQLite 1 node, PostgreSQL 1 node and PostgreSQL 2 nodes in one run: medians and ratios to SQLite
         ingestion and webhooks also take [--provider Sqlite|PostgreSql] [--nodes 1|2] (2 nodes need PostgreSql);
@@ -25,6 +26,7 @@ internal static class BenchmarkProgram
         {
             topology = BenchmarkTopology.Parse(Option("--provider"), Option("--nodes"));
             modes = MetricsOverhead.Modes(Option("--metrics"));
+            MetricsOverhead.ScrapeEvery = TimeSpan.FromSeconds(double.Parse(Option("--scrape-seconds") ?? "5", CultureInfo.InvariantCulture));
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
