@@ -908,6 +908,12 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     b.Property<string>("DeltaLink")
                         .HasColumnType("text");
 
+                    b.Property<DateTimeOffset?>("LastResyncAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LastResyncNote")
+                        .HasColumnType("text");
+
                     b.Property<DateTimeOffset?>("LastScanAt")
                         .HasColumnType("timestamp with time zone");
 

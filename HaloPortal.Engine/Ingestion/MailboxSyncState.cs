@@ -16,6 +16,11 @@ internal sealed class MailboxSyncState
     public DateTimeOffset? LastScanAt { get; set; }
 
     public DateTimeOffset? LastSuccessAt { get; set; }
+
+    // The last resync after Graph dropped the sync state (410) and its note: normal scans keep them, the next resync replaces them.
+    public DateTimeOffset? LastResyncAt { get; set; }
+
+    public string? LastResyncNote { get; set; }
 }
 
 internal sealed class MailboxSyncStateConfiguration : IEntityTypeConfiguration<MailboxSyncState>
@@ -25,6 +30,7 @@ internal sealed class MailboxSyncStateConfiguration : IEntityTypeConfiguration<M
         builder.ToTable("MailboxSyncStates");
         builder.HasKey(s => new { s.CredentialId, s.Folder });
         builder.Property(s => s.Folder).HasMaxLength(256);
+        builder.Property(s => s.LastResyncNote).HasMaxLength(1000);
         builder.HasOne<MailboxCredential>().WithMany().HasForeignKey(s => s.CredentialId).OnDelete(DeleteBehavior.Cascade);
     }
 }

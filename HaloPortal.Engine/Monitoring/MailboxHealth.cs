@@ -12,6 +12,8 @@ namespace HaloPortal.Engine.Monitoring;
 /// <param name="Processing">Emails being processed now (or waiting for a retry after a temporary failure).</param>
 /// <param name="SubscriptionExpiresAt">The active webhook subscription's expiry; null: no subscription (always the case for Mailbox scan).</param>
 /// <param name="CredentialExpiresAt">When the client secret or certificate expires; null: unknown or not applicable.</param>
+/// <param name="LastResyncAt">When the watched folder was last resynced from scratch because Graph had dropped its delta sync state (410 SyncStateNotFound); null: never.</param>
+/// <param name="LastResyncNote">What that resync found (or that it stopped before its end and continues at the next scan); null: never resynced.</param>
 public sealed record MailboxHealthView(
     int MailboxId,
     string Name,
@@ -28,7 +30,9 @@ public sealed record MailboxHealthView(
     DateTimeOffset? SubscriptionExpiresAt,
     SubscriptionStatus? SubscriptionStatus,
     DateTimeOffset? CredentialExpiresAt,
-    CredentialType? CredentialType);
+    CredentialType? CredentialType,
+    DateTimeOffset? LastResyncAt,
+    string? LastResyncNote);
 
 /// <summary>A recorded failure: its catalogue code and message.</summary>
 public sealed record MailboxHealthError(string Code, string Message, DateTimeOffset? At);

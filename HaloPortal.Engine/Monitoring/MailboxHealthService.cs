@@ -36,6 +36,9 @@ internal sealed class MailboxHealthService(
         var reads = (await db.Set<MailboxSyncState>().AsNoTracking().Where(s => credentialIds.Contains(s.CredentialId) && s.LastSuccessAt != null)
                 .Select(s => new { s.CredentialId, s.LastSuccessAt }).ToListAsync(cancellationToken))
             .GroupBy(s => s.CredentialId).ToDictionary(g => g.Key, g => g.Max(s => s.LastSuccessAt));
+        var resyncs = (await db.Set<MailboxSyncState>().AsNoTracking().Where(s => credentialIds.Contains(s.CredentialId) && s.LastResyncAt != null)
+                .Select(s => new { s.CredentialId, s.LastResyncAt, s.LastResyncNote }).ToListAsync(cancellationToken))
+            .GroupBy(s => s.CredentialId).ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.LastResyncAt).First());
         var subscriptions = (await db.Set<GraphSubscription>().AsNoTracking()
                 .Where(s => credentialIds.Contains(s.CredentialId) && s.Status != Subscriptions.SubscriptionStatus.Cancelled)
                 .Select(s => new { s.CredentialId, s.ExpiresAt, s.Status, s.Id }).ToListAsync(cancellationToken))
@@ -55,6 +58,7 @@ internal sealed class MailboxHealthService(
             credentials.TryGetValue(m.Id, out var c);
             var connected = c is { DisconnectedAt: null, TargetAddress: not null } && c.Status != CredentialStatus.NotConnected;
             var subscription = c is not null && subscriptions.TryGetValue(c.Id, out var s) ? s : null;
+            var resync = c is not null && resyncs.TryGetValue(c.Id, out var r) ? r : null;
             DateTimeOffset? throttled = c is null ? null : graph.ThrottledUntil(c);
             if (waits.TryGetValue(m.Id, out var wait) && (throttled is null || wait > throttled))
             {
@@ -82,7 +86,9 @@ internal sealed class MailboxHealthService(
                     Credentials.CredentialType.Certificate => c.CertificateExpiresAt,
                     _ => null,
                 },
-                c?.CredentialType);
+                c?.CredentialType,
+                resync?.LastResyncAt,
+                resync?.LastResyncNote);
         }).ToList();
     }
 }

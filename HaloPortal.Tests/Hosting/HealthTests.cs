@@ -69,5 +69,8 @@ public sealed class HealthTests(NamedNodePortalFactory app) : IClassFixture<Name
         Assert.Equal(0, demo.GetProperty("backlog").GetProperty("pending").GetInt32());
         Assert.True(demo.TryGetProperty("subscriptionExpiresAt", out _));
         Assert.True(demo.TryGetProperty("credentialExpiresAt", out _));
+        // Never resynced (Graph kept the delta sync state): present, and null.
+        Assert.Equal(JsonValueKind.Null, demo.GetProperty("lastResyncAt").ValueKind);
+        Assert.Equal(JsonValueKind.Null, demo.GetProperty("lastResyncNote").ValueKind);
     }
 }

@@ -91,12 +91,14 @@ public static class HealthExtensions
         BacklogView Backlog,
         DateTimeOffset? SubscriptionExpiresAt,
         string? SubscriptionStatus,
-        DateTimeOffset? CredentialExpiresAt)
+        DateTimeOffset? CredentialExpiresAt,
+        DateTimeOffset? LastResyncAt,
+        string? LastResyncNote)
     {
         public static MailboxHealthDetail Of(MailboxHealthView m) => new(
             m.MailboxId, m.Name, m.IncomingEnabled, m.Connected, m.Address, m.CredentialStatus?.ToString(), m.ProcessingMethod?.ToString(),
             m.LastSuccessfulRead, m.LastError, m.ThrottledUntil, new BacklogView(m.Pending, m.Processing), m.SubscriptionExpiresAt,
-            m.SubscriptionStatus?.ToString(), m.CredentialExpiresAt);
+            m.SubscriptionStatus?.ToString(), m.CredentialExpiresAt, m.LastResyncAt, m.LastResyncNote);
     }
 
     /// <summary>Emails found and not finished: pending (not started) and processing (or waiting for a retry).</summary>

@@ -944,6 +944,13 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Property<string>("DeltaLink")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LastResyncAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastResyncNote")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("LastScanAt")
                         .HasColumnType("INTEGER");
 

@@ -25,6 +25,7 @@ public sealed class MonitoringTabTests
         page.WaitForElement("[data-testid='health-table']");
         Assert.NotNull(page.Find("[data-testid='health-not-connected']"));
         Assert.Equal("never", page.Find("[data-testid='health-last-read']").TextContent.Trim());
+        Assert.Equal("never", page.Find("[data-testid='health-last-resync']").TextContent.Trim());
         Assert.Equal("none", page.Find("[data-testid='health-last-error']").TextContent.Trim());
         Assert.Equal("not throttled", page.Find("[data-testid='health-throttled']").TextContent.Trim());
         Assert.Equal("empty", page.Find("[data-testid='health-backlog']").TextContent.Trim());
@@ -59,7 +60,11 @@ public sealed class MonitoringTabTests
             row.LastErrorCode = "ErrorAccessDenied";
             row.LastErrorMessage = "Access to OData is disabled.";
             row.LastErrorAt = Now.AddMinutes(-1);
-            db.Add(new MailboxSyncState { CredentialId = credential.Id, Folder = "inbox", DeltaLink = "https://graph.example/delta", LastScanAt = Now.AddMinutes(-5), LastSuccessAt = Now.AddMinutes(-5) });
+            db.Add(new MailboxSyncState
+            {
+                CredentialId = credential.Id, Folder = "inbox", DeltaLink = "https://graph.example/delta", LastScanAt = Now.AddMinutes(-5), LastSuccessAt = Now.AddMinutes(-5),
+                LastResyncAt = Now.AddHours(-2), LastResyncNote = "The delta sync state had expired (Graph answered 410 SyncStateNotFound); the folder was resynced from scratch.",
+            });
             db.Add(new InboundEmail { MailboxId = mailbox.Id, CredentialId = credential.Id, DedupeKey = "a@x", Status = InboundStatus.Pending, CreatedAt = Now, UpdatedAt = Now });
             db.Add(new InboundEmail
             {
@@ -80,6 +85,9 @@ public sealed class MonitoringTabTests
         card.WaitForElement("[data-testid='health-table']");
         Assert.Empty(card.FindAll("[data-testid='health-not-connected']"));
         Assert.Equal("2026-03-10 08:55:00", card.Find("[data-testid='health-last-read']").TextContent.Trim());
+        Assert.StartsWith("2026-03-10 07:00:00", card.Find("[data-testid='health-last-resync']").TextContent.Trim());
+        Assert.Equal("The delta sync state had expired (Graph answered 410 SyncStateNotFound); the folder was resynced from scratch.",
+            card.Find("[data-testid='health-last-resync-note']").TextContent.Trim());
         var error = card.Find("[data-testid='health-last-error']").TextContent;
         Assert.Contains("ErrorAccessDenied", error);
         Assert.Contains("Access to OData is disabled.", error);

@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HaloPortal.Engine.Audit;
+using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Monitoring;
 using HaloPortal.Engine.Tickets;
 using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
@@ -104,6 +106,39 @@ public sealed class DeltaResyncTests(PortalAppFactory app) : IClassFixture<Porta
         var history = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/mailboxes/{SandboxMail.DemoMailboxId}/imports")).GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(note, history.Single(r => r.GetProperty("id").GetInt64() == resyncRunId).GetProperty("note").GetString());
         Assert.Equal(JsonValueKind.Null, history.Single(r => r.GetProperty("id").GetInt64() == normalRunId).GetProperty("note").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_scheduled_scan_that_resynced_shows_on_the_mailbox_health_and_a_later_normal_scan_keeps_it()
+    {
+        var health = app.Services.GetRequiredService<IMailboxHealth>();
+        var credentialId = await QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.MailboxId == SandboxMail.DemoMailboxId).Select(c => c.Id).SingleAsync());
+        // The scheduled job's scan (ScanJob -> ScanIfDueAsync -> ScanAsync with RequestKind.Scan), without waiting for it to fall due.
+        var normal = await _mail.Scanner.ScanAsync(credentialId, RequestKind.Scan);
+        Assert.Null(normal.Error);
+        Assert.Null(normal.Note);
+        var before = (await health.GetAsync(SandboxMail.DemoMailboxId))!;
+
+        await _mail.DeliverAsync(SandboxMail.Mime("kim@customer.example", _mail.Demo.SharedMailbox, "Before a scheduled resync", "Body.", SandboxMail.NewMessageId()));
+        await _mail.Control.AddFaultAsync(new SandboxFaultRequest(_mail.Demo.SharedMailbox, SandboxFaultKind.ExpireDeltaTokens));
+        var resync = await _mail.Scanner.ScanAsync(credentialId, RequestKind.Scan);
+
+        Assert.Null(resync.Error);
+        Assert.Contains("resynced from scratch", resync.Note);
+        var resynced = (await health.GetAsync(SandboxMail.DemoMailboxId))!;
+        Assert.NotNull(resynced.LastResyncAt);
+        Assert.True(resynced.LastResyncAt > before.LastSuccessfulRead);
+        Assert.Equal(resynced.LastSuccessfulRead, resynced.LastResyncAt); // saved with the delta link the resync ended on
+        Assert.Equal(resync.Note, resynced.LastResyncNote);
+
+        var next = await _mail.Scanner.ScanAsync(credentialId, RequestKind.Scan);
+
+        Assert.Null(next.Error);
+        Assert.Null(next.Note);
+        var after = (await health.GetAsync(SandboxMail.DemoMailboxId))!;
+        Assert.True(after.LastSuccessfulRead > resynced.LastResyncAt);
+        Assert.Equal(resynced.LastResyncAt, after.LastResyncAt);
+        Assert.Equal(resync.Note, after.LastResyncNote);
     }
 
     private static async Task<JsonElement> WaitedImportAsync(HttpClient api)

@@ -263,7 +263,7 @@ internal sealed partial class MailboxScanner(
 
                 if (backlog is null && page.OdataDeltaLink is { } newDelta)
                 {
-                    await SaveStateAsync(credential.Id, mailbox.SourceFolder, newDelta, cancellationToken);
+                    await SaveStateAsync(credential.Id, mailbox.SourceFolder, newDelta, resync is null ? null : ResyncNote(resync, fetched), cancellationToken);
                 }
 
                 break;
@@ -284,11 +284,13 @@ internal sealed partial class MailboxScanner(
             var error = DelegateAccess.Explain(credential, ex.Error);
             logger.LogWarning("Mailbox {Mailbox}: scan stopped: {Code} {Message}", mailbox.Name, error.Code, error.Message);
             await RecordHealthAsync(credential.Id, error, cancellationToken);
-            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, error)
+            var note = resync is null ? null : ResyncStoppedNote;
+            if (note is not null)
             {
-                Failures = total.Failures,
-                Note = resync is null ? null : "The delta sync state had expired; the resync of the folder stopped before its end and continues at the next scan.",
-            };
+                await RecordResyncAsync(credential.Id, mailbox.SourceFolder, note, cancellationToken);
+            }
+
+            return new ScanReport(fetched, total.Created, total.Updated, total.Ignored, total.Failed, total.Pending, error) { Failures = total.Failures, Note = note };
         }
     }
 
@@ -304,6 +306,18 @@ internal sealed partial class MailboxScanner(
         $"The delta sync state had expired (Graph answered 410 SyncStateNotFound); the folder was resynced from scratch: " +
         $"{Plural.Of(resync.Listed, "message")} listed, {resync.AlreadyRecorded} already recorded and skipped, {fetched} to process (new, or recorded but unfinished).";
 
+    private const string ResyncStoppedNote = "The delta sync state had expired; the resync of the folder stopped before its end and continues at the next scan.";
+
+    /// <summary>Keeps a resync that stopped early on the folder's sync state (the Monitoring card and /health/detail show it).</summary>
+    private async Task RecordResyncAsync(int credentialId, string folder, string note, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Set<MailboxSyncState>().Where(s => s.CredentialId == credentialId && s.Folder == folder)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.LastResyncAt, now).SetProperty(s => s.LastResyncNote, note), cancellationToken);
+    }
+
+    // Clears the link only: the row stays, so its last resync and success survive until the resync saves a new link.
     private async Task ClearStateAsync(int credentialId, string folder, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -321,7 +335,8 @@ internal sealed partial class MailboxScanner(
         return await db.Set<MailboxSyncState>().AsNoTracking().SingleOrDefaultAsync(s => s.CredentialId == credentialId && s.Folder == folder, cancellationToken);
     }
 
-    private async Task SaveStateAsync(int credentialId, string folder, string deltaLink, CancellationToken cancellationToken)
+    /// <summary>Saves where the delta round ended; <paramref name="resyncNote"/> (a round that resynced) replaces the last resync, null keeps it.</summary>
+    private async Task SaveStateAsync(int credentialId, string folder, string deltaLink, string? resyncNote, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var state = await db.Set<MailboxSyncState>().SingleOrDefaultAsync(s => s.CredentialId == credentialId && s.Folder == folder, cancellationToken);
@@ -334,6 +349,12 @@ internal sealed partial class MailboxScanner(
         state.DeltaLink = deltaLink;
         state.LastScanAt = time.GetUtcNow();
         state.LastSuccessAt = state.LastScanAt;
+        if (resyncNote is not null)
+        {
+            state.LastResyncAt = state.LastScanAt;
+            state.LastResyncNote = resyncNote;
+        }
+
         await db.SaveChangesAsync(cancellationToken);
     }
 
