@@ -5,6 +5,7 @@ using HaloPortal.Engine.Audit;
 using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
+using HaloPortal.Engine.Ingestion.Sources.Scan;
 using HaloPortal.Engine.Mailboxes;
 using HaloPortal.Engine.Monitoring;
 using HaloPortal.Engine.Tickets;
@@ -139,6 +140,31 @@ public sealed class DeltaResyncTests(PortalAppFactory app) : IClassFixture<Porta
         Assert.True(after.LastSuccessfulRead > resynced.LastResyncAt);
         Assert.Equal(resynced.LastResyncAt, after.LastResyncAt);
         Assert.Equal(resync.Note, after.LastResyncNote);
+    }
+
+    [Fact]
+    public async Task A_resync_that_stopped_before_its_end_is_finished_by_the_next_scan_and_noted_as_done()
+    {
+        var health = app.Services.GetRequiredService<IMailboxHealth>();
+        var credentialId = await QueryAsync(db => db.Set<MailboxCredential>().Where(c => c.MailboxId == SandboxMail.DemoMailboxId).Select(c => c.Id).SingleAsync());
+        Assert.Null((await _mail.Scanner.ScanAsync(credentialId, RequestKind.Scan)).Error);
+
+        // What a resync stopped by a Graph error leaves behind: no delta link, and the "stopped" note on the folder's state.
+        var stoppedAt = DateTimeOffset.UtcNow;
+        await QueryAsync(db => db.Set<MailboxSyncState>().Where(s => s.CredentialId == credentialId)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.DeltaLink, (string?)null).SetProperty(s => s.LastResyncAt, stoppedAt)
+                .SetProperty(s => s.LastResyncNote, MailboxScanner.ResyncStoppedNote)));
+        await _mail.DeliverAsync(SandboxMail.Mime("lee@customer.example", _mail.Demo.SharedMailbox, "While the resync was stopped", "Body.", SandboxMail.NewMessageId()));
+        Assert.Equal(MailboxScanner.ResyncStoppedNote, (await health.GetAsync(SandboxMail.DemoMailboxId))!.LastResyncNote);
+
+        var resumed = await _mail.Scanner.ScanAsync(credentialId, RequestKind.Scan);
+
+        Assert.Null(resumed.Error);
+        Assert.Contains("resynced from scratch", resumed.Note);
+        Assert.Equal(1, resumed.Created);
+        var after = (await health.GetAsync(SandboxMail.DemoMailboxId))!;
+        Assert.Equal(resumed.Note, after.LastResyncNote);
+        Assert.True(after.LastResyncAt > stoppedAt);
     }
 
     private static async Task<JsonElement> WaitedImportAsync(HttpClient api)

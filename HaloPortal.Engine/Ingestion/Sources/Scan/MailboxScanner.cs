@@ -186,6 +186,14 @@ internal sealed partial class MailboxScanner(
 
             var state = await LoadStateAsync(credential.Id, mailbox.SourceFolder, cancellationToken);
             var deltaLink = backlog is null ? state?.DeltaLink : null;
+            if (backlog is null && state is { DeltaLink: null, LastResyncNote: ResyncStoppedNote })
+            {
+                // The last resync stopped before its end: this full read is its remainder, handled and noted as a resync (so the
+                // Monitoring card no longer says it is unfinished once it is done).
+                logger.LogInformation("Mailbox {Mailbox}: continuing the resync of the folder that stopped before its end", mailbox.Name);
+                resync = new Resync();
+            }
+
             var folder = client.Users[address].MailFolders[mailbox.SourceFolder].Messages.Delta;
             Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaGetResponse? page;
             Task<Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaGetResponse?> FullDeltaAsync() =>
@@ -306,7 +314,7 @@ internal sealed partial class MailboxScanner(
         $"The delta sync state had expired (Graph answered 410 SyncStateNotFound); the folder was resynced from scratch: " +
         $"{Plural.Of(resync.Listed, "message")} listed, {resync.AlreadyRecorded} already recorded and skipped, {fetched} to process (new, or recorded but unfinished).";
 
-    private const string ResyncStoppedNote = "The delta sync state had expired; the resync of the folder stopped before its end and continues at the next scan.";
+    internal const string ResyncStoppedNote = "The delta sync state had expired; the resync of the folder stopped before its end and continues at the next scan.";
 
     /// <summary>Keeps a resync that stopped early on the folder's sync state (the Monitoring card and /health/detail show it).</summary>
     private async Task RecordResyncAsync(int credentialId, string folder, string note, CancellationToken cancellationToken)
