@@ -50,6 +50,9 @@ internal sealed partial class WebhookWorker
         queue.Post([new QueuedWork(credentialId, 0, emailId, requestId, null, traceParent)]);
     }
 
+    /// <summary>How long past its time a scheduled retry may be before the periodic sweep takes the email over (Hangfire's scheduler polls every second).</summary>
+    internal static readonly TimeSpan RetryGrace = TimeSpan.FromMinutes(1);
+
     /// <summary>The periodic recovery: takes over the webhook work of dead nodes (and of this node's previous process).</summary>
     public Task RecoverAsync(CancellationToken cancellationToken) =>
         options.Value.PauseProcessing ? Task.CompletedTask : SweepAsync(periodic: true, cancellationToken);
@@ -58,16 +61,19 @@ internal sealed partial class WebhookWorker
     /// Re-queues what a restart or a dead node left: pending webhook requests of unfinished emails, webhook emails never fetched,
     /// pending lifecycle events. Only rows nobody holds (unclaimed, expired, or claimed by a dead node): each is claimed for this
     /// node by a conditional UPDATE first, so two nodes' sweeps never both take one, and a live node's work is never taken.
-    /// The periodic sweep leaves emails waiting for a scheduled retry to that retry.
+    /// The periodic sweep leaves emails waiting for a scheduled retry to that retry, and takes one over only when it is
+    /// <see cref="RetryGrace"/> overdue (its job was lost): at the due time itself the two would race, and the email's log
+    /// would name the wrong reason.
     /// </summary>
     internal async Task SweepAsync(bool periodic, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var overdue = now - RetryGrace;
         var (me, name, until) = (nodes.InstanceId, nodes.Name, now + nodes.LeaseTime);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var requests = db.Set<InboundRequest>();
         var unfinished = nodes.Abandoned(db.Set<InboundEmail>(), db, now)
-            .Where(e => e.Stage != InboundStage.Done && e.CredentialId != null && (!periodic || e.NextAttemptAt == null || e.NextAttemptAt <= now))
+            .Where(e => e.Stage != InboundStage.Done && e.CredentialId != null && (!periodic || e.NextAttemptAt == null || e.NextAttemptAt <= overdue))
             .Where(e => requests.Any(r => r.InboundEmailId == e.Id && r.Kind == RequestKind.Webhook && r.Outcome == RequestOutcome.Pending)
                         || (e.FoundBy == RequestKind.Webhook && e.Stage == InboundStage.Discovered && e.Status != InboundStatus.Failed));
         var candidates = await unfinished.Select(e => e.Id).ToListAsync(cancellationToken);
