@@ -74,6 +74,11 @@ internal sealed partial class MailboxScanner
                     existing.From ??= Clip(message.From?.EmailAddress?.Address?.ToLowerInvariant(), 320);
                     existing.ReceivedAt ??= message.ReceivedDateTime;
                     claimed[key] = message.Id!;
+                    if (existing.FoundBy == RequestKind.Webhook && existing.NextAttemptAt > now - Webhook.WebhookWorker.RetryGrace)
+                    {
+                        continue; // a webhook email waiting for its retry job: the job's (leftovers take it over if the job is lost)
+                    }
+
                     if (queued.Add(existing))
                     {
                         requests.Add((existing, await NewRequestAsync(mailboxId, kind, message, now, resync)));
@@ -138,10 +143,13 @@ internal sealed partial class MailboxScanner
         var emails = await db.Set<InboundEmail>().AsNoTracking()
             .Where(e => e.MailboxId == mailboxId && e.Stage != InboundStage.Done && e.Status != InboundStatus.Failed)
             .OrderBy(e => e.Id)
-            .Select(e => new { e.Id, e.Stage, e.Attempts, e.NextAttemptAt })
+            .Select(e => new { e.Id, e.Stage, e.Attempts, e.NextAttemptAt, e.FoundBy })
             .Take(500)
             .ToListAsync(cancellationToken);
-        var requests = emails.Where(e => e.NextAttemptAt is null || e.NextAttemptAt <= now)
+        // A webhook email waiting for a retry has a Hangfire job for it: a scan takes it over only once that job is overdue (lost),
+        // as the webhook recovery sweep does, not at the due time itself, where both would race.
+        var overdue = now - Webhook.WebhookWorker.RetryGrace;
+        var requests = emails.Where(e => e.NextAttemptAt is null || e.NextAttemptAt <= (e.FoundBy == RequestKind.Webhook ? overdue : now))
             .Select(email => InboundRequest.Open(mailboxId, kind, now, $"Resuming an unfinished email (stage {email.Stage}, attempt {email.Attempts + 1}).", email.Id))
             .ToList();
         db.AddRange(requests);
