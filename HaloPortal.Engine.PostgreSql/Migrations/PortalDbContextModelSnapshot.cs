@@ -412,6 +412,9 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                     b.Property<string>("LastErrorMessage")
                         .HasColumnType("text");
 
+                    b.Property<DateTimeOffset?>("LastWebhookReadAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("MailboxId")
                         .HasColumnType("integer");
 

@@ -86,6 +86,9 @@ public sealed class MailboxCredential
 
     public DateTimeOffset? LastErrorAt { get; set; }
 
+    /// <summary>When a webhook-notified message was last read from Graph (written at most every 30 seconds); null: never.</summary>
+    public DateTimeOffset? LastWebhookReadAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? UpdatedAt { get; set; }

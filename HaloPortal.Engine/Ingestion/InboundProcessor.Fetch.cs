@@ -24,6 +24,11 @@ internal sealed partial class InboundProcessor
     /// <summary>Fetches raw messages ahead of the decisions: a bounded window ahead, a bounded number at a time.</summary>
     private sealed class Fetcher(InboundProcessor processor, GraphServiceClient client, string address, Mailbox mailbox, SemaphoreSlim window, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
+        private int _read;
+
+        /// <summary>How many raw messages were read from Graph so far.</summary>
+        public int Read => Volatile.Read(ref _read);
+
         public async Task<Fetched> FetchAsync(WorkItem item, StageOf? stage, ProcessingLog log)
         {
             if (stage is not { Stage: InboundStage.Discovered })
@@ -52,6 +57,7 @@ internal sealed partial class InboundProcessor
                         using var buffer = new MemoryStream();
                         await stream.CopyToAsync(buffer, cancellationToken);
                         raw = buffer.ToArray();
+                        Interlocked.Increment(ref _read);
                         log.Info($"Fetched {raw.Length:N0} bytes.");
                         break;
                     }

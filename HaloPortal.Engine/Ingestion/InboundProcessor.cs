@@ -142,6 +142,8 @@ internal sealed partial class InboundProcessor(
             await Task.WhenAll(fetches.Append(sideEffectWorker).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         }
 
+        outcome.Read = fetcher.Read;
+
         // Close the requests with their logs and outcomes.
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var ids = items.Select(i => i.EmailId).ToList();
@@ -261,6 +263,9 @@ internal sealed class BatchOutcome
 
     public int Pending { get; private set; }
 
+    /// <summary>How many raw messages the batch read from Graph.</summary>
+    public int Read { get; set; }
+
     public void Count(InboundEmail email)
     {
         switch (email.Status)
@@ -300,6 +305,7 @@ internal sealed class BatchOutcome
         Ignored += other.Ignored;
         Failed += other.Failed;
         Pending += other.Pending;
+        Read += other.Read;
         _failures.AddRange(other._failures.Take(MaxFailuresListed - _failures.Count));
     }
 }

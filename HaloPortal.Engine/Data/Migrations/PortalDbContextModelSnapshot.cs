@@ -427,6 +427,9 @@ namespace HaloPortal.Engine.Data.Migrations
                     b.Property<string>("LastErrorMessage")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LastWebhookReadAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("MailboxId")
                         .HasColumnType("INTEGER");
 

@@ -8,6 +8,7 @@ internal static class WebhookSourceExtensions
     public static IServiceCollection AddWebhookSource(this IServiceCollection services)
     {
         services.AddSingleton<WebhookQueue>();
+        services.AddSingleton<WebhookReadRecorder>();
         services.AddSingleton<ChangeNotificationWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeNotificationWriter>());
         services.AddSingleton<IChangeNotifications, ChangeNotificationIntake>();

@@ -24,6 +24,7 @@ internal sealed partial class WebhookWorker(
     IDbContextFactory<PortalDbContext> contexts,
     WebhookQueue queue,
     InboundProcessor processor,
+    WebhookReadRecorder reads,
     MailboxScanner scanner,
     SubscriptionLifecycle subscriptions,
     IBackendServices backendServices,
@@ -130,14 +131,21 @@ internal sealed partial class WebhookWorker(
             return;
         }
 
+        var read = 0;
         using (await scanner.LockAsync(credentialId, cancellationToken))
         {
             var work = await CloseFinishedAsync(items, cancellationToken);
             if (work.Count > 0)
             {
-                await processor.ProcessAsync(credential, mailbox, work, cancellationToken);
+                read = (await processor.ProcessAsync(credential, mailbox, work, cancellationToken)).Read;
                 await ScheduleRetriesAsync(credentialId, work, cancellationToken);
             }
+        }
+
+        // Here, not in the shared fetch: scans and replays read through the same pipeline, and only these reads are the webhook's.
+        if (read > 0)
+        {
+            await reads.RecordAsync(credentialId, cancellationToken);
         }
 
         try
