@@ -14,6 +14,8 @@ namespace HaloPortal.Engine.Monitoring;
 /// <param name="CredentialExpiresAt">When the client secret or certificate expires; null: unknown or not applicable.</param>
 /// <param name="LastResyncAt">When the watched folder was last resynced from scratch because Graph had dropped its delta sync state (410 SyncStateNotFound); null: never.</param>
 /// <param name="LastResyncNote">What that resync found (or that it stopped before its end and continues at the next scan); null: never resynced.</param>
+/// <param name="LastWebhookRead">When a message a webhook notified was last read from Graph (recorded at most every 30 seconds); null: never. With webhooks
+/// this moves with the mail, while <paramref name="LastSuccessfulRead"/> moves only with the rare full reads of the folder (catch-up scans).</param>
 public sealed record MailboxHealthView(
     int MailboxId,
     string Name,
@@ -32,7 +34,8 @@ public sealed record MailboxHealthView(
     DateTimeOffset? CredentialExpiresAt,
     CredentialType? CredentialType,
     DateTimeOffset? LastResyncAt,
-    string? LastResyncNote);
+    string? LastResyncNote,
+    DateTimeOffset? LastWebhookRead);
 
 /// <summary>A recorded failure: its catalogue code and message.</summary>
 public sealed record MailboxHealthError(string Code, string Message, DateTimeOffset? At);

@@ -88,7 +88,8 @@ internal sealed class MailboxHealthService(
                 },
                 c?.CredentialType,
                 resync?.LastResyncAt,
-                resync?.LastResyncNote);
+                resync?.LastResyncNote,
+                c?.LastWebhookReadAt);
         }).ToList();
     }
 }

@@ -72,5 +72,7 @@ public sealed class HealthTests(NamedNodePortalFactory app) : IClassFixture<Name
         // Never resynced (Graph kept the delta sync state): present, and null.
         Assert.Equal(JsonValueKind.Null, demo.GetProperty("lastResyncAt").ValueKind);
         Assert.Equal(JsonValueKind.Null, demo.GetProperty("lastResyncNote").ValueKind);
+        // Read by a scan, never through a webhook: present, and null.
+        Assert.Equal(JsonValueKind.Null, demo.GetProperty("lastWebhookRead").ValueKind);
     }
 }

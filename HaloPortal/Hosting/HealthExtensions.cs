@@ -93,12 +93,13 @@ public static class HealthExtensions
         string? SubscriptionStatus,
         DateTimeOffset? CredentialExpiresAt,
         DateTimeOffset? LastResyncAt,
-        string? LastResyncNote)
+        string? LastResyncNote,
+        DateTimeOffset? LastWebhookRead)
     {
         public static MailboxHealthDetail Of(MailboxHealthView m) => new(
             m.MailboxId, m.Name, m.IncomingEnabled, m.Connected, m.Address, m.CredentialStatus?.ToString(), m.ProcessingMethod?.ToString(),
             m.LastSuccessfulRead, m.LastError, m.ThrottledUntil, new BacklogView(m.Pending, m.Processing), m.SubscriptionExpiresAt,
-            m.SubscriptionStatus?.ToString(), m.CredentialExpiresAt, m.LastResyncAt, m.LastResyncNote);
+            m.SubscriptionStatus?.ToString(), m.CredentialExpiresAt, m.LastResyncAt, m.LastResyncNote, m.LastWebhookRead);
     }
 
     /// <summary>Emails found and not finished: pending (not started) and processing (or waiting for a retry).</summary>

@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Ingestion.Sources.Webhook;
+using HaloPortal.Engine.Monitoring;
 using HaloPortal.Engine.Subscriptions;
 using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
@@ -78,6 +80,24 @@ public sealed class WebhookIngestionTests(WebhookPortalFactory app) : IClassFixt
         Assert.Contains(request.Log, l => l.Message.Contains("Opened ticket"));
         var subscription = await _kit.Subscriptions.GetAsync(email.CredentialId!.Value);
         Assert.NotNull(subscription!.LastNotificationAt);
+    }
+
+    [Fact]
+    public async Task A_webhook_email_read_from_Graph_is_the_mailboxes_last_webhook_fetch()
+    {
+        await _kit.SubscribedAsync();
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        var health = app.Services.GetRequiredService<IMailboxHealth>();
+        // Written at most every 30 seconds: a webhook read of this credential by an earlier test may stand for this one.
+        var since = time.GetUtcNow() - WebhookReadRecorder.Interval;
+
+        var message = await _kit.DeliverAsync("Webhook: the last fetch is on the Monitoring card");
+        Assert.Single(await _kit.WaitForTicketAsync(message));
+
+        MailboxHealthView? view = null;
+        await WebhookKit.WaitAsync(async () => (view = await health.GetAsync(SandboxMail.DemoMailboxId))?.LastWebhookRead >= since, TimeSpan.FromSeconds(10), "the webhook read is recorded");
+        Assert.Equal(ProcessingMethod.Webhooks, view!.ProcessingMethod);
+        Assert.InRange(view.LastWebhookRead!.Value, since, time.GetUtcNow());
     }
 
     [Fact]
