@@ -60,6 +60,7 @@ public sealed class MonitoringTabTests
             row.LastErrorCode = "ErrorAccessDenied";
             row.LastErrorMessage = "Access to OData is disabled.";
             row.LastErrorAt = Now.AddMinutes(-1);
+            row.LastWebhookReadAt = Now.AddSeconds(-20);
             db.Add(new MailboxSyncState
             {
                 CredentialId = credential.Id, Folder = "inbox", DeltaLink = "https://graph.example/delta", LastScanAt = Now.AddMinutes(-5), LastSuccessAt = Now.AddMinutes(-5),
@@ -85,6 +86,14 @@ public sealed class MonitoringTabTests
         card.WaitForElement("[data-testid='health-table']");
         Assert.Empty(card.FindAll("[data-testid='health-not-connected']"));
         Assert.Equal("2026-03-10 08:55:00", card.Find("[data-testid='health-last-read']").TextContent.Trim());
+        // With webhooks the mail is read one notified email at a time: that read has its own row, and the full read says it is rare.
+        Assert.Equal("2026-03-10 08:59:40", card.Find("[data-testid='health-last-webhook-read']").TextContent.Trim());
+        var headers = card.FindAll("[data-testid='health-table'] th").ToList();
+        var lastRead = headers.FindIndex(h => h.TextContent.Trim() == "Last successful read");
+        Assert.Equal("Last webhook fetch", headers[lastRead + 1].TextContent.Trim());
+        Assert.Equal("When a notified email was last read from Microsoft Graph (recorded at most every 30 seconds)", headers[lastRead + 1].GetAttribute("title"));
+        Assert.Contains("catch-up scan", headers[lastRead].GetAttribute("title"));
+        Assert.Contains("runs rarely", headers[lastRead].GetAttribute("title"));
         Assert.StartsWith("2026-03-10 07:00:00", card.Find("[data-testid='health-last-resync']").TextContent.Trim());
         Assert.Equal("The delta sync state had expired (Graph answered 410 SyncStateNotFound); the folder was resynced from scratch.",
             card.Find("[data-testid='health-last-resync-note']").TextContent.Trim());
@@ -101,6 +110,31 @@ public sealed class MonitoringTabTests
         ctx.Clock.Advance(TimeSpan.FromMinutes(3));
         card.Find("[data-testid='health-refresh']").Click();
         card.WaitForAssertion(() => Assert.Equal("not throttled", card.Find("[data-testid='health-throttled']").TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task Only_a_webhooks_mailbox_has_a_last_webhook_fetch_row_which_says_never_until_one_is_read()
+    {
+        await using var ctx = new EmailTestContext();
+        var scan = await ctx.CreateMailboxAsync("Scanned");
+        await ctx.CreateCredentialAsync(scan.Id, i => i.ProcessingMethod = ProcessingMethod.MailboxScan);
+        var webhooks = await ctx.CreateMailboxAsync("Notified");
+        await ctx.CreateCredentialAsync(webhooks.Id, i =>
+        {
+            i.ProcessingMethod = ProcessingMethod.Webhooks;
+            i.EmailAddress = "notified@contoso.com";
+        });
+
+        var scanCard = ctx.RenderWithProviders<MailboxHealthCard>(p => p.Add(c => c.MailboxId, scan.Id));
+        var webhooksCard = ctx.Render<MailboxHealthCard>(p => p.Add(c => c.MailboxId, webhooks.Id));
+
+        scanCard.WaitForElement("[data-testid='health-table']");
+        Assert.Empty(scanCard.FindAll("[data-testid='health-last-webhook-read']"));
+        Assert.DoesNotContain("Last webhook fetch", scanCard.Markup);
+        var lastRead = Assert.Single(scanCard.FindAll("[data-testid='health-table'] th"), h => h.TextContent.Trim() == "Last successful read");
+        Assert.Equal("The last delta query (scan, Import emails or a catch-up) that read the folder to its end", lastRead.GetAttribute("title"));
+        webhooksCard.WaitForElement("[data-testid='health-table']");
+        Assert.Equal("never", webhooksCard.Find("[data-testid='health-last-webhook-read']").TextContent.Trim());
     }
 
     [Fact]
