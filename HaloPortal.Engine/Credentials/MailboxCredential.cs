@@ -89,6 +89,12 @@ public sealed class MailboxCredential
     /// <summary>When a webhook-notified message was last read from Graph (written at most every 30 seconds); null: never.</summary>
     public DateTimeOffset? LastWebhookReadAt { get; set; }
 
+    /// <summary>
+    /// The end of the latest Retry-After Graph answered a request for this credential's mailbox with (429), as any node saw it:
+    /// the Monitoring card's "throttled until" is the same whichever node serves it. Only ever moved later.
+    /// </summary>
+    public DateTimeOffset? ThrottledUntil { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? UpdatedAt { get; set; }

@@ -19,7 +19,10 @@ internal interface IGraphClients
     /// </param>
     GraphServiceClient For(MailboxCredential credential, bool retries = true);
 
-    /// <summary>Until when Graph asked this node to wait before reading the credential's mailbox again (its last 429), or null.</summary>
+    /// <summary>
+    /// Until when Graph asked this node to wait before reading the credential's mailbox again (its last 429), or null. Every node's
+    /// 429s are also stored on the credential (<see cref="MailboxCredential.ThrottledUntil"/>).
+    /// </summary>
     DateTimeOffset? ThrottledUntil(MailboxCredential credential);
 }
 
@@ -30,9 +33,20 @@ internal sealed class GraphClients : IGraphClients, IDisposable
     private readonly HttpMessageHandler _transport;
     private readonly IAuthorities _authorities;
     private readonly PortalTelemetry _telemetry;
+    private readonly CredentialThrottleRecorder _throttles;
+    private readonly TimeProvider _time;
 
-    public GraphClients(ICredentialTokens tokens, MailboxConcurrencyLimiter limiter, IEnumerable<IHostRouter> routers, IAuthorities authorities, PortalTelemetry telemetry)
+    public GraphClients(
+        ICredentialTokens tokens,
+        MailboxConcurrencyLimiter limiter,
+        IEnumerable<IHostRouter> routers,
+        IAuthorities authorities,
+        PortalTelemetry telemetry,
+        CredentialThrottleRecorder throttles,
+        TimeProvider time)
     {
+        _throttles = throttles;
+        _time = time;
         _telemetry = telemetry;
         _tokens = tokens;
         _authorities = authorities;
@@ -58,6 +72,7 @@ internal sealed class GraphClients : IGraphClients, IDisposable
         }
 
         handlers.Add(new TokenRefreshHandler(_tokens, credential));
+        handlers.Add(new CredentialThrottleHandler(_throttles, credential.Id, _time));
         handlers.Add(new MailboxConcurrencyHandler(_limiter.For(slotKey)));
         handlers.Add(new GraphMetricsHandler(_telemetry, credential.MailboxId));
         var http = GraphClientFactory.Create(handlers, "v1.0", GraphClientFactory.Global_Cloud, proxy: null, finalHandler: _transport, disposeHandler: false);

@@ -9,6 +9,7 @@ internal static class GraphExtensions
     {
         services.AddOptions<GraphLimitsOptions>().BindConfiguration(GraphLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<MailboxConcurrencyLimiter>();
+        services.AddSingleton<CredentialThrottleRecorder>();
         services.AddSingleton<IGraphClients, GraphClients>();
         services.AddSingleton<IBrowserUrls, BrowserUrls>();
         return services;

@@ -37,10 +37,13 @@ internal sealed class ThrottleMark(TimeProvider time)
 
     public void Record(System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter)
     {
-        var now = time.GetUtcNow();
-        var until = retryAfter?.Delta is { } delta ? now + delta : retryAfter?.Date ?? now;
+        var until = End(retryAfter, time.GetUtcNow());
         Interlocked.Exchange(ref _untilTicks, until.UtcTicks);
     }
+
+    /// <summary>When a Retry-After received at <paramref name="now"/> ends (<paramref name="now"/> itself when Graph named none).</summary>
+    public static DateTimeOffset End(System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter, DateTimeOffset now) =>
+        retryAfter?.Delta is { } delta ? now + delta : retryAfter?.Date ?? now;
 }
 
 /// <summary>A node's share of a limit that all live nodes split: at least 1, and never more than the whole divided evenly.</summary>

@@ -7,7 +7,7 @@ namespace HaloPortal.Engine.Monitoring;
 /// <param name="Connected">Whether this instance has a connected credential for the mailbox (the other values are null or 0 otherwise).</param>
 /// <param name="LastSuccessfulRead">When a delta query last read the watched folder to its end; null: never.</param>
 /// <param name="LastError">The credential's last failure (cleared by the next successful read); null: none.</param>
-/// <param name="ThrottledUntil">Until when Graph asked the portal to wait (429 Retry-After, or an email waiting for its retry after throttling); null: not throttled.</param>
+/// <param name="ThrottledUntil">Until when Graph asked the portal to wait (429 Retry-After seen by any node, or an email waiting for its retry after throttling); null: not throttled.</param>
 /// <param name="Pending">Emails found but not processed yet.</param>
 /// <param name="Processing">Emails being processed now (or waiting for a retry after a temporary failure).</param>
 /// <param name="SubscriptionExpiresAt">The active webhook subscription's expiry; null: no subscription (always the case for Mailbox scan).</param>

@@ -59,11 +59,9 @@ internal sealed class MailboxHealthService(
             var connected = c is { DisconnectedAt: null, TargetAddress: not null } && c.Status != CredentialStatus.NotConnected;
             var subscription = c is not null && subscriptions.TryGetValue(c.Id, out var s) ? s : null;
             var resync = c is not null && resyncs.TryGetValue(c.Id, out var r) ? r : null;
-            DateTimeOffset? throttled = c is null ? null : graph.ThrottledUntil(c);
-            if (waits.TryGetValue(m.Id, out var wait) && (throttled is null || wait > throttled))
-            {
-                throttled = wait;
-            }
+            // The latest of: this node's last 429, any node's last 429 (stored on the credential), an email waiting out its throttling.
+            var throttled = Latest(c is null ? null : graph.ThrottledUntil(c), c?.ThrottledUntil is { } stored && stored > now ? stored : null);
+            throttled = Latest(throttled, waits.TryGetValue(m.Id, out var wait) ? wait : null);
 
             return new MailboxHealthView(
                 m.Id,
@@ -92,4 +90,6 @@ internal sealed class MailboxHealthService(
                 c?.LastWebhookReadAt);
         }).ToList();
     }
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null || b > a ? b : a;
 }
