@@ -438,6 +438,9 @@ namespace HaloPortal.Engine.PostgreSql.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<DateTimeOffset?>("ThrottledUntil")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("TokenCacheProtected")
                         .HasColumnType("text");
 

@@ -455,6 +455,9 @@ namespace HaloPortal.Engine.Data.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ThrottledUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("TokenCacheProtected")
                         .HasColumnType("TEXT");
 
