@@ -3,6 +3,7 @@ using HaloPortal.Engine.Credentials;
 using HaloPortal.Engine.Data;
 using HaloPortal.Engine.Ingestion;
 using HaloPortal.Engine.Mailboxes;
+using HaloPortal.Engine.Monitoring;
 using HaloPortal.Engine.Telemetry;
 using HaloPortal.Sandbox;
 using HaloPortal.Tests.Infrastructure;
@@ -102,6 +103,43 @@ public sealed class PortalMetricsTests(MetricsPortalFactory app) : IClassFixture
         var retryAfter = reader.Observe("haloportal.graph.retry_after", Demo);
         Assert.NotNull(retryAfter);
         Assert.InRange(retryAfter.Value, 0, 3);
+    }
+
+    [Fact]
+    public async Task Graph_throttling_is_stored_on_the_credential_and_the_mailbox_shows_it_whichever_node_saw_it()
+    {
+        var contexts = app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        var health = app.Services.GetRequiredService<IMailboxHealth>();
+        Assert.Null((await _mail.ImportAsync()).Error);
+        await _mail.Control.AddFaultAsync(new SandboxFaultRequest(_mail.Demo.SharedMailbox, SandboxFaultKind.Throttle, Count: 1, RetryAfterSeconds: 3));
+        var before = DateTimeOffset.UtcNow;
+        try
+        {
+            await _mail.DeliverAsync(SandboxMail.Mime("dee@customer.example", _mail.Demo.SharedMailbox, "Metrics: throttled, stored", "Slowly.", SandboxMail.NewMessageId()));
+            await _mail.ImportAsync();
+        }
+        finally
+        {
+            await _mail.Control.ClearFaultsAsync();
+        }
+
+        var after = DateTimeOffset.UtcNow;
+        await using var db = await contexts.CreateDbContextAsync();
+        var credential = await db.Set<MailboxCredential>().AsNoTracking().SingleAsync(c => c.MailboxId == SandboxMail.DemoMailboxId);
+        Assert.NotNull(credential.ThrottledUntil);
+        Assert.InRange(credential.ThrottledUntil.Value, before.AddSeconds(3), after.AddSeconds(3));
+
+        // Another node's later 429 is only in the database: this node's memory has passed its own 3 s, yet the mailbox shows it.
+        var elsewhere = new DateTimeOffset(after.AddHours(1).UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        await db.Set<MailboxCredential>().Where(c => c.Id == credential.Id).ExecuteUpdateAsync(u => u.SetProperty(c => c.ThrottledUntil, elsewhere));
+        try
+        {
+            Assert.Equal(elsewhere, (await health.GetAsync(SandboxMail.DemoMailboxId))!.ThrottledUntil);
+        }
+        finally
+        {
+            await db.Set<MailboxCredential>().Where(c => c.Id == credential.Id).ExecuteUpdateAsync(u => u.SetProperty(c => c.ThrottledUntil, (DateTimeOffset?)null));
+        }
     }
 
     [Fact]
