@@ -14,8 +14,18 @@ internal sealed class CredentialThrottleRecorder(IDbContextFactory<PortalDbConte
 {
     internal static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>The latest end this node stored per credential: a storm of 429s naming the same end writes once, not per response.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, DateTimeOffset> _stored = new();
+
     public async Task RecordAsync(int credentialId, DateTimeOffset until, CancellationToken cancellationToken)
     {
+        // Within a second of what this node already stored: nothing new to say (Retry-After is given in whole seconds).
+        if (_stored.TryGetValue(credentialId, out var stored) && until <= stored + TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+
+        _stored.AddOrUpdate(credentialId, until, (_, previous) => previous > until ? previous : until);
         // Awaited (nothing outlives the request), but never for long: the caller is about to wait out the Retry-After anyway.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Timeout);
