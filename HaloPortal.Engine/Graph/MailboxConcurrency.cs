@@ -41,9 +41,18 @@ internal sealed class ThrottleMark(TimeProvider time)
         Interlocked.Exchange(ref _untilTicks, until.UtcTicks);
     }
 
-    /// <summary>When a Retry-After received at <paramref name="now"/> ends (<paramref name="now"/> itself when Graph named none).</summary>
-    public static DateTimeOffset End(System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter, DateTimeOffset now) =>
-        retryAfter?.Delta is { } delta ? now + delta : retryAfter?.Date ?? now;
+    /// <summary>The longest wait a Retry-After is believed for: Graph asks for seconds to minutes; a stored end only moves later.</summary>
+    internal static readonly TimeSpan Longest = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// When a Retry-After received at <paramref name="now"/> ends (<paramref name="now"/> itself when Graph named none), at most
+    /// <see cref="Longest"/> ahead: a date years away must not show the mailbox throttled for good.
+    /// </summary>
+    public static DateTimeOffset End(System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter, DateTimeOffset now)
+    {
+        var end = retryAfter?.Delta is { } delta ? now + delta : retryAfter?.Date ?? now;
+        return end > now + Longest ? now + Longest : end;
+    }
 }
 
 /// <summary>A node's share of a limit that all live nodes split: at least 1, and never more than the whole divided evenly.</summary>

@@ -33,12 +33,13 @@ internal sealed class MailboxHealthService(
         var credentials = (await db.Set<MailboxCredential>().AsNoTracking().Where(c => ids.Contains(c.MailboxId) && c.Instance == here).ToListAsync(cancellationToken))
             .ToDictionary(c => c.MailboxId);
         var credentialIds = credentials.Values.Select(c => c.Id).ToList();
-        var reads = (await db.Set<MailboxSyncState>().AsNoTracking().Where(s => credentialIds.Contains(s.CredentialId) && s.LastSuccessAt != null)
-                .Select(s => new { s.CredentialId, s.LastSuccessAt }).ToListAsync(cancellationToken))
-            .GroupBy(s => s.CredentialId).ToDictionary(g => g.Key, g => g.Max(s => s.LastSuccessAt));
-        var resyncs = (await db.Set<MailboxSyncState>().AsNoTracking().Where(s => credentialIds.Contains(s.CredentialId) && s.LastResyncAt != null)
-                .Select(s => new { s.CredentialId, s.LastResyncAt, s.LastResyncNote }).ToListAsync(cancellationToken))
-            .GroupBy(s => s.CredentialId).ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.LastResyncAt).First());
+        // One read of the folders' sync states: the last full read, and the last resync with its note.
+        var states = (await db.Set<MailboxSyncState>().AsNoTracking().Where(s => credentialIds.Contains(s.CredentialId))
+                .Select(s => new { s.CredentialId, s.LastSuccessAt, s.LastResyncAt, s.LastResyncNote }).ToListAsync(cancellationToken))
+            .ToLookup(s => s.CredentialId);
+        var reads = states.Where(g => g.Any(s => s.LastSuccessAt != null)).ToDictionary(g => g.Key, g => g.Max(s => s.LastSuccessAt));
+        var resyncs = states.Where(g => g.Any(s => s.LastResyncAt != null))
+            .ToDictionary(g => g.Key, g => g.Where(s => s.LastResyncAt != null).OrderByDescending(s => s.LastResyncAt).First());
         var subscriptions = (await db.Set<GraphSubscription>().AsNoTracking()
                 .Where(s => credentialIds.Contains(s.CredentialId) && s.Status != Subscriptions.SubscriptionStatus.Cancelled)
                 .Select(s => new { s.CredentialId, s.ExpiresAt, s.Status, s.Id }).ToListAsync(cancellationToken))

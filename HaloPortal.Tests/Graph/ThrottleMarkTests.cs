@@ -59,4 +59,15 @@ public sealed class ThrottleMarkTests
         clock.Advance(TimeSpan.FromSeconds(90));
         Assert.Null(limiter.ThrottledUntil("app|support@contoso.com"));
     }
+
+    [Fact]
+    public void A_Retry_After_is_believed_for_at_most_an_hour_and_a_missing_one_ends_at_once()
+    {
+        Assert.Equal(Start.AddSeconds(90), ThrottleMark.End(new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(90)), Start));
+        Assert.Equal(Start.AddMinutes(5), ThrottleMark.End(new System.Net.Http.Headers.RetryConditionHeaderValue(Start.AddMinutes(5)), Start));
+        // A date years away (or days of seconds) would pin the stored "throttled until", which only moves later.
+        Assert.Equal(Start + ThrottleMark.Longest, ThrottleMark.End(new System.Net.Http.Headers.RetryConditionHeaderValue(Start.AddYears(5)), Start));
+        Assert.Equal(Start + ThrottleMark.Longest, ThrottleMark.End(new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromDays(3)), Start));
+        Assert.Equal(Start, ThrottleMark.End(null, Start));
+    }
 }

@@ -186,10 +186,11 @@ internal sealed partial class MailboxScanner(
 
             var state = await LoadStateAsync(credential.Id, mailbox.SourceFolder, cancellationToken);
             var deltaLink = backlog is null ? state?.DeltaLink : null;
-            if (backlog is null && state is { DeltaLink: null, LastResyncNote: ResyncStoppedNote })
+            if (backlog is null && state is { DeltaLink: null })
             {
-                // The last resync stopped before its end: this full read is its remainder, handled and noted as a resync (so the
-                // Monitoring card no longer says it is unfinished once it is done).
+                // Only a resync clears a saved link, and only its end saves a new one: a row without a link is a resync that stopped
+                // before its end (a Graph error, a cancellation, a crash). This full read is its remainder, handled and noted as a
+                // resync, so the Monitoring card no longer says it is unfinished once it is done.
                 logger.LogInformation("Mailbox {Mailbox}: continuing the resync of the folder that stopped before its end", mailbox.Name);
                 resync = new Resync();
             }
