@@ -77,7 +77,7 @@ public sealed class WebhookRetryTests(NoReadRetriesWebhookFactory app) : IClassF
         Assert.Equal(InboundStatus.Pending, Assert.Single(await _kit.EmailsAsync(message)).Status);
 
         // Overdue by more than the grace: the job was lost, and the scan's safety net processes it.
-        await DueAsync(WebhookWorker.RetryGrace + TimeSpan.FromSeconds(5));
+        await DueAsync(WebhookRetries.Grace + TimeSpan.FromSeconds(5));
         Assert.Null((await _kit.Mail.Scanner.ScanAsync(credentialId, RequestKind.Scan)).Error);
         var done = Assert.Single(await _kit.WaitForTicketAsync(message, TimeSpan.FromSeconds(30)));
         Assert.Equal(InboundStatus.Processed, done.Status);

@@ -74,9 +74,9 @@ internal sealed partial class MailboxScanner
                     existing.From ??= Clip(message.From?.EmailAddress?.Address?.ToLowerInvariant(), 320);
                     existing.ReceivedAt ??= message.ReceivedDateTime;
                     claimed[key] = message.Id!;
-                    if (existing.FoundBy == RequestKind.Webhook && existing.NextAttemptAt > now - Webhook.WebhookWorker.RetryGrace)
+                    if (Webhook.WebhookRetries.LeftToItsJob(existing.FoundBy, existing.NextAttemptAt, now))
                     {
-                        continue; // a webhook email waiting for its retry job: the job's (leftovers take it over if the job is lost)
+                        continue; // waiting for its retry job (the leftovers take it over if the job is lost)
                     }
 
                     if (queued.Add(existing))
@@ -146,10 +146,7 @@ internal sealed partial class MailboxScanner
             .Select(e => new { e.Id, e.Stage, e.Attempts, e.NextAttemptAt, e.FoundBy })
             .Take(500)
             .ToListAsync(cancellationToken);
-        // A webhook email waiting for a retry has a Hangfire job for it: a scan takes it over only once that job is overdue (lost),
-        // as the webhook recovery sweep does, not at the due time itself, where both would race.
-        var overdue = now - Webhook.WebhookWorker.RetryGrace;
-        var requests = emails.Where(e => e.NextAttemptAt is null || e.NextAttemptAt <= (e.FoundBy == RequestKind.Webhook ? overdue : now))
+        var requests = emails.Where(e => (e.NextAttemptAt is null || e.NextAttemptAt <= now) && !Webhook.WebhookRetries.LeftToItsJob(e.FoundBy, e.NextAttemptAt, now))
             .Select(email => InboundRequest.Open(mailboxId, kind, now, $"Resuming an unfinished email (stage {email.Stage}, attempt {email.Attempts + 1}).", email.Id))
             .ToList();
         db.AddRange(requests);

@@ -50,9 +50,6 @@ internal sealed partial class WebhookWorker
         queue.Post([new QueuedWork(credentialId, 0, emailId, requestId, null, traceParent)]);
     }
 
-    /// <summary>How long past its time a scheduled retry may be before the periodic sweep takes the email over (Hangfire's scheduler polls every second).</summary>
-    internal static readonly TimeSpan RetryGrace = TimeSpan.FromMinutes(1);
-
     /// <summary>The periodic recovery: takes over the webhook work of dead nodes (and of this node's previous process).</summary>
     public Task RecoverAsync(CancellationToken cancellationToken) =>
         options.Value.PauseProcessing ? Task.CompletedTask : SweepAsync(periodic: true, cancellationToken);
@@ -61,14 +58,12 @@ internal sealed partial class WebhookWorker
     /// Re-queues what a restart or a dead node left: pending webhook requests of unfinished emails, webhook emails never fetched,
     /// pending lifecycle events. Only rows nobody holds (unclaimed, expired, or claimed by a dead node): each is claimed for this
     /// node by a conditional UPDATE first, so two nodes' sweeps never both take one, and a live node's work is never taken.
-    /// The periodic sweep leaves emails waiting for a scheduled retry to that retry, and takes one over only when it is
-    /// <see cref="RetryGrace"/> overdue (its job was lost): at the due time itself the two would race, and the email's log
-    /// would name the wrong reason.
+    /// The periodic sweep leaves emails waiting for a scheduled retry to that retry until it is overdue (<see cref="WebhookRetries"/>).
     /// </summary>
     internal async Task SweepAsync(bool periodic, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var overdue = now - RetryGrace;
+        var overdue = WebhookRetries.OverdueBefore(now);
         var (me, name, until) = (nodes.InstanceId, nodes.Name, now + nodes.LeaseTime);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var requests = db.Set<InboundRequest>();
